@@ -1,0 +1,49 @@
+"""Options of the embedded Origin emulator (one frozen dataclass, shared by every layer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How an emulator instance behaves.
+
+    Every failure mode is off by default and deterministic from ``seed``.
+
+    Attributes:
+        seed: Seed of the generated data and of the injected failures.
+        scale: ``0`` serves the standard catalogue; ``N >= 1`` also publishes a
+            pan-European scenario (region group ``eur``) of at least one million
+            input cells, generated lazily.
+        latency_ms: Added to every request, to model a wide-area network.
+        fail_rate: Share of requests answered 502/503 or with the connection dropped.
+        not_ready_s: A session's reads answer ``DataNotReady`` for this long after
+            its first access.
+        download_delay_s: Output downloads answer 425 for this long after first asked for.
+        launch_step_s: Seconds a launched scenario spends in each of Queued and Running.
+        tokens: When non-empty, the only accepted tokens (others get 401).
+        readonly_tokens: Tokens that are accepted but get 403 on every mutation.
+    """
+
+    seed: int = 0
+    scale: int = 0
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    not_ready_s: float = 0.0
+    download_delay_s: float = 0.0
+    launch_step_s: float = 1.0
+    tokens: frozenset[str] = field(default_factory=frozenset)
+    readonly_tokens: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fail_rate < 1.0:
+            raise ValueError("fail_rate must be in [0, 1): give the share of failed requests.")
+        for name in ("latency_ms", "not_ready_s", "download_delay_s", "launch_step_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative.")
+        if self.scale < 0:
+            raise ValueError("scale must be 0 (standard catalogue) or a positive integer.")
+        # Accept any iterable for the token sets while keeping the dataclass hashable.
+        object.__setattr__(self, "tokens", frozenset(self.tokens))
+        object.__setattr__(self, "readonly_tokens", frozenset(self.readonly_tokens))

@@ -1,0 +1,323 @@
+"""The emulator's HTTP front: routing, auth, injected failures, and the ``Emulator`` runner.
+
+One process serves both services: the scenario service under ``/scenarioExplr``
+and the inputs service under ``/modelInputs``, each answering
+``POST /v1/graphql`` plus its REST routes. Control routes live under
+``/_emulator`` (``GET /_emulator/health``, ``POST /_emulator/reset``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import _gql
+from ._options import EmulatorOptions
+from ._protocol import HttpResponse, RequestContext, Service
+from ._state import EmulatorState
+from .inputs.resolvers import InputsService
+from .scenario.resolvers import ScenarioService
+
+log = logging.getLogger(__name__)
+
+SCENARIO_PREFIX = "/scenarioExplr"
+INPUTS_PREFIX = "/modelInputs"
+_MAX_BODY = 64 * 1024 * 1024
+
+
+class _App:
+    """Everything one running emulator needs: options, state, services, fault dice."""
+
+    def __init__(self, options: EmulatorOptions) -> None:
+        self.options = options
+        self._lock = threading.Lock()
+        self._rng = random.Random(options.seed)
+        self.state = EmulatorState(options)
+        self.services: list[Service] = self._build_services()
+
+    def _build_services(self) -> list[Service]:
+        return [ScenarioService(self.state), InputsService(self.state)]
+
+    def reset(self) -> None:
+        """Restores the seeded state (projects, scenarios, sessions, transforms)."""
+        with self._lock:
+            self._rng = random.Random(self.options.seed)
+            self.state = EmulatorState(self.options)
+            self.services = self._build_services()
+
+    def roll_failure(self) -> str | None:
+        """Decides, deterministically from the seed, whether this request fails and how."""
+        if self.options.fail_rate <= 0:
+            return None
+        with self._lock:
+            if self._rng.random() >= self.options.fail_rate:
+                return None
+            return self._rng.choice(("502", "503", "drop"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "OriginEmulator/1.0"
+    protocol_version = "HTTP/1.1"
+    app: _App  # set on the subclass made per server
+
+    # -- plumbing -----------------------------------------------------------------
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+        log.debug("%s - %s", self.address_string(), format % args)
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        headers = {"Content-Type": "application/json", **response.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            raise ValueError("request body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- verbs --------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self._send(HttpResponse.json(413, {"message": "Request body too large."}))
+            return
+        url = urlsplit(self.path)
+        path, query = url.path, parse_qs(url.query)
+        app = self.app
+
+        if path.startswith("/_emulator/"):
+            self._send(self._control(method, path))
+            return
+
+        if app.options.latency_ms:
+            time.sleep(app.options.latency_ms / 1000.0)
+        failure = app.roll_failure()
+        if failure == "drop":
+            # Close without answering, like a load balancer resetting the connection.
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if failure is not None:
+            status = int(failure)
+            self._send(
+                HttpResponse(
+                    status,
+                    f"<html><body><h1>{status} {HTTPStatus(status).phrase}</h1></body></html>".encode(),
+                    {"Content-Type": "text/html"},
+                )
+            )
+            return
+
+        try:
+            self._send(self._route(method, path, query, body))
+        except Exception:  # the last guard: never leak a traceback to the client
+            log.exception("unhandled error serving %s %s", method, path)
+            self._send(HttpResponse.json(500, {"message": "Internal server error."}))
+
+    def _control(self, method: str, path: str) -> HttpResponse:
+        if path == "/_emulator/health":
+            return HttpResponse.json(200, {"status": "ok"})
+        if path == "/_emulator/reset" and method == "POST":
+            self.app.reset()
+            return HttpResponse.json(200, {"status": "reset"})
+        return HttpResponse.json(404, {"message": f"No emulator control route {path}."})
+
+    def _authenticate(self) -> tuple[HttpResponse | None, str, bool]:
+        token = (self.headers.get("Private-Token") or "").strip()
+        options = self.app.options
+        if not token:
+            return (
+                HttpResponse.json(401, {"message": "Unauthorized: send your API token."}),
+                "",
+                False,
+            )
+        readonly = token in options.readonly_tokens
+        if options.tokens and token not in options.tokens and not readonly:
+            return HttpResponse.json(401, {"message": "Unauthorized: invalid token."}), "", False
+        return None, token, readonly
+
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: bytes
+    ) -> HttpResponse:
+        for service in self.app.services:
+            if not (path == service.prefix or path.startswith(service.prefix + "/")):
+                continue
+            sub = path[len(service.prefix) :] or "/"
+            if any(sub.startswith(p) for p in service.public_paths):
+                answer = service.rest(method, sub, query, None)
+                return answer or HttpResponse.json(404, {"message": "Not found."})
+            denied, token, readonly = self._authenticate()
+            if denied is not None:
+                return denied
+            ctx = RequestContext(tenant=token, readonly=readonly, base_url=self._base_url())
+            if sub.rstrip("/") == "/v1/graphql":
+                if method != "POST":
+                    return HttpResponse.json(405, {"message": "Use POST for GraphQL."})
+                return self._graphql(service, body, ctx)
+            answer = service.rest(method, sub, query, ctx)
+            if answer is not None:
+                return answer
+            return HttpResponse.json(404, {"message": f"Cannot {method} {path}"})
+        return HttpResponse.json(404, {"message": f"Cannot {method} {path}"})
+
+    def _graphql(self, service: Service, body: bytes, ctx: RequestContext) -> HttpResponse:
+        try:
+            payload = json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return HttpResponse.json(
+                400,
+                {"errors": [{"message": 'POST body must be JSON: {"query": ..., "variables": ...}'}]},
+            )
+        variables = payload.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            return HttpResponse.json(
+                400, {"errors": [{"message": "Variables must be a JSON object."}]}
+            )
+        document = payload["query"]
+        if ctx.readonly and _gql.is_mutation(service.schema, document):
+            return HttpResponse.json(
+                403, {"message": "Forbidden: this token may read but not change data."}
+            )
+        answer = service.graphql(document, variables, ctx, payload.get("operationName"))
+        return HttpResponse.json(200, answer)
+
+
+class Emulator:
+    """An Origin-compatible server running in a background thread.
+
+    Example:
+        >>> with Emulator(latency_ms=0) as emu:  # doctest: +SKIP
+        ...     OriginSession({"token": "t", "scenario_base_url": emu.scenario_base_url,
+        ...                    "inputs_base_url": emu.inputs_base_url})
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, options: EmulatorOptions | None = None,
+        **option_values: Any,
+    ) -> None:
+        if options is not None and option_values:
+            raise TypeError("Pass either options= or keyword options, not both.")
+        self.options = options or EmulatorOptions(**option_values)
+        self._host = host
+        self._port = port
+        self._app: _App | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------
+    def start(self) -> Emulator:
+        """Binds the port and starts serving in a daemon thread."""
+        if self._server is not None:
+            return self
+        app = _App(self.options)
+        handler = type("Handler", (_Handler,), {"app": app})
+        server = ThreadingHTTPServer((self._host, self._port), handler)
+        server.daemon_threads = True
+        self._app, self._server = app, server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="origin-emulator", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops serving and releases the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def serve_forever(self) -> None:
+        """Serves in the calling thread until interrupted (used by ``origin-frames serve``)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def reset(self) -> None:
+        """Restores the seeded state."""
+        self._require_app().reset()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses ----------------------------------------------------------------
+    def _require_app(self) -> _App:
+        if self._app is None:
+            raise RuntimeError("The emulator is not running: call start() or use `with`.")
+        return self._app
+
+    @property
+    def state(self) -> EmulatorState:
+        """The live state (for tests that inspect what reached the server)."""
+        return self._require_app().state
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The emulator is not running: call start() or use `with`.")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def scenario_base_url(self) -> str:
+        return self.url + SCENARIO_PREFIX
+
+    @property
+    def inputs_base_url(self) -> str:
+        return self.url + INPUTS_PREFIX
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "stopped"
+        return f"Emulator({where})"

@@ -1,0 +1,44 @@
+"""Shared fixtures: a real emulator on 127.0.0.1 and the official SDK pointed at it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+# The official SDK caches downloads under the user's data dir; keep tests hermetic.
+os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="origin-sdk-cache-"))
+
+from origin_frames.emulator import Emulator  # noqa: E402
+
+TOKEN = "test-token-abcdef123456"
+
+
+@pytest.fixture(scope="session")
+def running_emulator() -> Iterator[Emulator]:
+    """One emulator for the whole test session (fast launch clock)."""
+    with Emulator(launch_step_s=0.2) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(running_emulator: Emulator) -> Emulator:
+    """The shared emulator, reset to its seeded state before the test."""
+    running_emulator.reset()
+    return running_emulator
+
+
+@pytest.fixture
+def sdk(emulator: Emulator):
+    """The official client, unchanged, bound to the emulator."""
+    from origin_sdk.OriginSession import OriginSession
+
+    return OriginSession(
+        {
+            "token": TOKEN,
+            "scenario_base_url": emulator.scenario_base_url,
+            "inputs_base_url": emulator.inputs_base_url,
+        }
+    )
