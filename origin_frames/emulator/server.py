@@ -132,13 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if failure is not None:
             status = int(failure)
-            self._send(
-                HttpResponse(
-                    status,
-                    f"<html><body><h1>{status} {HTTPStatus(status).phrase}</h1></body></html>".encode(),
-                    {"Content-Type": "text/html"},
-                )
-            )
+            page = f"<html><body><h1>{status} {HTTPStatus(status).phrase}</h1></body></html>"
+            self._send(HttpResponse(status, page.encode(), {"Content-Type": "text/html"}))
             return
 
         try:
@@ -199,10 +194,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             payload = None
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            return HttpResponse.json(
-                400,
-                {"errors": [{"message": 'POST body must be JSON: {"query": ..., "variables": ...}'}]},
-            )
+            message = 'POST body must be JSON: {"query": ..., "variables": ...}'
+            return HttpResponse.json(400, {"errors": [{"message": message}]})
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return HttpResponse.json(

@@ -1,0 +1,172 @@
+"""The emulator's HTTP front: routing, auth, injected failures, reset and error hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from origin_frames.emulator import Emulator, EmulatorOptions
+
+TOKEN = "server-test-token"
+TYPENAME = {"query": "{ __typename }"}
+
+
+def _post(url: str, payload: object, token: str | None = TOKEN, timeout: float = 5.0):
+    headers = {"Private-Token": token} if token is not None else {}
+    return requests.post(url + "/v1/graphql", json=payload, headers=headers, timeout=timeout)
+
+
+def test_health_route_answers_without_a_token(emulator: Emulator) -> None:
+    answer = requests.get(emulator.url + "/_emulator/health", timeout=5)
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("token", [None, ""], ids=["missing", "empty"])
+def test_missing_or_empty_token_is_answered_401(emulator: Emulator, token: str | None) -> None:
+    for base in (emulator.scenario_base_url, emulator.inputs_base_url):
+        answer = _post(base, TYPENAME, token=token)
+        assert answer.status_code == 401
+        assert "token" in answer.json()["message"]
+
+
+def test_any_token_is_a_tenant_by_default(emulator: Emulator) -> None:
+    answer = _post(emulator.inputs_base_url, TYPENAME, token="whoever")
+    assert answer.status_code == 200
+    assert answer.json()["data"] == {"__typename": "Query"}
+
+
+def test_restricted_token_set_refuses_other_tokens() -> None:
+    with Emulator(tokens={"good"}, readonly_tokens={"viewer"}) as emu:
+        assert _post(emu.inputs_base_url, TYPENAME, token="good").status_code == 200
+        assert _post(emu.inputs_base_url, TYPENAME, token="viewer").status_code == 200
+        refused = _post(emu.inputs_base_url, TYPENAME, token="bad")
+        assert refused.status_code == 401
+        assert "bad" not in refused.text  # the offered token is never echoed
+
+
+def test_unknown_routes_are_404_json(emulator: Emulator) -> None:
+    answer = requests.get(emulator.url + "/nowhere", headers={"Private-Token": TOKEN}, timeout=5)
+    assert answer.status_code == 404
+    assert "Cannot GET /nowhere" in answer.json()["message"]
+
+
+def test_graphql_route_requires_post(emulator: Emulator) -> None:
+    answer = requests.get(
+        emulator.inputs_base_url + "/v1/graphql", headers={"Private-Token": TOKEN}, timeout=5
+    )
+    assert answer.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"not json", id="not-json"),
+        pytest.param(b'{"variables": {}}', id="no-query"),
+        pytest.param(b'{"query": "{ __typename }", "variables": [1]}', id="variables-not-object"),
+    ],
+)
+def test_malformed_graphql_bodies_are_400_with_a_message(emulator: Emulator, body: bytes) -> None:
+    answer = requests.post(
+        emulator.inputs_base_url + "/v1/graphql",
+        data=body,
+        headers={"Private-Token": TOKEN, "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["message"]
+
+
+def test_syntax_errors_are_graphql_errors_not_tracebacks(emulator: Emulator) -> None:
+    answer = _post(emulator.inputs_base_url, {"query": "{ getConfig { "})
+    assert answer.status_code == 200
+    errors = answer.json()["errors"]
+    assert errors[0]["message"].startswith("Syntax Error")
+    assert "Traceback" not in answer.text
+
+
+def test_unknown_field_fails_validation_like_a_graphql_server(emulator: Emulator) -> None:
+    answer = _post(emulator.scenario_base_url, {"query": "{ noSuchField }"})
+    body = answer.json()
+    assert answer.status_code == 200
+    assert "data" not in body
+    assert body["errors"][0]["message"] == "Cannot query field 'noSuchField' on type 'Query'."
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_fail_rate_is_deterministic_from_the_seed_and_mixes_failure_kinds() -> None:
+    def outcomes(seed: int) -> list[str]:
+        seen = []
+        with Emulator(fail_rate=0.5, seed=seed) as emu:
+            for _ in range(40):
+                try:
+                    seen.append(str(_post(emu.inputs_base_url, TYPENAME, timeout=2).status_code))
+                except requests.ConnectionError:
+                    seen.append("drop")
+        return seen
+
+    first, again = outcomes(7), outcomes(7)
+    assert first == again
+    assert {"200", "502", "503", "drop"} <= set(first)
+    assert 8 <= first.count("200") <= 32
+
+
+def test_latency_is_added_to_every_request() -> None:
+    with Emulator(latency_ms=120) as emu:
+        started = time.perf_counter()
+        for _ in range(3):
+            assert _post(emu.inputs_base_url, TYPENAME).status_code == 200
+        assert time.perf_counter() - started >= 0.36
+
+
+def test_options_reject_meaningless_values() -> None:
+    with pytest.raises(ValueError, match="fail_rate"):
+        EmulatorOptions(fail_rate=1.5)
+    with pytest.raises(ValueError, match="latency_ms"):
+        EmulatorOptions(latency_ms=-1)
+    with pytest.raises(TypeError, match="either options= or keyword"):
+        Emulator(options=EmulatorOptions(), seed=3)
+
+
+def test_reset_route_rebuilds_the_state(emulator: Emulator) -> None:
+    before = emulator.state
+    answer = requests.post(emulator.url + "/_emulator/reset", timeout=5)
+    assert answer.status_code == 200
+    assert emulator.state is not before
+
+
+def test_emulator_reports_its_addresses_and_stops_cleanly() -> None:
+    emu = Emulator().start()
+    try:
+        assert emu.scenario_base_url == f"http://127.0.0.1:{emu.port}/scenarioExplr"
+        assert emu.inputs_base_url == f"http://127.0.0.1:{emu.port}/modelInputs"
+        assert repr(emu) == f"Emulator(http://127.0.0.1:{emu.port})"
+    finally:
+        emu.stop()
+    assert repr(emu) == "Emulator(stopped)"
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.url
+
+
+def test_serve_command_prints_both_base_urls(tmp_path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "origin_frames._cli", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        second = process.stdout.readline()
+        assert first.startswith("scenario service: http://127.0.0.1:")
+        assert first.rstrip().endswith("/scenarioExplr")
+        assert second.rstrip().endswith("/modelInputs")
+        base = second.split()[-1]
+        assert _post(base, TYPENAME).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
