@@ -1,0 +1,449 @@
+"""HTTP transport: auth headers, timeouts, bounded retries, DataNotReady/425 polling, errors.
+
+This is the only module that talks to ``requests`` and the only one that turns
+HTTP or GraphQL failures into :mod:`origin_frames._exceptions` (always with
+``raise ... from exc`` where there is a cause).
+
+Retries: connection errors, dropped connections, timeouts, 429 (honouring
+``Retry-After``) and 502/503/504 are retried up to ``max_retries`` times with
+exponential backoff and jitter, within a deadline. GraphQL POSTs are retried too:
+reads are idempotent and every mutation ``origin_frames`` sends is idempotent per
+cell (a transform replaces the previous one).
+
+Polling: an inputs read answering only ``DataNotReady`` errors, and a download
+answering 425, are polled with growing sleeps until ``not_ready_deadline_s``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from typing import Any, Literal, Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ._config import Settings
+from ._exceptions import (
+    AuthenticationError,
+    DataNotReadyTimeout,
+    NotFoundError,
+    OriginConnectionError,
+    OriginError,
+    OriginGraphQLError,
+    OriginTimeoutError,
+    PermissionDeniedError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["Service", "SessionLike", "Transport", "USER_AGENT"]
+
+log = logging.getLogger(__name__)
+
+Service = Literal["scenario", "inputs"]
+
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_NOT_READY_KEY = "DataNotReady"
+_MAX_POLLS = 100_000  # the deadline is what normally ends a poll; this only bounds the count
+_MAX_POLL_SLEEP_S = 2.5  # the official client's fixed DataNotReady pause
+_MAX_RETRY_AFTER_S = 60.0
+_NOT_FOUND_KEY = re.compile(r"notfound|not_found|unknown", re.IGNORECASE)
+_NOT_FOUND_MESSAGE = re.compile(r"\bnot found\b|\bunknown\b|does not exist|no such", re.I)
+
+
+def _version() -> str:
+    """The installed package version (``0+unknown`` when run from a bare checkout)."""
+    try:
+        return metadata.version("origin-frames")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+USER_AGENT = f"origin-frames/{_version()}"
+
+
+class SessionLike(Protocol):
+    """What the transport needs of a ``requests.Session`` (tests inject a stub)."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Sends one request."""
+        ...
+
+    def close(self) -> None:
+        """Releases pooled connections."""
+        ...
+
+
+class Transport:
+    """One pooled HTTP session to both Origin services.
+
+    Args:
+        settings: Resolved client settings (token, URLs, timeouts, retry policy).
+        session: A ``requests.Session`` (or a stub with ``request``/``close``); by
+            default a new session whose pool holds ``settings.concurrency`` connections.
+        sleep: Called to wait between attempts (tests pass a fake).
+        clock: Monotonic clock in seconds (tests pass a fake).
+        rng: Source of backoff jitter.
+
+    Example:
+        >>> t = Transport(Settings.resolve(token="t", scenario_base_url="http://127.0.0.1:1/s",
+        ...                                inputs_base_url="http://127.0.0.1:1/i"))
+        >>> t.graphql("scenario", "{ getProjects { projectGlobalId } }")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        session: SessionLike | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._owns_session = session is None
+        self._session: SessionLike = session if session is not None else self._new_session()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        token = settings.token.reveal()
+        self._headers = {
+            "Content-Type": "application/json",
+            "Private-Token": token,
+            "EOS-Cookie": token,
+            "User-Agent": USER_AGENT,
+        }
+        #: Counters for tests and benchmarks: attempts, retries, polls.
+        self.stats = {"requests": 0, "retries": 0, "polls": 0}
+
+    def _new_session(self) -> requests.Session:
+        """A session with a connection pool sized to the concurrency, no implicit retries."""
+        session = requests.Session()
+        size = max(self.settings.concurrency, 1)
+        adapter = HTTPAdapter(pool_connections=size, pool_maxsize=size, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    # -- public API -----------------------------------------------------------------
+    def graphql(
+        self, service: Service, document: str, variables: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Runs one GraphQL document and returns its ``data``.
+
+        Args:
+            service: ``"scenario"`` or ``"inputs"``.
+            document: The GraphQL document; values belong in ``variables``.
+            variables: JSON-serialisable variable values.
+
+        Returns:
+            The ``data`` object of the answer (``{}`` when the service sent none).
+
+        Raises:
+            NotFoundError: The service reported an unknown id/name.
+            OriginGraphQLError: Any other GraphQL error.
+            DataNotReadyTimeout: The session stayed not ready past the deadline.
+            AuthenticationError, PermissionDeniedError, TransportError: see :meth:`graphql_raw`.
+
+        Example:
+            >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")  # doctest: +SKIP
+        """
+        answer = self.graphql_raw(service, document, variables)
+        errors = answer.get("errors") or []
+        if errors:
+            raise self._graphql_error(service, errors)
+        data = answer.get("data")
+        return data if isinstance(data, dict) else {}
+
+    def graphql_raw(
+        self, service: Service, document: str, variables: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Runs one GraphQL document and returns the whole answer without raising on errors.
+
+        HTTP-level retries and DataNotReady polling happen here; other GraphQL
+        errors are returned untouched (batched aliased mutations need the partial
+        ``data`` alongside the per-alias ``errors``).
+
+        Args:
+            service: ``"scenario"`` or ``"inputs"``.
+            document: The GraphQL document.
+            variables: JSON-serialisable variable values.
+
+        Returns:
+            ``{"data": ..., "errors": [...]}`` (``errors`` is a list, possibly empty).
+
+        Raises:
+            AuthenticationError: 401.
+            PermissionDeniedError: 403.
+            DataNotReadyTimeout: DataNotReady past ``not_ready_deadline_s``.
+            OriginTimeoutError, OriginConnectionError, ServerError: after the retries.
+        """
+        url = self.settings.graphql_url(service)
+        body = json.dumps({"query": document, "variables": dict(variables or {})})
+        deadline = self._clock() + self.settings.not_ready_deadline_s
+        for _poll in range(_MAX_POLLS):
+            response = self._send("POST", url, data=body)
+            answer = self._decode(response, service)
+            errors = answer.get("errors") or []
+            if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
+                answer["errors"] = list(errors)
+                return answer
+            if not self._wait_for_poll(_poll, deadline):
+                break
+        raise DataNotReadyTimeout(
+            f"The {service} service kept answering DataNotReady for "
+            f"{self.settings.not_ready_deadline_s:g} s. The scenario's inputs are still "
+            "loading: try again later, or raise not_ready_deadline_s."
+        )
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        allow_redirects: bool = True,
+        *,
+        authenticated: bool = True,
+    ) -> requests.Response:
+        """GETs a REST URL with retries; a 425 (file still being generated) is polled.
+
+        Args:
+            url: Absolute URL.
+            params: Query parameters.
+            allow_redirects: Follow redirects (False to read a ``location`` header).
+            authenticated: Send the token headers (False for pre-signed file URLs).
+
+        Returns:
+            The response (status < 400).
+
+        Raises:
+            NotFoundError: 404.
+            AuthenticationError, PermissionDeniedError: 401, 403.
+            DataNotReadyTimeout: 425 past ``not_ready_deadline_s``.
+            TransportError: Any other failure after the retries.
+
+        Example:
+            >>> transport.get(emu.scenario_base_url + "/meta.json")  # doctest: +SKIP
+        """
+        deadline = self._clock() + self.settings.not_ready_deadline_s
+        for _poll in range(_MAX_POLLS):
+            response = self._send(
+                "GET",
+                url,
+                params=dict(params or {}),
+                allow_redirects=allow_redirects,
+                authenticated=authenticated,
+            )
+            if response.status_code != 425:
+                if response.status_code == 404:
+                    raise NotFoundError(
+                        f"Nothing at {_strip_query(url)} (HTTP 404): check the scenario id, "
+                        "region, download type and granularity."
+                    )
+                if response.status_code >= 400:
+                    raise TransportError(
+                        f"GET {_strip_query(url)} answered HTTP {response.status_code}: "
+                        f"{self._redact(response.text[:200])}"
+                    )
+                return response
+            if not self._wait_for_poll(_poll, deadline):
+                break
+        raise DataNotReadyTimeout(
+            f"{_strip_query(url)} was still being generated (HTTP 425) after "
+            f"{self.settings.not_ready_deadline_s:g} s: try again later, or raise "
+            "not_ready_deadline_s."
+        )
+
+    def close(self) -> None:
+        """Releases pooled connections (only of a session this transport created)."""
+        if self._owns_session:
+            self._session.close()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"Transport(scenario={s.scenario_base_url!r}, inputs={s.inputs_base_url!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            "A Transport holds live connections and a token and cannot be pickled; "
+            "pickle the frames it returned instead."
+        )
+
+    # -- internals ------------------------------------------------------------------
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        authenticated: bool = True,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One request with bounded retries; translates transport failures and 401/403."""
+        s = self.settings
+        timeout = (s.connect_timeout, s.read_timeout)
+        headers = self._headers if authenticated else {"User-Agent": USER_AGENT}
+        attempts = s.max_retries + 1
+        # Wall-clock bound on the whole retry loop, on top of the attempt count.
+        deadline = self._clock() + attempts * (s.connect_timeout + s.read_timeout) + 60.0
+        last: Exception | None = None
+        last_status: int | None = None
+        where = f"{method} {_strip_query(url)}"
+        for attempt in range(attempts):
+            self.stats["requests"] += 1
+            retry_after: float | None = None
+            try:
+                response = self._session.request(
+                    method, url, headers=headers, timeout=timeout, **kwargs
+                )
+            except requests.Timeout as exc:
+                last, last_status = exc, None
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                last, last_status = exc, None
+            else:
+                status = response.status_code
+                if status == 401:
+                    raise AuthenticationError(
+                        f"{where} was refused (HTTP 401): the API token is missing or wrong. "
+                        "Check the token argument, AURORA_API_KEY or ~/.aurora-api-key."
+                    )
+                if status == 403:
+                    raise PermissionDeniedError(
+                        f"{where} was forbidden (HTTP 403): the token is valid but may not do "
+                        "this. Ask your Origin administrator for the permission, or use a "
+                        "scenario you own."
+                    )
+                if status not in _RETRY_STATUSES:
+                    return response
+                last, last_status = None, status
+                retry_after = _retry_after(response)
+            if attempt + 1 >= attempts or self._clock() >= deadline:
+                break
+            delay = self._backoff(attempt)
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
+            delay = min(delay, max(deadline - self._clock(), 0.0))
+            self.stats["retries"] += 1
+            log.debug(
+                "retrying %s after %s (attempt %d of %d, sleeping %.3f s)",
+                where,
+                last_status or type(last).__name__,
+                attempt + 1,
+                attempts,
+                delay,
+            )
+            self._sleep(delay)
+        tried = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
+        if last_status is not None:
+            raise ServerError(
+                f"{where} kept failing with HTTP {last_status} {tried}: the service is "
+                "overloaded or down. Try again later or raise max_retries.",
+                status=last_status,
+            )
+        if isinstance(last, requests.Timeout):
+            raise OriginTimeoutError(
+                f"{where} timed out {tried} (connect {s.connect_timeout:g} s, read "
+                f"{s.read_timeout:g} s). Raise the timeout or try again later."
+            ) from last
+        raise OriginConnectionError(
+            f"{where} could not connect or the connection dropped {tried}. Check the base "
+            "URL and your network, then try again."
+        ) from last
+
+    def _decode(self, response: requests.Response, service: Service) -> dict[str, Any]:
+        """The JSON answer of a GraphQL POST; non-JSON and unexpected statuses become errors."""
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise ServerError(
+                f"The {service} service answered HTTP {response.status_code} with a body that "
+                f"is not JSON: {self._redact(response.text[:200])!r}. Try again later.",
+                status=response.status_code,
+            ) from exc
+        if not isinstance(answer, dict):
+            raise ServerError(
+                f"The {service} service answered a JSON {type(answer).__name__}, not an object.",
+                status=response.status_code,
+            )
+        if response.status_code >= 500:
+            raise ServerError(
+                f"The {service} service failed with HTTP {response.status_code}: "
+                f"{self._redact(str(answer.get('message') or answer)[:200])}. Try again later.",
+                status=response.status_code,
+            )
+        if response.status_code >= 400 and not answer.get("errors"):
+            answer = {
+                "data": None,
+                "errors": [{"message": str(answer.get("message") or answer)}],
+            }
+        return answer
+
+    def _graphql_error(self, service: Service, errors: list[dict[str, Any]]) -> OriginError:
+        """The exception for a list of GraphQL errors (NotFound/Forbidden recognised)."""
+        clean = [
+            {**e, "message": self._redact(str(e.get("message", "")))}
+            for e in errors
+            if isinstance(e, dict)
+        ]
+        text = "; ".join(e["message"] for e in clean) or "no message"
+        keys = [str(e.get("errorKey") or "") for e in clean]
+        if any(k.lower() in ("forbidden", "permissiondenied") for k in keys):
+            return PermissionDeniedError(
+                f"The {service} service refused: {text}. Use a scenario or project you may edit."
+            )
+        if any(_NOT_FOUND_KEY.search(k) for k in keys) or any(
+            _NOT_FOUND_MESSAGE.search(e["message"]) for e in clean
+        ):
+            return NotFoundError(
+                f"The {service} service did not find what was asked for: {text}. Check the "
+                "ids and names (list them with get_aurora_scenarios / get_technology_names).",
+                clean,
+            )
+        return OriginGraphQLError(
+            f"The {service} service answered with {len(clean)} GraphQL "
+            f"error{'s' if len(clean) != 1 else ''}: {text}",
+            clean,
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter in [0.5, 1.0] of the nominal delay."""
+        with self._rng_lock:
+            jitter = 0.5 + self._rng.random() / 2
+        return self.settings.backoff_base * (2**attempt) * jitter
+
+    def _wait_for_poll(self, poll: int, deadline: float) -> bool:
+        """Sleeps before the next poll; False when the deadline leaves no room for one."""
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            return False
+        delay = min(max(self.settings.backoff_base, 0.05) * (1.5**poll), _MAX_POLL_SLEEP_S)
+        self.stats["polls"] += 1
+        self._sleep(min(delay, remaining))
+        return True
+
+    def _redact(self, text: str) -> str:
+        """Removes the token from text that may echo request data."""
+        token = self.settings.token.reveal()
+        return text.replace(token, "****") if token else text
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header given in seconds (dates are ignored)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def _strip_query(url: str) -> str:
+    """The URL without its query string (pre-signed URLs carry credentials there)."""
+    return url.split("?", 1)[0]
