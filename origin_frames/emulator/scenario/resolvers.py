@@ -1,27 +1,261 @@
-"""PLACEHOLDER service being replaced by the scenario-service work."""
+"""The scenario service: GraphQL resolvers and the output-download REST routes.
+
+Resolvers are thin: they read the caller from the context, call the
+:class:`~origin_frames.emulator.scenario.models.ScenarioBackend` and return its
+plain dicts. REST routes (all below ``/scenarioExplr``):
+
+- ``GET /v1/downloads/<scenario>/<region>/meta.json``: the region's meta JSON;
+- ``GET /v1/downloads/<scenario>/<region>/data/<file>``: 425 while generating, else a
+  response whose ``location`` header is a short-lived signed URL (``noredirect=true``
+  answers 200, otherwise 302);
+- ``GET /files/<scenario>/<region>/<file>?expires=..&signature=..``: the CSV (public).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from graphql import build_schema
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 
 from .. import _gql
 from .._protocol import HttpResponse, RequestContext
+from . import schema as _schema
+from .models import ScenarioBackend
+
+_DOWNLOAD_RE = re.compile(
+    r"^/v1/downloads/(?P<sid>[^/]+)/(?P<region>[^/]+)/(?:(?P<meta>meta\.json)|data/(?P<file>[^/]+))$"
+)
+_STATUS_OF_KEY = {"NotFound": 404, "Forbidden": 403, "NotReady": 425, "BadUserInput": 400}
+
+
+@dataclass(frozen=True)
+class ScenarioContext:
+    """What every resolver receives as ``info.context``."""
+
+    request: RequestContext
+    backend: ScenarioBackend
+
+
+def _ctx(info: GraphQLResolveInfo) -> ScenarioContext:
+    """The resolver context."""
+    return info.context  # type: ignore[no-any-return]
+
+
+def _get_scenarios(_: Any, info: GraphQLResolveInfo, filter: dict | None = None) -> list[dict]:
+    """``getScenarios(filter)``."""
+    f = filter or {}
+    c = _ctx(info)
+    return c.backend.list_scenarios(
+        c.request.tenant,
+        region_group=f.get("regionGroupCode"),
+        scenario_type=f.get("scenarioType"),
+        scenario_id=f.get("scenarioGlobalId"),
+    )
+
+
+def _get_projects(_: Any, info: GraphQLResolveInfo) -> list[dict]:
+    """``getProjects``."""
+    c = _ctx(info)
+    return c.backend.list_projects(c.request.tenant)
+
+
+def _get_project(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> dict:
+    """``getProject(projectGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.get_project(c.request.tenant, projectGlobalId)
+
+
+def _get_config(_: Any, info: GraphQLResolveInfo) -> dict:
+    """``getConfig``."""
+    return _ctx(info).backend.config()
+
+
+def _get_weather_years(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) -> dict:
+    """``getWeatherYearList(scenarioGlobalId)``."""
+    c = _ctx(info)
+    return {"years": c.backend.weather_years(c.request.tenant, scenarioGlobalId)}
+
+
+def _create_scenario(_: Any, info: GraphQLResolveInfo, scenario: dict) -> dict:
+    """``createScenario(scenario)``."""
+    c = _ctx(info)
+    return c.backend.create_scenario(c.request.tenant, scenario)
+
+
+def _update_scenario(_: Any, info: GraphQLResolveInfo, scenario: dict) -> dict:
+    """``updateScenario(scenario)``."""
+    c = _ctx(info)
+    return c.backend.update_scenario(c.request.tenant, scenario)
+
+
+def _delete_scenario(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) -> bool:
+    """``deleteScenario(scenarioGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.delete_scenario(c.request.tenant, scenarioGlobalId)
+
+
+def _launch_scenario(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) -> dict:
+    """``launchScenario(scenarioGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.launch_scenario(c.request.tenant, scenarioGlobalId)
+
+
+def _create_project(_: Any, info: GraphQLResolveInfo, project: dict) -> dict:
+    """``createProject(project)``."""
+    c = _ctx(info)
+    return c.backend.create_project(c.request.tenant, project)
+
+
+def _update_project(_: Any, info: GraphQLResolveInfo, project: dict) -> dict:
+    """``updateProject(project)``."""
+    c = _ctx(info)
+    return c.backend.update_project(c.request.tenant, project)
+
+
+def _delete_project(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
+    """``deleteProject(projectGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.delete_project(c.request.tenant, projectGlobalId)
+
+
+def _pin(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
+    """``createProjectPin(projectGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.set_pinned(c.request.tenant, projectGlobalId, True)
+
+
+def _unpin(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
+    """``deleteProjectPin(projectGlobalId)``."""
+    c = _ctx(info)
+    return c.backend.set_pinned(c.request.tenant, projectGlobalId, False)
+
+
+_QUERIES = {
+    "getScenarios": _get_scenarios,
+    "getProjects": _get_projects,
+    "getProject": _get_project,
+    "getConfig": _get_config,
+    "getWeatherYearList": _get_weather_years,
+}
+_MUTATIONS = {
+    "createScenario": _create_scenario,
+    "updateScenario": _update_scenario,
+    "deleteScenario": _delete_scenario,
+    "launchScenario": _launch_scenario,
+    "createProject": _create_project,
+    "updateProject": _update_project,
+    "deleteProject": _delete_project,
+    "createProjectPin": _pin,
+    "deleteProjectPin": _unpin,
+}
+
+
+@lru_cache(maxsize=1)
+def service_schema() -> GraphQLSchema:
+    """The scenario schema with resolvers attached (built once per process)."""
+    schema = _schema.build()
+    for root, table in ((schema.query_type, _QUERIES), (schema.mutation_type, _MUTATIONS)):
+        assert isinstance(root, GraphQLObjectType)
+        for name, fn in table.items():
+            root.fields[name].resolve = fn
+    return schema
+
+
+def _error(exc: _gql.ServiceError) -> HttpResponse:
+    """A REST error answer for a backend error."""
+    status = _STATUS_OF_KEY.get(exc.error_key, 400)
+    return HttpResponse.json(status, {"message": exc.message, "errorKey": exc.error_key})
 
 
 class ScenarioService:
+    """The emulated scenario service (``/scenarioExplr``).
+
+    Args:
+        state: The emulator state; its ``scenarios`` attribute is the backend.
+
+    Example:
+        >>> ScenarioService(state).prefix  # doctest: +SKIP
+        '/scenarioExplr'
+    """
+
     prefix = "/scenarioExplr"
-    public_paths: tuple[str, ...] = ()
+    public_paths: tuple[str, ...] = ("/files/",)
 
     def __init__(self, state: Any) -> None:
         self.state = state
-        self.schema = build_schema("type Query { ping: String }")
+        self.backend: ScenarioBackend = state.scenarios
+        self.schema = service_schema()
 
-    def graphql(self, document: str, variables: dict[str, Any] | None, ctx: RequestContext,
-                operation_name: str | None = None) -> dict[str, Any]:
-        return _gql.execute(self.schema, document, variables, ctx, operation_name)
+    def graphql(
+        self,
+        document: str,
+        variables: dict[str, Any] | None,
+        ctx: RequestContext,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Answers one GraphQL request.
 
-    def rest(self, method: str, path: str, query: dict[str, list[str]],
-             ctx: RequestContext | None) -> HttpResponse | None:
-        return None
+        Args:
+            document: The GraphQL document.
+            variables: Its variables.
+            ctx: Who asks.
+            operation_name: The operation to run when the document holds several.
+
+        Returns:
+            ``{"data": ..., "errors": [...]}`` as the real service answers.
+        """
+        context = ScenarioContext(request=ctx, backend=self.backend)
+        return _gql.execute(self.schema, document, variables, context, operation_name)
+
+    def rest(
+        self, method: str, path: str, query: dict[str, list[str]], ctx: RequestContext | None
+    ) -> HttpResponse | None:
+        """Answers the download routes, or None for any other path.
+
+        Args:
+            method: HTTP method.
+            path: Path below the prefix.
+            query: Parsed query string.
+            ctx: Who asks (None on public paths).
+
+        Returns:
+            The HTTP answer, or None when the path is not a route of this service.
+        """
+        if path.startswith("/files/"):
+            if method not in ("GET", "HEAD"):
+                return HttpResponse.json(405, {"message": "Use GET to download a file."})
+            try:
+                filename, text = self.backend.read_file(
+                    path, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
+                )
+            except _gql.ServiceError as exc:
+                return _error(exc)
+            return HttpResponse(
+                200,
+                text.encode(),
+                {
+                    "Content-Type": "text/csv; charset=utf-8",
+                    "Content-Disposition": f'attachment; filename="{filename}"',
+                },
+            )
+        match = _DOWNLOAD_RE.match(path)
+        if match is None or ctx is None:
+            return None
+        if method != "GET":
+            return HttpResponse.json(405, {"message": "Use GET for downloads."})
+        sid, region = match["sid"], match["region"]
+        try:
+            if match["meta"]:
+                return HttpResponse.json(200, self.backend.meta(ctx.tenant, sid, region))
+            signed = self.backend.request_download(ctx.tenant, sid, region, match["file"])
+        except _gql.ServiceError as exc:
+            return _error(exc)
+        location = f"{ctx.base_url}{self.prefix}{signed}"
+        if (query.get("noredirect") or ["false"])[0].lower() == "true":
+            answer = HttpResponse.json(200, {"url": location})
+            answer.headers["location"] = location
+            return answer
+        return HttpResponse(302, b"", {"Location": location})
