@@ -1,0 +1,798 @@
+"""Plans: what an edited frame would change on the server, validated, before anything is sent.
+
+``build_plan`` reads the current state of the cells a change frame touches (through the
+client's readers), diffs it with the engine in ``_diff``, validates everything at once and
+returns a :class:`Plan`: the changed cells, the API calls with their exact variables, the
+warnings, and a fingerprint of the server state it was computed from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _diff
+from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
+from ._exceptions import NotFoundError, PlanError, ValidationError
+
+_PLAN_FORMAT = 1
+
+
+# --------------------------------------------------------------------------------------------
+# inputs config facts
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConfigFacts:
+    """What validation needs from the inputs ``getConfig``."""
+
+    parameters: dict[str, dict[str, Any]]
+    definitions: frozenset[str]
+    read_only: frozenset[tuple[str, str]]
+    demand_variables: frozenset[str]
+    demand_technology_variables: frozenset[str]
+    commodities: frozenset[str]
+    interconnector_variables: frozenset[str]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> ConfigFacts:
+        """Reads the facts from a ``getConfig`` answer (with or without the root key)."""
+        config = dict(config or {})
+        config = dict(config.get("getConfig", config) or {})
+        tech = config.get("technology") or {}
+        params: dict[str, dict[str, Any]] = {}
+        for entry in tech.get("parameters") or []:
+            params[entry["name"]] = {**entry, "definition": False}
+        definition_names = set()
+        for entry in tech.get("definitionParameters") or []:
+            params[entry["name"]] = {**entry, "definition": True}
+            definition_names.add(entry["name"])
+        read_only = {
+            (str(d.get("name")), str(p))
+            for d in tech.get("definitions") or []
+            for p in d.get("readOnlyParameters") or []
+        }
+        demand = config.get("demand") or {}
+        commodities = config.get("commodities") or {}
+        inter = config.get("interconnectors") or {}
+        return cls(
+            parameters=params,
+            definitions=frozenset(definition_names),
+            read_only=frozenset(read_only),
+            demand_variables=frozenset(v["name"] for v in demand.get("demandVariables") or []),
+            demand_technology_variables=frozenset(
+                v["name"] for v in demand.get("demandTechnologyVariables") or []
+            ),
+            commodities=frozenset(
+                c["name"] for c in commodities.get("commoditiesAvailable") or []
+            ),
+            interconnector_variables=frozenset(
+                v["name"] for v in inter.get("variables") or []
+            ),
+        )
+
+    def variables_of(self, domain: str) -> frozenset[str] | None:
+        """Known variable names of a domain (None when the config does not say)."""
+        known: dict[str, frozenset[str]] = {
+            "technology": frozenset(self.parameters),
+            "demand": self.demand_variables,
+            "demand_technology": self.demand_technology_variables,
+            "interconnector": self.interconnector_variables,
+        }
+        names = known.get(domain)
+        return names if names else None
+
+
+# --------------------------------------------------------------------------------------------
+# the plan
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """What applying a change frame would do: changed cells, API calls, warnings.
+
+    Attributes:
+        scenario_id: The scenario (inputs session) the plan is for.
+        cells: One row per changed cell: key, ``original``, ``before`` (effective),
+            ``before_type``/``before_value`` (prior transform), ``after``,
+            ``transform_type``/``transform_value`` (the transform to send), ``change``
+            (``changed``/``cleared``), ``call_id`` and ``warning``.
+        calls: One row per API call: ``call_id``, ``mutation``, entity columns,
+            ``n_cells`` and ``variables`` (the exact mutation variables).
+        fingerprint: sha256 of the server state of the touched cells at planning time.
+        created_at: ISO-8601 UTC time of planning.
+    """
+
+    scenario_id: str
+    cells: pd.DataFrame
+    calls: pd.DataFrame
+    fingerprint: str
+    created_at: str
+    client: Any = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __bool__(self) -> bool:
+        return len(self.cells) > 0
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Cells whose new value lies outside the parameter's ``initialRange``."""
+        mask = self.cells["warning"].notna()
+        return self.cells.loc[mask, [*KEY, "after", "warning"]].reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per changed cell, indexed like the getters' frames.
+
+        Returns:
+            The key levels ``region, technology, year`` as index; key columns,
+            ``before``, ``after``, the transform to send, ``change``, ``call_id``, ``warning``.
+        """
+        frame = self.cells.drop(columns=["row"], errors="ignore").copy()
+        frame["year"] = frame["year"].astype("Int64")
+        frame["month"] = frame["month"].astype("Int64")
+        return frame.set_index(list(_diff.INDEX_LEVELS))
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per domain and variable: cells changed/cleared, calls, warnings.
+
+        Returns:
+            A frame indexed by ``(domain, variable)``.
+        """
+        if not self:
+            return pd.DataFrame(
+                columns=["cells", "cleared", "calls", "warnings"],
+                index=pd.MultiIndex.from_arrays([[], []], names=["domain", "variable"]),
+            )
+        cells = self.cells.assign(
+            _cleared=self.cells["change"].eq("cleared"), _warn=self.cells["warning"].notna()
+        )
+        out = cells.groupby(["domain", "variable"], observed=True, sort=True).agg(
+            cells=("call_id", "size"),
+            cleared=("_cleared", "sum"),
+            calls=("call_id", "nunique"),
+            warnings=("_warn", "sum"),
+        )
+        return out.astype("int64")
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"Plan(scenario={self.scenario_id!r}, no changes)"
+        domains = ", ".join(
+            f"{d}: {n}" for d, n in self.cells["domain"].value_counts(sort=False).items()
+        )
+        warn = int(self.cells["warning"].notna().sum())
+        return (
+            f"Plan(scenario={self.scenario_id!r}, {len(self.cells)} cells in "
+            f"{len(self.calls)} calls [{domains}], {warn} warnings, "
+            f"fingerprint={self.fingerprint[:12]})"
+        )
+
+    def _repr_html_(self) -> str:
+        head = self.to_frame().head(20)
+        return (
+            f"<p><b>{_escape(repr(self))}</b></p>"
+            + self.summary()._repr_html_()  # type: ignore[operator]
+            + head._repr_html_()  # type: ignore[operator]
+        )
+
+    def apply(self, **kwargs: Any) -> Any:
+        """Applies the plan with the client it was built with (see ``apply_plan``).
+
+        Raises:
+            PlanError: when the plan holds no client (e.g. loaded from JSON without one).
+        """
+        if self.client is None:
+            raise PlanError(
+                "This plan has no client: use apply_plan(client, plan) or "
+                "Plan.from_json(path, client=client)."
+            )
+        from ._apply import apply_plan
+
+        return apply_plan(self.client, self, **kwargs)
+
+    # -- persistence ---------------------------------------------------------------------
+    def to_json(self, path: str | Path) -> Path:
+        """Writes the plan (cells, calls, fingerprint) as JSON.
+
+        Args:
+            path: Target file.
+
+        Returns:
+            The path written.
+
+        Example:
+            >>> plan.to_json("plan.json")  # doctest: +SKIP
+        """
+        path = Path(path)
+        doc = {
+            "format": _PLAN_FORMAT,
+            "scenario_id": self.scenario_id,
+            "fingerprint": self.fingerprint,
+            "created_at": self.created_at,
+            "cells": _records(self.cells),
+            "calls": _records(self.calls.assign(regions=self.calls["regions"].map(list))),
+        }
+        path.write_text(json.dumps(doc, indent=1))
+        return path
+
+    @classmethod
+    def from_json(cls, path: str | Path, client: Any = None) -> Plan:
+        """Reads a plan written by :meth:`to_json`.
+
+        Args:
+            path: The JSON file.
+            client: Optional client, so that ``plan.apply()`` works.
+
+        Returns:
+            The plan.
+
+        Raises:
+            PlanError: when the file is not a plan of a supported format.
+        """
+        try:
+            doc = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise PlanError(f"Cannot read a plan from {path}: {exc}") from exc
+        if not isinstance(doc, dict) or doc.get("format") != _PLAN_FORMAT:
+            raise PlanError(f"{path} is not an origin_frames plan (format {_PLAN_FORMAT}).")
+        cells = _cells_frame(pd.DataFrame.from_records(doc["cells"], columns=_CELL_ALL))
+        calls = pd.DataFrame.from_records(doc["calls"], columns=list(_diff.CALL_COLUMNS))
+        calls["regions"] = calls["regions"].map(tuple)
+        return cls(
+            scenario_id=doc["scenario_id"],
+            cells=cells,
+            calls=calls,
+            fingerprint=doc["fingerprint"],
+            created_at=doc["created_at"],
+            client=client,
+        )
+
+
+_CELL_ALL: list[str] = [*_diff.CELL_COLUMNS, "call_id", "warning"]
+
+
+def _escape(text: str) -> str:
+    """Minimal HTML escaping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe records (NA/NaN -> None, numpy scalars -> python)."""
+    out = frame.astype(object).where(frame.notna(), None)
+    return json.loads(out.to_json(orient="records")) if len(out) else []
+
+
+def _cells_frame(cells: pd.DataFrame) -> pd.DataFrame:
+    """Canonical columns and dtypes of a plan's cell frame."""
+    cells = cells[_CELL_ALL].copy()
+    for name in ("year", "month"):
+        cells[name] = cells[name].astype("Int64")
+    for name in ("original", "before", "before_value", "after", "transform_value"):
+        cells[name] = cells[name].astype("float64")
+    for name in (*_diff.STRING_KEYS, "before_type", "transform_type", "change", "warning"):
+        values = cells[name].astype(object)
+        cells[name] = values.where(values.notna(), None)
+    cells["call_id"] = cells["call_id"].astype("int64")
+    cells["row"] = cells["row"].astype("int64")
+    return cells
+
+
+def fingerprint(cells: pd.DataFrame) -> str:
+    """sha256 of the touched cells' server state (key, original, prior transform, value).
+
+    Stable across processes: hashes canonical bytes, never Python's ``hash()``.
+    """
+    cols = [*KEY, "original", "before_type", "before_value", "before"]
+    if len(cells) == 0:
+        return hashlib.sha256(b"empty").hexdigest()
+    frame = cells[cols].astype(object)
+    frame = frame.where(frame.notna(), None).astype(str)
+    ordered = frame.sort_values(list(KEY), kind="stable")
+    hashed = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# reading the current state
+# --------------------------------------------------------------------------------------------
+def _unique(values: Iterable[Any]) -> list[str]:
+    """Sorted distinct non-null strings."""
+    return sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+
+
+def _call_reader(reader: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Calls a reader; an unknown region/entity filter falls back to reading unfiltered."""
+    try:
+        return reader(*args, **kwargs)
+    except NotFoundError:
+        kwargs = {k: None for k in kwargs if k != "native_units"}
+        return reader(*args, **kwargs)
+
+
+def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.DataFrame:
+    """Flat frame of the server's cells for the domains/regions/entities in ``desired``.
+
+    Args:
+        client: The client (duck-typed readers).
+        scenario_id: Scenario id.
+        desired: Normalised desired cells.
+
+    Returns:
+        The current cells, key levels as columns (empty frame with the key when none).
+    """
+    frames: list[pd.DataFrame] = []
+    for domain in _unique(desired["domain"]):
+        part = desired[desired["domain"] == domain]
+        regions = _unique(part["region"]) or None
+        entities = _unique(part["technology"]) or None
+        if domain == "technology":
+            frames.append(
+                _call_reader(client.technologies, scenario_id, regions=regions,
+                             technologies=entities)
+            )
+        elif domain in ("demand", "demand_technology"):
+            frames.append(_call_reader(client.demand, scenario_id, regions=regions))
+        elif domain == "commodity":
+            named = [r for r in regions or [] if r != ALL_REGIONS]
+            if named:
+                frames.append(
+                    _call_reader(client.commodities, scenario_id, regions=named,
+                                 commodities=entities)
+                )
+            if regions is None or ALL_REGIONS in regions:
+                frames.append(
+                    _call_reader(client.commodities, scenario_id, regions=None,
+                                 commodities=entities)
+                )
+        elif domain == "interconnector":
+            frames.append(_call_reader(client.interconnectors, scenario_id, regions=regions))
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return _empty_current()
+    flat = [_diff.flatten(f) for f in frames]
+    current = pd.concat(flat, ignore_index=True) if len(flat) > 1 else flat[0]
+    domains = set(_unique(desired["domain"]))
+    current = current[current["domain"].astype(object).isin(domains)]
+    key_cols = list(KEY)
+    if current.duplicated(key_cols).any():
+        current = current.drop_duplicates(key_cols)
+    return current.reset_index(drop=True)
+
+
+def _empty_current() -> pd.DataFrame:
+    """An empty current frame with the key and value columns."""
+    data: dict[str, Any] = {k: pd.Series(dtype=object) for k in _diff.STRING_KEYS}
+    data["year"] = pd.Series(dtype="Int64")
+    data["month"] = pd.Series(dtype="Int64")
+    for name in ("original", "transform_value", "value"):
+        data[name] = pd.Series(dtype="float64")
+    data["transform_type"] = pd.Series(dtype=object)
+    return pd.DataFrame(data)
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------------------------
+def _unknown_reasons(
+    missing: pd.DataFrame, current: pd.DataFrame, facts: ConfigFacts
+) -> pd.DataFrame:
+    """Explains each desired row that matched no current cell, most specific reason first."""
+    reason = np.full(len(missing), None, dtype=object)
+    fix = np.full(len(missing), None, dtype=object)
+
+    def mark(mask: np.ndarray, why: str, how: str) -> None:
+        """Sets reason/fix where still unexplained."""
+        mask = np.asarray(mask, dtype=bool) & pd.isna(reason)
+        reason[mask] = why
+        fix[mask] = how
+
+    dom = missing["domain"].astype(object)
+    mark(~dom.isin(DOMAINS).to_numpy(), "unknown domain.", f"use one of {', '.join(DOMAINS)}.")
+    cur_dom = current["domain"].astype(object)
+    variables = missing["variable"].astype(object)
+    for domain in DOMAINS:
+        in_dom = (dom == domain).to_numpy()
+        if not in_dom.any():
+            continue
+        known = facts.variables_of(domain)
+        seen = set(current.loc[(cur_dom == domain).to_numpy(), "variable"].astype(object))
+        allowed = (known or set()) | seen
+        mark(
+            in_dom & ~variables.isin(allowed).to_numpy(),
+            f"unknown variable for domain {domain}.",
+            "use a variable listed by the inputs config (client.inputs_config()).",
+        )
+        cur_part = current[(cur_dom == domain).to_numpy()]
+        regions = set(cur_part["region"].astype(object))
+        mark(
+            in_dom & ~missing["region"].astype(object).isin(regions).to_numpy(),
+            "unknown region.",
+            f"use a region of this scenario ({', '.join(sorted(map(str, regions))[:12])}).",
+        )
+        pairs = pd.MultiIndex.from_arrays(
+            [cur_part["region"].astype(object), cur_part["technology"].astype(object)]
+        )
+        asked = pd.MultiIndex.from_arrays(
+            [missing["region"].astype(object), missing["technology"].astype(object)]
+        )
+        mark(
+            in_dom & ~asked.isin(pairs),
+            "unknown technology/entity in that region.",
+            "use an entity the reader lists for that region.",
+        )
+        years = cur_part["year"].dropna()
+        if len(years):
+            lo, hi = int(years.min()), int(years.max())
+            year = missing["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+            mark(
+                in_dom & ~np.isnan(year) & ((year < lo) | (year > hi)),
+                f"year outside the model's range {lo}-{hi}.",
+                f"use a year between {lo} and {hi}.",
+            )
+    month = missing["month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    mark(~np.isnan(month) & ((month < 1) | (month > 12)), "month outside 1-12.", "use 1-12.")
+    mark(
+        np.ones(len(missing), dtype=bool),
+        "no such cell: this year/month or sub-key (kind, sub_region, sub_technology, "
+        "subsidy) does not exist for that entity and variable.",
+        "read the entity with its getter and edit rows of that frame.",
+    )
+    return _diff._problem(missing, missing["row"].to_numpy(), "", "").assign(
+        reason=reason, fix=fix
+    )
+
+
+def _rule_checks(
+    cells: pd.DataFrame, facts: ConfigFacts
+) -> tuple[list[pd.DataFrame], np.ndarray]:
+    """Locks, read-only parameters and limits of technology cells; returns warnings too."""
+    problems: list[pd.DataFrame] = []
+    warning = np.full(len(cells), None, dtype=object)
+    if len(cells) == 0 or not facts.parameters:
+        return problems, warning
+    tech = (cells["domain"].astype(object) == "technology").to_numpy()
+    variables = cells["variable"].astype(object).to_numpy()
+    locked_names = {n for n, p in facts.parameters.items() if p.get("lock")}
+    locked = tech & pd.Series(variables).isin(locked_names).to_numpy()
+    if locked.any():
+        problems.append(
+            _diff._problem(
+                cells.loc[locked],
+                cells["row"].to_numpy()[locked],
+                "parameter is locked in this scenario.",
+                "remove the row: locked parameters cannot be changed.",
+            )
+        )
+    if facts.read_only:
+        pairs = pd.MultiIndex.from_arrays(
+            [cells["technology"].astype(object), cells["variable"].astype(object)]
+        )
+        ro = tech & pairs.isin(list(facts.read_only))
+        if ro.any():
+            problems.append(
+                _diff._problem(
+                    cells.loc[ro],
+                    cells["row"].to_numpy()[ro],
+                    "parameter is read-only for this technology definition.",
+                    "remove the row: the definition lists it in readOnlyParameters.",
+                )
+            )
+    after = cells["after"].to_numpy(dtype=np.float64)
+    for bound_key, is_error in (("hardLimit", True), ("initialRange", False)):
+        lower = np.full(len(cells), -np.inf)
+        upper = np.full(len(cells), np.inf)
+        for name, spec in facts.parameters.items():
+            bound = spec.get(bound_key) or {}
+            mask = tech & (variables == name)
+            if not mask.any():
+                continue
+            if bound.get("lower") is not None:
+                lower[mask] = float(bound["lower"])
+            if bound.get("upper") is not None:
+                upper[mask] = float(bound["upper"])
+        outside = tech & ~np.isnan(after) & ((after < lower) | (after > upper))
+        if not outside.any():
+            continue
+        text = np.array(
+            [f"{bound_key} [{lo:g}, {hi:g}]" for lo, hi in zip(lower[outside], upper[outside],
+                                                                strict=True)],
+            dtype=object,
+        )
+        if is_error:
+            frame = _diff._problem(
+                cells.loc[outside], cells["row"].to_numpy()[outside], "", ""
+            )
+            frame["reason"] = "value " + pd.Series(after[outside]).map("{:g}".format).to_numpy(
+            ) + " is beyond the parameter's " + text + "."
+            frame["fix"] = "give a value inside the hard limit."
+            problems.append(frame)
+        else:
+            warning[outside] = "outside " + text
+    return problems, warning
+
+
+# --------------------------------------------------------------------------------------------
+# building
+# --------------------------------------------------------------------------------------------
+def build_plan(
+    client: Any,
+    scenario_id: str,
+    changes: pd.DataFrame | Sequence[pd.DataFrame],
+    *,
+    current: pd.DataFrame | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> Plan:
+    """Diffs desired cells against the server and returns the validated plan; sends nothing.
+
+    Args:
+        client: The client: ``.inputs_config()`` and the readers ``technologies``, ``demand``,
+            ``commodities``, ``interconnectors`` (``None`` is allowed when both ``current``
+            and ``config`` are given).
+        scenario_id: The scenario to change (its inputs session).
+        changes: An edited copy of a getter's frame, an explicit change frame (key plus
+            ``transform_type``/``transform_value`` or ``value``), frames of several domains
+            concatenated, or a list of such frames. Keys may be index levels or columns.
+        current: The current cells, when already read (skips the reads).
+        config: The inputs ``getConfig``, when already known (skips ``inputs_config()``).
+
+    Returns:
+        The :class:`Plan` (empty when nothing changes).
+
+    Raises:
+        ValidationError: every bad row at once (``.report``: row, key, reason, fix).
+        PlanError: when the current state cannot be diffed.
+
+    Example:
+        >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
+        >>> plan = build_plan(client, sid, tech.assign(value=tech["value"] * 0.9))
+    """
+    if isinstance(changes, Sequence) and not isinstance(changes, pd.DataFrame):
+        changes = pd.concat([_diff.flatten(c) for c in changes], ignore_index=True)
+    missing_cols = [c for c in ("region", "technology", "domain", "variable")
+                    if c not in changes.columns and c not in (changes.index.names or [])]
+    if missing_cols:
+        raise ValidationError(
+            f"The change frame lacks key columns {missing_cols}: give them as columns or "
+            "index levels (region, technology, year, domain, variable, ...).",
+        )
+    if not any(c in changes.columns for c in ("value", "transform_type", "transform_value")):
+        raise ValidationError(
+            "The change frame has no value, transform_type or transform_value column: "
+            "say what the cells should become."
+        )
+    desired, problems = _diff.normalise_changes(changes)
+    if current is None:
+        if client is None:
+            raise PlanError("Give a client, or the current frame and the config.")
+        current = read_current(client, scenario_id, desired)
+    else:
+        current = _diff.flatten(current)
+    if config is None:
+        config = client.inputs_config() if client is not None else {}
+    facts = ConfigFacts.from_config(config)
+
+    try:
+        pos, dup = _diff.align(desired, current)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from exc
+    if dup.any():
+        problems.append(
+            _diff._problem(
+                desired.loc[dup],
+                desired["row"].to_numpy()[dup],
+                "duplicate key: the same cell appears more than once.",
+                "keep one row per cell (drop_duplicates on the key).",
+            )
+        )
+    unknown = pos < 0
+    if unknown.any():
+        problems.append(_unknown_reasons(desired.loc[unknown], current, facts))
+    # Rows already rejected while normalising would only repeat their problem as another.
+    rejected = set()
+    for frame in problems:
+        rejected.update(frame["row"].tolist())
+    keep = ~unknown & ~dup & ~desired["row"].isin(rejected).to_numpy()
+    matched = desired.loc[keep].reset_index(drop=True)
+    cells, found = _diff.classify(matched, current, pos[keep])
+    problems.extend(found)
+    rule_problems, warning = _rule_checks(cells, facts)
+    problems.extend(rule_problems)
+    problems = [p for p in problems if len(p)]
+    if problems:
+        report = pd.concat(problems, ignore_index=True).sort_values("row", kind="stable")
+        report = report.reset_index(drop=True)
+        raise ValidationError(
+            f"{len(report)} problem(s) in the change frame; nothing was sent.", report
+        )
+    cells["warning"] = warning
+    calls, call_ids = _diff.group_calls(cells, scenario_id)
+    cells["call_id"] = call_ids
+    cells = _cells_frame(cells)
+    return Plan(
+        scenario_id=scenario_id,
+        cells=cells,
+        calls=calls,
+        fingerprint=fingerprint(cells),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        client=client,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# wide frames
+# --------------------------------------------------------------------------------------------
+_WIDE_INDEX: list[str] = [k for k in KEY if k != "variable"]
+
+
+def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
+    """Pivots a tidy frame to one column per variable (rows: the rest of the key).
+
+    Args:
+        frame: A getter's frame (or any tidy frame with the full key).
+        values: The column to spread (default ``value``).
+
+    Returns:
+        A wide frame indexed by every key part but ``variable``.
+
+    Example:
+        >>> wide = to_wide(client.technologies(sid, regions=["gbr"]))  # doctest: +SKIP
+        >>> wide["capex"] *= 0.9
+        >>> plan = build_plan(client, sid, from_wide(wide))  # doctest: +SKIP
+    """
+    flat = _diff.flatten(frame)
+    for name in _WIDE_INDEX:
+        if name not in flat.columns:
+            flat[name] = None
+    flat = flat[[*_WIDE_INDEX, "variable", values]].copy()
+    for name in _diff.STRING_KEYS:
+        flat[name] = flat[name].astype(object).where(flat[name].notna(), "")
+    wide = flat.pivot(index=_WIDE_INDEX, columns="variable", values=values)
+    wide.columns = wide.columns.astype(str)
+    wide.columns.name = None
+    return wide
+
+
+def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
+    """Turns a :func:`to_wide` frame back into tidy rows (cells left NaN are dropped).
+
+    Args:
+        wide: The wide frame.
+        values: Name of the value column to produce.
+
+    Returns:
+        A flat tidy frame with the full key and ``values``.
+    """
+    long = wide.stack(future_stack=True).rename(values).reset_index()
+    long = long.rename(columns={long.columns[len(_WIDE_INDEX)]: "variable"})
+    long = long[long[values].notna()].reset_index(drop=True)
+    for name in _diff.STRING_KEYS:
+        if name in long.columns:
+            col = long[name].astype(object)
+            long[name] = col.where(col != "", None)
+    return long
+
+
+# --------------------------------------------------------------------------------------------
+# the seed's updaters
+# --------------------------------------------------------------------------------------------
+def compile_transforms(
+    domain: str,
+    scenario_id: str,
+    *,
+    region: str | Sequence[str],
+    variable: str,
+    technology: str | None = None,
+    kind: str | None = None,
+    sub_region: str | None = None,
+    sub_technology: str | None = None,
+    subsidy: str | None = None,
+    transform: Sequence[Mapping[str, Any]] | pd.DataFrame,
+) -> dict[str, Any]:
+    """Variables of one updater call from the seed's ``List[Transform]`` or a change frame.
+
+    Args:
+        domain: ``technology``, ``demand``, ``demand_technology``, ``commodity`` or
+            ``interconnector``.
+        scenario_id: The scenario id.
+        region: Region (or regions, for demand/commodity); the ``from`` end for
+            interconnectors.
+        variable: Parameter / variable name.
+        technology: Technology, demand technology, commodity or the ``to`` region.
+        kind: ``exogenous``/``endogenous`` for technology.
+        sub_region, sub_technology, subsidy: Technology sub-keys.
+        transform: ``[{"year", "month"?, "transform": {"type", "value"}}]`` or a frame with
+            ``year`` (``month``) and ``transform_type``/``transform_value`` or ``value``.
+
+    Returns:
+        The mutation variables, as the official client names them.
+
+    Raises:
+        ValidationError: every bad item at once.
+
+    Example:
+        >>> compile_transforms("commodity", "s1", region=["gbr"], variable="price",
+        ...     technology="gas", transform=[{"year": 2030,
+        ...     "transform": {"type": "Delta", "value": 1.0}}])["tx"]
+        [{'year': 2030, 'transform': {'type': 'Delta', 'value': 1.0}}]
+    """
+    if domain not in DOMAINS:
+        raise ValidationError(f"Unknown domain {domain!r}: use one of {', '.join(DOMAINS)}.")
+    if isinstance(transform, pd.DataFrame):
+        frame = _diff.flatten(transform)
+    else:
+        items = list(transform)
+        frame = pd.DataFrame(
+            {
+                "year": [i.get("year") if isinstance(i, Mapping) else None for i in items],
+                "month": [i.get("month") if isinstance(i, Mapping) else None for i in items],
+                "transform_type": [_tx_field(i, "type") for i in items],
+                "transform_value": [_tx_field(i, "value") for i in items],
+            }
+        )
+    if "transform_type" not in frame.columns and "value" in frame.columns:
+        frame = frame.assign(transform_type="Absolute", transform_value=frame["value"])
+    for name in ("year", "month", "transform_value"):
+        if name not in frame.columns:
+            frame[name] = None
+    normal, problems = _diff.normalise_changes(
+        frame[["year", "month", "transform_type", "transform_value"]]
+    )
+    tt = normal["transform_type"].to_numpy(dtype=object)
+    tv = normal["transform_value"].to_numpy(dtype=np.float64)
+    clear = pd.isna(tt) | (tt == _diff.CLEAR) | np.isnan(tv)
+    if domain != "technology" and clear.any():
+        problems.append(
+            _diff._problem(
+                normal.loc[clear], normal["row"].to_numpy()[clear],
+                "null transform: only technology inputs accept a null value.",
+                f"give a type in {TRANSFORM_TYPES} and a numeric value.",
+            )
+        )
+    dup = normal.duplicated(["year", "month"], keep=False).to_numpy()
+    if dup.any():
+        problems.append(
+            _diff._problem(normal.loc[dup], normal["row"].to_numpy()[dup],
+                           "the same year/month appears twice.", "keep one item per cell.")
+        )
+    problems = [p for p in problems if len(p)]
+    if problems:
+        raise ValidationError(
+            "Bad transform items; nothing was sent.",
+            pd.concat(problems, ignore_index=True)[["row", "year", "month", "reason", "fix"]],
+        )
+    normal = normal.sort_values(["year", "month"], na_position="first", kind="stable")
+    monthly = bool(normal["month"].notna().any())
+    years = [None if pd.isna(y) else int(y) for y in normal["year"].astype(object)]
+    months = [None if pd.isna(m) else int(m) for m in normal["month"].astype(object)]
+    types = [None if (pd.isna(t) or t == _diff.CLEAR) else t for t in normal["transform_type"]]
+    values = [None if np.isnan(v) else float(v) for v in normal["transform_value"]]
+    tx = _diff._tx_items(domain, years, months, types, values, monthly)
+    regions = [region] if isinstance(region, str) else list(region)
+    return _diff.payload(
+        domain,
+        scenario_id,
+        regions=regions,
+        technology=technology,
+        variable=variable,
+        kind=kind,
+        sub_region=sub_region,
+        sub_technology=sub_technology,
+        subsidy=subsidy,
+        tx=tx,
+    )
+
+
+def _tx_field(item: Any, name: str) -> Any:
+    """``item["transform"][name]`` of one seed Transform, None when absent."""
+    if not isinstance(item, Mapping):
+        return None
+    transform = item.get("transform")
+    return transform.get(name) if isinstance(transform, Mapping) else None
