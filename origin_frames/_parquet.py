@@ -1,0 +1,209 @@
+"""Hive-partitioned Parquet datasets of input frames: ``domain=.../region=.../part-0.parquet``.
+
+Each file carries the frame contract in its schema metadata (key ``origin_frames``):
+the dtypes and categories of every column, the index levels, the units per
+variable and whatever the caller adds (scenario id, export time). pyarrow.dataset,
+DuckDB and polars read the dataset directly; :func:`read_parquet` reads it back
+into frames that pass the same schemas as the getters' frames.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from ._exceptions import ConfigurationError, ValidationError
+
+METADATA_KEY = b"origin_frames"
+PARTITIONS: tuple[str, ...] = ("domain", "region")
+FORMAT_VERSION = 1
+
+
+def _column_spec(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Dtype (and category order) of every column, so reading restores them exactly."""
+    spec: dict[str, dict[str, Any]] = {}
+    for name, dtype in frame.dtypes.items():
+        entry: dict[str, Any] = {"dtype": str(dtype)}
+        if isinstance(dtype, pd.CategoricalDtype):
+            entry["categories"] = [str(c) for c in dtype.categories]
+        spec[str(name)] = entry
+    return spec
+
+
+def _units(frame: pd.DataFrame) -> dict[str, str]:
+    """Unit of each (domain, variable), as recorded in the frame."""
+    if not {"domain", "variable", "unit"} <= set(frame.columns) or frame.empty:
+        return {}
+    pairs = frame[["domain", "variable", "unit"]].astype("string").drop_duplicates()
+    pairs = pairs.dropna(subset=["unit"])
+    return {f"{d}.{v}": u for d, v, u in pairs.itertuples(index=False)}
+
+
+def write_dataset(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = True,
+) -> pd.DataFrame:
+    """Writes an input frame as a hive-partitioned Parquet dataset.
+
+    Args:
+        frame: A frame of the input contract (index ``region, technology, year``),
+            for instance the concatenation of every domain from ``OriginFrames.inputs``.
+        path: Directory of the dataset; created if missing.
+        metadata: Extra JSON-serialisable facts stored in every file (scenario id, ...).
+        overwrite: Replace an existing dataset at ``path``; when False an existing
+            non-empty directory is an error.
+
+    Returns:
+        A summary frame, one row per partition: ``domain, region, rows``.
+
+    Raises:
+        ConfigurationError: ``path`` exists, is not empty and ``overwrite`` is False.
+        ValidationError: the frame lacks a partition column.
+
+    Example:
+        >>> summary = write_dataset(client.inputs(sid), "out/gbr")  # doctest: +SKIP
+    """
+    target = Path(path)
+    if target.exists() and any(target.iterdir()):
+        if not overwrite:
+            raise ConfigurationError(
+                f"{target} already holds files. Choose an empty directory or pass overwrite=True."
+            )
+        shutil.rmtree(target)
+    target.mkdir(parents=True, exist_ok=True)
+
+    flat = frame.reset_index()
+    missing = [p for p in PARTITIONS if p not in flat.columns]
+    if missing:
+        report = pd.DataFrame({"column": missing, "reason": "missing", "fix": "add the column"})
+        raise ValidationError(
+            f"Cannot partition the dataset: column(s) {missing} are missing. "
+            "Pass a frame of the input contract (index region, technology, year; column domain).",
+            report=report,
+        )
+    contract = {
+        "format_version": FORMAT_VERSION,
+        "index": [n for n in frame.index.names if n is not None],
+        "columns": _column_spec(flat),
+        "units": _units(flat),
+        "extra": dict(metadata or {}),
+    }
+    # Partition values must be plain strings in the directory names.
+    for name in PARTITIONS:
+        flat[name] = flat[name].astype("string")
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(contract).encode()}
+    )
+    partitioning = ds.partitioning(
+        pa.schema([(name, pa.string()) for name in PARTITIONS]), flavor="hive"
+    )
+    ds.write_dataset(
+        table,
+        target,
+        format="parquet",
+        partitioning=partitioning,
+        existing_data_behavior="overwrite_or_ignore",
+        basename_template="part-{i}.parquet",
+    )
+    counts = flat.groupby(list(PARTITIONS), observed=True, sort=True).size()
+    return counts.rename("rows").reset_index()
+
+
+def read_dataset_metadata(path: str | Path) -> dict[str, Any]:
+    """The ``origin_frames`` contract stored in a dataset's files."""
+    dataset = _open(Path(path))
+    raw = (dataset.schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise ConfigurationError(
+            f"{path} is not an origin_frames dataset (no '{METADATA_KEY.decode()}' metadata). "
+            "Write it with `origin-frames export` or origin_frames.write_dataset."
+        )
+    return dict(json.loads(raw))
+
+
+def _open(target: Path) -> ds.Dataset:
+    """Opens a dataset directory with hive partitioning, or explains what is wrong."""
+    if not target.is_dir():
+        raise ConfigurationError(f"No dataset directory at {target}. Check the path.")
+    files = sorted(target.rglob("*.parquet"))
+    if not files:
+        raise ConfigurationError(f"{target} holds no Parquet files. Check the path.")
+    # Take the schema (and its metadata) from a data file rather than letting pyarrow
+    # infer one without the metadata.
+    schema = ds.dataset(files[0], format="parquet").schema
+    partitioning = ds.partitioning(
+        pa.schema([(name, pa.string()) for name in PARTITIONS]), flavor="hive"
+    )
+    full_schema = pa.unify_schemas(
+        [schema, pa.schema([(name, pa.string()) for name in PARTITIONS])]
+    ).with_metadata(schema.metadata)
+    return ds.dataset(target, format="parquet", partitioning=partitioning, schema=full_schema)
+
+
+def _restore(flat: pd.DataFrame, spec: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Gives every column back its recorded dtype and category order."""
+    out = {}
+    for name, entry in spec.items():
+        if name not in flat.columns:
+            continue
+        column = flat[name]
+        dtype = entry["dtype"]
+        if dtype == "category":
+            column = column.astype("string").astype(
+                pd.CategoricalDtype(entry.get("categories", []))
+            )
+        elif str(column.dtype) != dtype:
+            column = column.astype(dtype)
+        out[name] = column
+    return pd.DataFrame(out, index=flat.index)[[c for c in spec if c in flat.columns]]
+
+
+def read_parquet(
+    path: str | Path,
+    *,
+    domains: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Reads a dataset written by :func:`write_dataset` back into an input frame.
+
+    Args:
+        path: The dataset directory.
+        domains: Only these domains (partition pruning: other files are not read).
+        regions: Only these regions.
+
+    Returns:
+        The frame with the index, dtypes and categories it was written with.
+
+    Raises:
+        ConfigurationError: ``path`` is not an origin_frames dataset.
+
+    Example:
+        >>> frame = read_parquet("out/gbr", domains=["technology"])  # doctest: +SKIP
+    """
+    target = Path(path)
+    dataset = _open(target)
+    contract = read_dataset_metadata(target)
+    expression = None
+    for name, wanted in (("domain", domains), ("region", regions)):
+        if wanted is not None:
+            values = [str(v) for v in wanted]
+            condition = ds.field(name).isin(values)
+            expression = condition if expression is None else expression & condition
+    table = dataset.to_table(filter=expression)
+    flat = table.to_pandas(ignore_metadata=True)
+    frame = _restore(flat, contract["columns"])
+    index = contract.get("index") or []
+    if index:
+        frame = frame.set_index(index)
+    return frame

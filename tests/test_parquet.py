@@ -1,0 +1,146 @@
+"""Parquet datasets: hive layout, metadata, exact round trip, and third-party readers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as pads
+import pytest
+
+from origin_frames._exceptions import ConfigurationError, ValidationError
+from origin_frames._parquet import read_dataset_metadata, read_parquet, write_dataset
+
+CATEGORY_COLUMNS = ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy", "unit"]
+
+
+def contract_frame(rows_per_region: int = 50) -> pd.DataFrame:
+    """A small frame shaped like the input contract, two domains and three regions."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for domain, regions in (("technology", ["gbr", "fra"]), ("commodity", ["all", "gbr"])):
+        for region in regions:
+            n = rows_per_region
+            original = rng.uniform(1, 100, n)
+            has_tx = rng.random(n) < 0.3
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "region": region,
+                        "technology": np.where(np.arange(n) % 2 == 0, "CCGT", "Solar PV"),
+                        "year": pd.array(2025 + np.arange(n) % 30, dtype="Int64"),
+                        "domain": domain,
+                        "variable": "capex" if domain == "technology" else "price",
+                        "kind": "exogenous" if domain == "technology" else None,
+                        "sub_region": None,
+                        "sub_technology": None,
+                        "subsidy": None,
+                        "month": pd.array([None] * n, dtype="Int64"),
+                        "original": original,
+                        "transform_type": np.where(has_tx, "Percentage", None),
+                        "transform_value": np.where(has_tx, 10.0, np.nan),
+                        "value": np.where(has_tx, original * 1.1, original),
+                        "unit": "GBP/kW" if domain == "technology" else "GBP/MWh",
+                        "validation_warnings": pd.array([None] * n, dtype="string"),
+                        "validation_errors": pd.array([None] * n, dtype="string"),
+                    }
+                )
+            )
+    flat = pd.concat(parts, ignore_index=True)
+    for column in CATEGORY_COLUMNS:
+        flat[column] = flat[column].astype("category")
+    flat["transform_type"] = flat["transform_type"].astype(
+        pd.CategoricalDtype(["Absolute", "Delta", "Percentage"])
+    )
+    flat["region"] = flat["region"].astype("string")
+    flat["technology"] = flat["technology"].astype("string")
+    return flat.set_index(["region", "technology", "year"])
+
+
+def test_dataset_is_hive_partitioned_by_domain_and_region(tmp_path) -> None:
+    summary = write_dataset(contract_frame(), tmp_path / "ds", metadata={"scenario_id": "s1"})
+    root = tmp_path / "ds"
+    folders = sorted(p.relative_to(root).as_posix() for p in root.glob("*/*"))
+    assert folders == [
+        "domain=commodity/region=all",
+        "domain=commodity/region=gbr",
+        "domain=technology/region=fra",
+        "domain=technology/region=gbr",
+    ]
+    assert summary["rows"].tolist() == [50, 50, 50, 50]
+
+
+def test_round_trip_restores_index_dtypes_and_categories(tmp_path) -> None:
+    frame = contract_frame()
+    write_dataset(frame, tmp_path / "ds")
+    back = read_parquet(tmp_path / "ds")
+    expected = frame.sort_index(kind="stable")
+    got = back.loc[expected.index.unique()].sort_index(kind="stable")
+    pd.testing.assert_frame_equal(
+        got.reset_index().sort_values(["domain", "region", "technology", "year", "original"])
+        .reset_index(drop=True),
+        expected.reset_index().sort_values(["domain", "region", "technology", "year", "original"])
+        .reset_index(drop=True),
+    )
+
+
+def test_metadata_records_units_and_extra_facts(tmp_path) -> None:
+    write_dataset(contract_frame(), tmp_path / "ds", metadata={"scenario_id": "s1"})
+    meta = read_dataset_metadata(tmp_path / "ds")
+    assert meta["units"] == {"technology.capex": "GBP/kW", "commodity.price": "GBP/MWh"}
+    assert meta["extra"] == {"scenario_id": "s1"}
+    assert meta["index"] == ["region", "technology", "year"]
+    assert meta["columns"]["transform_type"]["categories"] == ["Absolute", "Delta", "Percentage"]
+
+
+def test_reading_a_subset_prunes_partitions(tmp_path) -> None:
+    write_dataset(contract_frame(), tmp_path / "ds")
+    only = read_parquet(tmp_path / "ds", domains=["technology"], regions=["gbr"])
+    assert set(only["domain"].astype(str)) == {"technology"}
+    assert set(only.index.get_level_values("region")) == {"gbr"}
+    assert len(only) == 50
+
+
+def test_pyarrow_duckdb_and_polars_read_the_dataset_directly(tmp_path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    polars = pytest.importorskip("polars")
+    write_dataset(contract_frame(), tmp_path / "ds")
+    table = pads.dataset(tmp_path / "ds", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 200
+    glob = str(tmp_path / "ds" / "**" / "*.parquet")
+    query = (
+        "select count(*), count(distinct region) "
+        f"from read_parquet('{glob}', hive_partitioning=true)"
+    )
+    [(count, regions)] = duckdb.sql(query).fetchall()
+    assert (count, regions) == (200, 3)
+    lazy = polars.scan_parquet(glob, hive_partitioning=True)
+    by_domain = lazy.group_by("domain").len().collect().sort("domain")
+    assert by_domain["len"].to_list() == [100, 100]
+    meta = json.loads(
+        pads.dataset(tmp_path / "ds", format="parquet").schema.metadata[b"origin_frames"]
+    )
+    assert meta["format_version"] == 1
+
+
+def test_existing_dataset_is_kept_unless_overwrite(tmp_path) -> None:
+    write_dataset(contract_frame(), tmp_path / "ds")
+    with pytest.raises(ConfigurationError, match="overwrite=True"):
+        write_dataset(contract_frame(), tmp_path / "ds", overwrite=False)
+    write_dataset(contract_frame(5), tmp_path / "ds")
+    assert len(read_parquet(tmp_path / "ds")) == 20
+
+
+def test_frame_without_domain_is_refused_with_the_fix(tmp_path) -> None:
+    frame = contract_frame().drop(columns=["domain"])
+    with pytest.raises(ValidationError, match="domain"):
+        write_dataset(frame, tmp_path / "ds")
+
+
+def test_reading_a_directory_that_is_not_a_dataset_says_so(tmp_path) -> None:
+    with pytest.raises(ConfigurationError, match="No dataset directory"):
+        read_parquet(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigurationError, match="no Parquet files"):
+        read_parquet(tmp_path / "empty")
