@@ -1,19 +1,767 @@
-"""Inputs service state. PLACEHOLDER being replaced by the inputs-service work."""
+"""State of the emulated inputs service: one session of cells per scenario.
+
+A session's id is its scenario id; the scenario service says who may see it
+(``session_spec``). Published Aurora scenarios' sessions are read-only. Cells are
+held in numpy :class:`~.seed.Block` arrays generated lazily, per region, on first
+access, so that a million-cell scenario costs nothing until it is read.
+
+Transform semantics (per cell, relative to ``original``; a new transform replaces
+the previous one, so re-sending a payload is idempotent):
+Absolute -> v; Delta -> original + v; Percentage -> original * (1 + v/100).
+A null ``value`` in a technology update clears the cell's transform.
+
+Demand propagation rule. System ``totalDemand`` is, at seed, ``baseDemand`` plus
+the ``totalDemand`` of every demand technology of the region. When an update
+changes the effective ``totalDemand`` of a year from ``T_before`` to ``T_after``
+(``T_before != 0``), every component of that year (``baseDemand`` and each demand
+technology's ``totalDemand``) has its effective value multiplied by
+``r = T_after / T_before``. The component keeps its transform type (a Percentage
+is created where it had none): Percentage p -> ((1 + p/100) r - 1) * 100;
+Absolute a -> a r; Delta d -> (original + d) r - original. Updating a component
+does not change ``totalDemand``. Re-sending the same totalDemand payload gives
+``r = 1`` and changes nothing.
+
+Aggregated views (``aggregateRegions``, commodity averages) show the aggregate of
+originals as ``original`` and, where any member cell carries a transform, an
+Absolute transform holding the aggregate of effective values (for commodity
+averages: the members' common transform when they all share one).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from .._gql import ServiceError
 from .._options import EmulatorOptions
+from ..catalogue import MODEL_MAX_YEAR, MODEL_MIN_YEAR, RegionGroup, SessionSpec, region_groups
+from . import config as cfg
+from . import seed
+from .seed import ABSOLUTE, DELTA, NONE, PERCENTAGE, Block, TechKey
+
+WORKBOOK_READY_S = 0.2
+_EMPTY: tuple[str, ...] = ()
+
+
+def _bad(message: str) -> ServiceError:
+    """A BadUserInput error."""
+    return ServiceError(message, "BadUserInput")
+
+
+def _choose(kind: str, value: str, valid: Sequence[str]) -> ServiceError:
+    """An error naming an unknown value and listing the valid ones."""
+    listed = ", ".join(repr(v) for v in valid) or "(none)"
+    return _bad(f"Unknown {kind} {value!r}. Valid values: {listed}.")
+
+
+def tenant_label(tenant: str | None) -> str:
+    """A stable public name for a tenant that never reveals its token."""
+    if tenant is None:
+        return "aurora"
+    return "tenant-" + hashlib.sha256(tenant.encode()).hexdigest()[:12]
+
+
+# -- transforms ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedTx:
+    """A validated tx list: target cell indices, type codes and values (stored units)."""
+
+    index: np.ndarray
+    codes: np.ndarray
+    values: np.ndarray
+
+
+def parse_tx(
+    tx: Sequence[dict[str, Any] | None],
+    shape: str,
+    label: str,
+    *,
+    allow_clear: bool,
+    factor: float = 1.0,
+) -> ParsedTx:
+    """Validates a tx list against a block's shape; one error lists every bad item.
+
+    ``factor`` converts Absolute and Delta values to stored units (Percentage is unitless).
+    """
+    problems: list[str] = []
+    index: list[int] = []
+    codes: list[int] = []
+    values: list[float] = []
+    seen: dict[int, int] = {}
+    years = f"{MODEL_MIN_YEAR}-{MODEL_MAX_YEAR}"
+    if not tx:
+        raise _bad(f"{label}: tx is empty; send at least one {{year, transform}} item.")
+    for i, item in enumerate(tx):
+        if item is None:
+            problems.append(f"tx[{i}] is null: send {{year, transform: {{type, value}}}}")
+            continue
+        year, month, transform = item.get("year"), item.get("month"), item.get("transform")
+        if shape == "single":
+            if year is not None or month is not None:
+                problems.append(f"tx[{i}]: {label} has no years; send year and month as null")
+                continue
+            pos = 0
+        else:
+            if year is None:
+                problems.append(f"tx[{i}].year is missing; {label} needs a year in {years}")
+                continue
+            if not MODEL_MIN_YEAR <= year <= MODEL_MAX_YEAR:
+                problems.append(f"tx[{i}].year {year} is outside the model years {years}")
+                continue
+            pos = year - MODEL_MIN_YEAR
+            if shape == "monthly":
+                if month is None or not 1 <= month <= 12:
+                    problems.append(
+                        f"tx[{i}].month {month!r}: {label} is monthly; send a month in 1-12"
+                    )
+                    continue
+                pos = pos * 12 + month - 1
+            elif month is not None:
+                problems.append(f"tx[{i}].month {month}: {label} is yearly; send month as null")
+                continue
+        if pos in seen:
+            problems.append(f"tx[{i}] repeats the cell of tx[{seen[pos]}]; send each cell once")
+            continue
+        seen[pos] = i
+        ttype = transform.get("type") if transform else None
+        value = transform.get("value") if transform else None
+        if value is None or ttype is None:
+            if not allow_clear:
+                problems.append(f"tx[{i}].transform needs a type and a numeric value")
+                continue
+            index.append(pos)
+            codes.append(NONE)
+            values.append(np.nan)
+            continue
+        code = seed.TRANSFORM_CODES.get(ttype)
+        if code is None:
+            problems.append(f"tx[{i}].transform.type {ttype!r}: use Absolute, Delta or Percentage")
+            continue
+        index.append(pos)
+        codes.append(code)
+        values.append(float(value) * (factor if code != PERCENTAGE else 1.0))
+    if problems:
+        raise _bad(f"{label}: " + "; ".join(problems) + ".")
+    return ParsedTx(
+        np.asarray(index, dtype=np.int64),
+        np.asarray(codes, dtype=np.int8),
+        np.asarray(values, dtype=np.float64),
+    )
+
+
+def apply_tx(block: Block, parsed: ParsedTx) -> None:
+    """Stores the parsed transforms in a block (replacing earlier ones)."""
+    block.ttype[parsed.index] = parsed.codes
+    block.tval[parsed.index] = parsed.values
+
+
+def scale_effective(block: Block, ratio: np.ndarray, mask: np.ndarray) -> None:
+    """Multiplies the effective value of the masked cells by ``ratio``, keeping transform types."""
+    idx = np.nonzero(mask)[0]
+    if idx.size == 0:
+        return
+    r = ratio[idx]
+    orig, ttype, tval = block.original[idx], block.ttype[idx], block.tval[idx]
+    new_type = np.where(ttype == NONE, PERCENTAGE, ttype).astype(np.int8)
+    new_val = np.select(
+        [ttype == NONE, ttype == PERCENTAGE, ttype == ABSOLUTE, ttype == DELTA],
+        [
+            (r - 1.0) * 100.0,
+            ((1.0 + tval / 100.0) * r - 1.0) * 100.0,
+            tval * r,
+            (orig + tval) * r - orig,
+        ],
+    )
+    block.ttype[idx] = new_type
+    block.tval[idx] = new_val
+
+
+def validation_messages(
+    values: np.ndarray,
+    warn: cfg.Range | None,
+    hard: cfg.Range | None,
+    label: str,
+    years: np.ndarray | None,
+    months: np.ndarray | None = None,
+) -> tuple[list[Sequence[str]], list[Sequence[str]]]:
+    """Per-cell warning and error messages for effective values outside the bounds."""
+    n = values.shape[0]
+    warnings: list[Sequence[str]] = [_EMPTY] * n
+    errors: list[Sequence[str]] = [_EMPTY] * n
+    for bounds, out, name in ((warn, warnings, "initialRange"), (hard, errors, "hardLimit")):
+        if bounds is None:
+            continue
+        low = values < bounds.lower
+        high = values > bounds.upper
+        for i in np.nonzero(low | high)[0].tolist():
+            where = label
+            if years is not None:
+                where += f" {int(years[i])}"
+                if months is not None:
+                    where += f"-{int(months[i]):02d}"
+            side, bound = ("below", "lower") if low[i] else ("above", "upper")
+            limit = bounds.lower if low[i] else bounds.upper
+            out[i] = (f"{where}: {values[i]:.6g} is {side} the {name} {bound} bound {limit:g}",)
+    return warnings, errors
+
+
+# -- sessions ------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """The inputs of one scenario (guarded by the backend lock)."""
+
+    scenario_id: str
+    group: RegionGroup
+    data_seed: int
+    published: bool
+    tenant: str | None
+    scale: int
+    reference: str  # the scenario the data came from (dataGroups)
+    first_access: float | None = None
+    transforms: list[dict[str, Any]] = field(default_factory=list)
+    commodity_reference: str | None = None  # set by rebaseCommodities
+    _tech: dict[str, dict[TechKey, dict[str, Block]]] = field(default_factory=dict)
+    _demand: dict[str, seed.RegionDemand] = field(default_factory=dict)
+    _commodities: dict[str, dict[str, Block]] | None = None
+    _interconnectors: list[seed.Interconnector] | None = None
+
+    # -- regions ---------------------------------------------------------------
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.group.regions
+
+    def check_region(self, region: str) -> str:
+        """The region if the session models it, else a BadUserInput error listing them."""
+        if region not in self.regions:
+            raise _choose("region", region, self.regions)
+        return region
+
+    def check_regions(self, regions: Sequence[str] | None, *, default_all: bool) -> list[str]:
+        """Validated region list (all regions when none given and ``default_all``)."""
+        if not regions:
+            return list(self.regions) if default_all else []
+        bad = [r for r in regions if r not in self.regions]
+        if bad:
+            listed = ", ".join(repr(r) for r in self.regions)
+            raise _bad(f"Unknown region(s) {', '.join(map(repr, bad))}. Valid values: {listed}.")
+        return list(dict.fromkeys(regions))
+
+    # -- technologies ----------------------------------------------------------
+    def tech_blocks(self, region: str) -> dict[TechKey, dict[str, Block]]:
+        """All supply-technology blocks of a region (generated on first access)."""
+        blocks = self._tech.get(region)
+        if blocks is None:
+            blocks = seed.generate_technologies(self.data_seed, self.group, region, self.scale)
+            self._tech[region] = blocks
+        return blocks
+
+    def groupings(self) -> dict[str, dict[str, Any]]:
+        """``getTechnologyGroupings``: cheap, from the config, without generating cells."""
+        return {r: seed.groupings(self.group, r, self.scale) for r in self.regions}
+
+    def technology(self, name: str, region: str, sub_region: str | None) -> dict[str, Any]:
+        """The grouping entry of a technology, after validating name/region/sub-region."""
+        self.check_region(region)
+        grouping = seed.groupings(self.group, region, self.scale)
+        if name not in grouping:
+            raise _choose(f"technology in region {region!r}:", name, list(grouping))
+        entry = grouping[name]
+        if sub_region is not None and sub_region not in entry["subRegions"]:
+            raise _choose(f"sub-region of {region!r}:", sub_region, list(entry["subRegions"]))
+        return entry
+
+    def plant(
+        self,
+        kind: str,
+        name: str,
+        region: str,
+        sub_region: str | None,
+        sub_technology: str | None,
+        subsidy: str | None,
+    ) -> dict[str, Block]:
+        """Parameter blocks of one plant key, with every key part validated."""
+        entry = self.technology(name, region, sub_region)
+        holder = entry["subRegions"][sub_region] if sub_region else entry
+        field_name = (
+            "subTechnologiesExogenous" if kind == "exogenous" else "subTechnologiesEndogenous"
+        )
+        if sub_technology is not None and sub_technology not in holder[field_name]:
+            raise _choose(f"{kind} sub-technology of {name!r}:", sub_technology, holder[field_name])
+        if subsidy is not None:
+            if kind != "exogenous" or sub_region is None:
+                raise _bad(
+                    f"Subsidy {subsidy!r} needs a subRegion and applies to exogenous plants only."
+                )
+            if subsidy not in holder["subsidies"]:
+                raise _choose(
+                    f"subsidy of {name!r} in {sub_region!r}:", subsidy, holder["subsidies"]
+                )
+        return self.tech_blocks(region)[(name, kind, sub_region, sub_technology, subsidy)]
+
+    def update_technology(
+        self,
+        kind: str,
+        parameter: str,
+        tx: Sequence[dict[str, Any] | None],
+        name: str,
+        region: str,
+        sub_region: str | None,
+        sub_technology: str | None,
+        subsidy: str | None,
+    ) -> dict[str, Block]:
+        """Applies a technology update; returns the plant's blocks."""
+        blocks = self.plant(kind, name, region, sub_region, sub_technology, subsidy)
+        param = cfg.PARAMETER_BY_NAME[parameter]
+        tech = cfg.TECHNOLOGY_BY_NAME[name]
+        if param.lock:
+            raise ServiceError(
+                f"{parameter} is locked (lock: true in getConfig) and cannot be edited.",
+                "Forbidden",
+            )
+        if parameter in tech.read_only_parameters:
+            raise ServiceError(
+                f"{parameter} is read-only for {name} (readOnlyParameters); it cannot be edited.",
+                "Forbidden",
+            )
+        if parameter not in blocks:
+            why = "loadFactorTechRequired" if param.load_factor_required else "thermalTechRequired"
+            raise _bad(
+                f"{parameter} does not apply to {name} ({why}); "
+                f"parameters of this plant: {', '.join(blocks)}."
+            )
+        block = blocks[parameter]
+        apply_tx(block, parse_tx(tx, block.shape, parameter, allow_clear=True))
+        return blocks
+
+    # -- demand ----------------------------------------------------------------
+    def demand(self, region: str) -> seed.RegionDemand:
+        """Demand blocks of a region (generated on first access)."""
+        d = self._demand.get(region)
+        if d is None:
+            d = seed.generate_demand(self.data_seed, region)
+            self._demand[region] = d
+        return d
+
+    def update_system_demand(
+        self, regions: list[str], variable: str, tx: Sequence[dict[str, Any] | None]
+    ) -> list[dict[str, Any]]:
+        """Updates a system demand variable in each region; returns the log steps."""
+        names = [v.name for v in cfg.DEMAND_VARIABLES]
+        if variable not in names:
+            raise _choose("system demand variable", variable, names)
+        parsed = parse_tx(tx, "yearly", variable, allow_clear=False)
+        steps: list[dict[str, Any]] = []
+        for region in regions:
+            d = self.demand(region)
+            block = d.system[variable]
+            before = block.effective()
+            apply_tx(block, parsed)
+            steps.append({"region": region, "variable": variable, "cells": int(parsed.index.size)})
+            if variable != "totalDemand":
+                continue
+            after = block.effective()
+            mask = (before != 0) & ~np.isclose(after, before, rtol=1e-12, atol=0.0)
+            ratio = np.divide(after, before, out=np.ones_like(after), where=before != 0)
+            scale_effective(d.system["baseDemand"], ratio, mask)
+            for blocks in d.technologies.values():
+                scale_effective(blocks["totalDemand"], ratio, mask)
+            if mask.any():
+                steps.append(
+                    {
+                        "region": region,
+                        "propagated": ["baseDemand", *d.technologies],
+                        "years": (seed.YEARS[mask]).tolist(),
+                    }
+                )
+        return steps
+
+    def demand_technology_name(self, technology: str) -> str:
+        """The API name of a demand technology given its API or display name."""
+        if technology in cfg.DEMAND_TECHNOLOGY_BY_NAME:
+            return technology
+        for dt in cfg.DEMAND_TECHNOLOGIES:
+            if dt.display == technology:
+                return dt.name
+        raise _choose("demand technology", technology, list(cfg.DEMAND_TECHNOLOGY_BY_NAME))
+
+    def update_demand_technology(
+        self,
+        regions: list[str],
+        technology: str,
+        variable: str,
+        tx: Sequence[dict[str, Any] | None],
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Updates a demand technology variable in each region; returns (name, steps)."""
+        name = self.demand_technology_name(technology)
+        names = [v.name for v in cfg.DEMAND_TECHNOLOGY_VARIABLES]
+        if variable not in names:
+            raise _choose("demand technology variable", variable, names)
+        parsed = parse_tx(tx, "yearly", f"{name}.{variable}", allow_clear=False)
+        for region in regions:
+            apply_tx(self.demand(region).technologies[name][variable], parsed)
+        steps = [
+            {"region": r, "technology": name, "variable": variable, "cells": int(parsed.index.size)}
+            for r in regions
+        ]
+        return name, steps
+
+    # -- commodities -----------------------------------------------------------
+    def commodities(self) -> dict[str, dict[str, Block]]:
+        """Commodity blocks (stored units) per commodity and region."""
+        if self._commodities is None:
+            self._commodities = seed.generate_commodities(self.data_seed, self.regions)
+        return self._commodities
+
+    def check_commodities(self, names: Sequence[str] | None) -> list[str]:
+        """Validated commodity names (all when none given)."""
+        valid = list(cfg.COMMODITY_BY_NAME)
+        if not names:
+            return valid
+        for name in names:
+            if name not in cfg.COMMODITY_BY_NAME:
+                raise _choose("commodity", name, valid)
+        return list(dict.fromkeys(names))
+
+    def update_commodity(
+        self,
+        commodity: str,
+        regions: list[str],
+        tx: Sequence[dict[str, Any] | None],
+        native: bool,
+    ) -> list[dict[str, Any]]:
+        """Applies a commodity update (tx in native units when ``native``); returns steps."""
+        self.check_commodities([commodity])
+        factor = cfg.COMMODITY_BY_NAME[commodity].factor if native else 1.0
+        parsed = parse_tx(tx, "yearly", commodity, allow_clear=False, factor=factor)
+        blocks = self.commodities()[commodity]
+        for region in regions:
+            apply_tx(blocks[region], parsed)
+        return [
+            {"commodity": commodity, "region": r, "cells": int(parsed.index.size)} for r in regions
+        ]
+
+    def rebase_commodities(self, reference: Session) -> None:
+        """Swaps the original commodity series for the reference's; transforms stay."""
+        current = self.commodities()
+        theirs = seed.generate_commodities(reference.data_seed, self.regions)
+        if reference._commodities is not None:
+            for name, per_region in reference._commodities.items():
+                for region, block in per_region.items():
+                    if region in theirs[name]:
+                        theirs[name][region] = block
+        for name, per_region in current.items():
+            for region, block in per_region.items():
+                block.original = theirs[name][region].original.copy()
+        self.commodity_reference = reference.scenario_id
+
+    # -- interconnectors -------------------------------------------------------
+    def interconnectors(self) -> list[seed.Interconnector]:
+        """Every interconnector of the session's region group."""
+        if self._interconnectors is None:
+            self._interconnectors = seed.generate_interconnectors(self.data_seed, self.group)
+        return self._interconnectors
+
+    def interconnector(self, from_region: str, to_region: str) -> seed.Interconnector:
+        """The interconnector stored as ``from -> to``; errors say how to address it."""
+        self.check_region(from_region)
+        self.check_region(to_region)
+        for ic in self.interconnectors():
+            if (ic.from_region, ic.to_region) == (from_region, to_region):
+                return ic
+            if (ic.from_region, ic.to_region) == (to_region, from_region):
+                raise _bad(
+                    f"The interconnector between {from_region!r} and {to_region!r} is stored as "
+                    f"from={to_region!r}, to={from_region!r}: send it that way round."
+                )
+        ends = [f"{ic.from_region}->{ic.to_region}" for ic in self.interconnectors()]
+        raise _choose("interconnector", f"{from_region}->{to_region}", ends)
+
+    def update_interconnector(
+        self,
+        from_region: str,
+        to_region: str,
+        variable: str,
+        tx: Sequence[dict[str, Any] | None],
+    ) -> tuple[seed.Interconnector, list[dict[str, Any]]]:
+        """Applies an interconnector update; returns the interconnector and steps."""
+        ic = self.interconnector(from_region, to_region)
+        if variable not in ic.variables:
+            raise _choose("interconnector variable", variable, list(ic.variables))
+        parsed = parse_tx(tx, "yearly", variable, allow_clear=False)
+        apply_tx(ic.variables[variable], parsed)
+        step = {
+            "from": from_region,
+            "to": to_region,
+            "variable": variable,
+            "cells": int(parsed.index.size),
+        }
+        return ic, [step]
+
+    # -- bookkeeping -----------------------------------------------------------
+    def log(self, operation: str, parameters: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+        """Appends an update to the session's transforms log."""
+        update = {k: v for k, v in parameters.items() if k != "sessionId"}
+        self.transforms.append(
+            {
+                "updateParameters": update,
+                "steps": [{"operation": operation, **s} for s in steps],
+                "reason": f"{operation} via API",
+            }
+        )
+
+    def data_groups(self) -> dict[str, dict[str, Any]]:
+        """``dataGroups``: where each group of inputs came from."""
+        region = self.group.main_region
+
+        def group(reference: str, kind: str) -> dict[str, Any]:
+            return {
+                "reference": reference,
+                "referenceType": kind,
+                "productRegion": region,
+                "loading": False,
+                "loadingRequest": {},
+            }
+
+        commodity_ref = self.commodity_reference
+        return {
+            "technology": group(self.reference, "scenario"),
+            "demand": group(self.reference, "scenario"),
+            "commodities": group(
+                commodity_ref or self.reference, "rebase" if commodity_ref else "scenario"
+            ),
+            "interconnectors": group(self.reference, "scenario"),
+        }
+
+    def count_cells(self) -> int:
+        """Number of input cells of the session (without generating them)."""
+        n_tech = sum(seed.count_technology_cells(self.group, r, self.scale) for r in self.regions)
+        per_year = seed.N_YEARS
+        n_demand = (
+            len(self.regions)
+            * per_year
+            * (
+                len(cfg.DEMAND_VARIABLES)
+                + len(cfg.DEMAND_TECHNOLOGIES) * len(cfg.DEMAND_TECHNOLOGY_VARIABLES)
+            )
+        )
+        n_com = len(self.regions) * len(cfg.COMMODITIES) * per_year
+        n_ic = (
+            len(seed.interconnector_pairs(self.group))
+            * len(cfg.INTERCONNECTOR_VARIABLES)
+            * per_year
+        )
+        return n_tech + n_demand + n_com + n_ic
+
+    def fork(self, new_id: str, tenant: str, keep_transforms: bool) -> Session:
+        """A tenanted copy: same originals, and this session's transforms when asked."""
+        child = Session(
+            scenario_id=new_id,
+            group=self.group,
+            data_seed=self.data_seed,
+            published=False,
+            tenant=tenant,
+            scale=self.scale,
+            reference=self.scenario_id,
+        )
+        if keep_transforms:
+            child._tech = {
+                r: {k: {p: b.copy() for p, b in v.items()} for k, v in blocks.items()}
+                for r, blocks in self._tech.items()
+            }
+            child._demand = {r: d.copy() for r, d in self._demand.items()}
+            if self._commodities is not None:
+                child._commodities = {
+                    c: {r: b.copy() for r, b in v.items()} for c, v in self._commodities.items()
+                }
+            if self._interconnectors is not None:
+                child._interconnectors = [ic.copy() for ic in self._interconnectors]
+            child.transforms = [dict(t) for t in self.transforms]
+            child.commodity_reference = self.commodity_reference
+            child.reference = self.reference
+        return child
+
+
+@dataclass
+class _Workbook:
+    """A requested inputs workbook."""
+
+    session_id: str
+    requested_at: float
 
 
 class InputsBackend:
+    """All inputs sessions of one emulator; every public method takes the lock."""
+
     def __init__(self, options: EmulatorOptions, scenarios: Any) -> None:
         self.options = options
         self.scenarios = scenarios
+        self.lock = threading.RLock()
+        self._groups = region_groups(options.scale)
+        self._sessions: dict[str, Session] = {}
+        self._workbooks: dict[str, _Workbook] = {}
+        self._workbook_counter = 0
 
+    # -- the cross-service contract ------------------------------------------------
     def fork_session(self, new_id: str, base_id: str, tenant: str, keep_transforms: bool) -> None:
-        pass
+        """Gives a new tenanted scenario a copy of its base's inputs.
+
+        Args:
+            new_id: The new scenario's id (its session id).
+            base_id: The scenario it was created from.
+            tenant: The owner of the new scenario.
+            keep_transforms: Copy the base's transforms too (else originals only).
+
+        Raises:
+            ServiceError: NotFound when the base is unknown to the tenant.
+
+        Example:
+            >>> backend.fork_session("s-2", "aurora-gbr-central", "tok", False)  # doctest: +SKIP
+        """
+        with self.lock:
+            base = self._session_or_none(base_id, tenant)
+            if base is None:
+                raise ServiceError(
+                    f"Base scenario {base_id!r} not found: pick one from getScenarios.", "NotFound"
+                )
+            self._sessions[new_id] = base.fork(new_id, tenant, keep_transforms)
 
     def drop_session(self, scenario_id: str) -> None:
-        pass
+        """Forgets a deleted scenario's inputs."""
+        with self.lock:
+            self._sessions.pop(scenario_id, None)
+
+    # -- lookups -------------------------------------------------------------------
+    def _session_or_none(self, scenario_id: str, tenant: str) -> Session | None:
+        """The session if the scenario is visible to the tenant (created on first sight)."""
+        spec: SessionSpec | None = self.scenarios.session_spec(scenario_id, tenant)
+        if spec is None:
+            return None
+        session = self._sessions.get(scenario_id)
+        if session is None:
+            group = self._groups.get(spec.region_group)
+            if group is None:
+                return None
+            session = Session(
+                scenario_id=scenario_id,
+                group=group,
+                data_seed=spec.data_seed,
+                published=spec.published,
+                tenant=spec.tenant,
+                scale=self.options.scale,
+                reference=scenario_id,
+            )
+            self._sessions[scenario_id] = session
+        return session
+
+    def session(self, scenario_id: str, tenant: str, *, write: bool = False) -> Session:
+        """The session behind a scenario id, for reading or (``write``) for updating.
+
+        Raises:
+            ServiceError: NotFound (unknown or not visible), Forbidden (published and
+                ``write``), DataNotReady (a read inside the loading window).
+        """
+        with self.lock:
+            session = self._session_or_none(scenario_id, tenant)
+            if session is None:
+                raise ServiceError(
+                    f"Inputs session {scenario_id!r} not found: use the scenarioGlobalId of a "
+                    "scenario you can see (getScenarios) as sessionId.",
+                    "NotFound",
+                )
+            if write:
+                if session.published:
+                    raise ServiceError(
+                        "Published Aurora scenarios cannot be edited: create a scenario from it "
+                        "in a project and edit that.",
+                        "Forbidden",
+                    )
+                return session
+            now = time.monotonic()
+            if session.first_access is None:
+                session.first_access = now
+            if (
+                self.options.not_ready_s > 0
+                and now - session.first_access < self.options.not_ready_s
+            ):
+                left = self.options.not_ready_s - (now - session.first_access)
+                raise ServiceError(
+                    f"Data for session {scenario_id!r} is loading; retry in {left:.1f} s.",
+                    "DataNotReady",
+                )
+            return session
+
+    def session_for_reference(self, scenario_id: str, tenant: str) -> Session:
+        """Another visible scenario's session (for rebasing), without the loading window."""
+        with self.lock:
+            session = self._session_or_none(scenario_id, tenant)
+            if session is None:
+                raise ServiceError(
+                    f"Rebase reference {scenario_id!r} not found: use the scenarioGlobalId of a "
+                    "scenario you can see (getScenarios).",
+                    "NotFound",
+                )
+            return session
+
+    # -- workbooks -----------------------------------------------------------------
+    def workbook_status(self, session: Session, request_id: str | None) -> dict[str, Any]:
+        """``getWorkbookStatus``: Requested first, Completed after ``WORKBOOK_READY_S``."""
+        with self.lock:
+            now = time.monotonic()
+            if request_id is None:
+                self._workbook_counter += 1
+                digest = hashlib.sha256(
+                    f"{session.scenario_id}|{self._workbook_counter}".encode()
+                ).hexdigest()[:16]
+                request_id = f"wb-{digest}"
+                self._workbooks[request_id] = _Workbook(session.scenario_id, now)
+                return {
+                    "generationStatus": "Requested",
+                    "generationErrors": [],
+                    "downloadURL": None,
+                    "requestId": request_id,
+                }
+            wb = self._workbooks.get(request_id)
+            if wb is None or wb.session_id != session.scenario_id:
+                raise _bad(
+                    f"Unknown workbook requestId {request_id!r}: call getWorkbookStatus with "
+                    "requestId null to request a workbook."
+                )
+            if now - wb.requested_at < WORKBOOK_READY_S:
+                return {
+                    "generationStatus": "Requested",
+                    "generationErrors": [],
+                    "downloadURL": None,
+                    "requestId": request_id,
+                }
+            return {
+                "generationStatus": "Completed",
+                "generationErrors": [],
+                "downloadURL": None,
+                "requestId": request_id,
+            }
+
+    def workbook_csv(self, request_id: str) -> bytes | None:
+        """The body of a completed workbook (a CSV summary of the session), or None."""
+        with self.lock:
+            wb = self._workbooks.get(request_id)
+            if wb is None or time.monotonic() - wb.requested_at < WORKBOOK_READY_S:
+                return None
+            session = self._sessions.get(wb.session_id)
+            if session is None:
+                return None
+            lines = [
+                "sessionId,regionGroup,regions,transforms",
+                f"{session.scenario_id},{session.group.code},{len(session.regions)},"
+                f"{len(session.transforms)}",
+            ]
+            return ("\n".join(lines) + "\n").encode()
