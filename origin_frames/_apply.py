@@ -1,0 +1,441 @@
+"""Applying a plan: stale check, batched aliased mutations, rollback, verification, audit.
+
+Every mutation ``origin_frames`` sends is idempotent per cell (a transform replaces the
+previous one), so a batch that failed in transit is simply sent again, a bounded number of
+times. A batch that failed for good marks its calls failed; what happens next is
+``on_error``: ``"rollback"`` (default) re-sends the before-state of every call that
+succeeded, ``"stop"`` sends nothing more, ``"continue"`` sends the remaining batches.
+
+Rollback restores each cell's prior transform; where a cell had none it sends a null value
+for technology inputs (``OptionalYearlyNumberItemInput`` clears the transform) and the
+neutral ``Delta 0`` for the other domains, whose ``tx`` items do not accept null.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from . import _diff, _mutations
+from ._exceptions import (
+    ApplyError,
+    AuthenticationError,
+    OriginError,
+    PermissionDeniedError,
+    PlanError,
+    StalePlanError,
+    TransportError,
+)
+from ._plan import Plan, read_current
+
+OnError = Literal["rollback", "stop", "continue"]
+DEFAULT_BATCH_SIZE = 50
+#: Extra attempts of a whole batch after the transport's own retries gave up.
+_BATCH_RETRIES = 2
+_ROLLBACK_RETRIES = 5
+_RETRY_PAUSE_S = 0.2
+_MAX_ERROR_TEXT = 300
+
+STATUS_COLUMNS: tuple[str, ...] = (
+    "call_id",
+    "mutation",
+    "domain",
+    "kind",
+    "regions",
+    "technology",
+    "variable",
+    "sub_region",
+    "sub_technology",
+    "subsidy",
+    "n_cells",
+    "batch",
+    "attempts",
+    "status",
+    "error",
+)
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did, call by call.
+
+    Attributes:
+        scenario_id: The scenario changed.
+        calls: One row per planned call, keyed by the input keys, with ``batch``,
+            ``attempts``, ``status`` (``applied``, ``failed``, ``not_sent``,
+            ``rolled_back``, ``rollback_failed``) and ``error``.
+        mismatches: Cells whose re-read value differs from the planned one (verify).
+        verified: True when every applied cell was re-read with its planned value;
+            None when verification was off or nothing was applied.
+        started_at, finished_at: ISO-8601 UTC times.
+        requests: GraphQL requests sent (including retries and rollback).
+        fingerprint: The plan's base fingerprint.
+    """
+
+    scenario_id: str
+    calls: pd.DataFrame
+    started_at: str
+    finished_at: str = ""
+    requests: int = 0
+    verified: bool | None = None
+    mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fingerprint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every call was applied (and verified, when verification ran)."""
+        return bool((self.calls["status"] == "applied").all()) and self.verified is not False
+
+    def counts(self) -> dict[str, int]:
+        """Calls per status."""
+        return {str(k): int(v) for k, v in self.calls["status"].value_counts().items()}
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts().items()))
+        return (
+            f"ApplyResult(scenario={self.scenario_id!r}, {len(self.calls)} calls [{counts}], "
+            f"requests={self.requests}, verified={self.verified})"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# sending
+# --------------------------------------------------------------------------------------------
+def _selection(call: pd.Series) -> str:
+    """Selection set of one call: the changed parameter for technology, else an id field."""
+    tx = call["variables"]["tx"]
+    definition = call["domain"] == "technology" and all(i.get("year") is None for i in tx)
+    return _mutations.selection(call["mutation"], call["variable"], definition=definition)
+
+
+def _short(text: str) -> str:
+    """An error text cut to a readable length."""
+    return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 3] + "..."
+
+
+def _send_batch(
+    transport: Any, calls: list[tuple[str, dict[str, Any], str]], retries: int,
+    sleep: Callable[[float], None],
+) -> tuple[list[str | None], int]:
+    """Sends one aliased batch; per call None (applied) or an error text; and attempts made."""
+    document, variables = _mutations.batch(calls)
+    attempts = 0
+    last_error = "not sent"
+    for attempt in range(retries + 1):
+        attempts += 1
+        try:
+            answer = transport.graphql_raw("inputs", document, variables)
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            return [_short(str(exc))] * len(calls), attempts
+        except (TransportError, OriginError) as exc:
+            last_error = _short(str(exc))
+            if attempt < retries:
+                sleep(_RETRY_PAUSE_S * (attempt + 1))
+            continue
+        data = answer.get("data") or {}
+        errors = answer.get("errors") or []
+        outcome: list[str | None] = [None] * len(calls)
+        batch_wide: list[str] = []
+        for error in errors:
+            path = error.get("path") or []
+            alias = str(path[0]) if path else ""
+            if alias.startswith("m") and alias[1:].isdigit() and int(alias[1:]) < len(calls):
+                i = int(alias[1:])
+                outcome[i] = _short(str(error.get("message", "error")))
+            else:
+                batch_wide.append(_short(str(error.get("message", "error"))))
+        for i in range(len(calls)):
+            if outcome[i] is None and batch_wide:
+                outcome[i] = "; ".join(batch_wide)
+            elif outcome[i] is None and data.get(f"m{i}") is None:
+                outcome[i] = "the service answered no data for this call"
+        return outcome, attempts
+    return [last_error] * len(calls), attempts
+
+
+def _batches(n: int, size: int) -> list[range]:
+    """Consecutive index ranges of at most ``size``."""
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _progress(total: int, progress: bool | None, desc: str) -> Any:
+    """A tqdm bar (None: shown only on a terminal)."""
+    from tqdm.auto import tqdm
+
+    disable = None if progress is None else not progress
+    return tqdm(total=total, desc=desc, unit="cell", disable=disable, leave=False)
+
+
+# --------------------------------------------------------------------------------------------
+# stale check and verification
+# --------------------------------------------------------------------------------------------
+def _current_for(client: Any, plan: Plan, cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Re-reads the touched cells; returns the current frame and each cell's position."""
+    current = read_current(client, plan.scenario_id, cells)
+    pos, _dup = _diff.align(cells, current)
+    return current, pos
+
+
+def _value_at(current: pd.DataFrame, pos: np.ndarray, column: str) -> np.ndarray:
+    """A float column of ``current`` at positions (NaN where missing)."""
+    values = current[column].to_numpy(dtype=np.float64) if len(current) else np.array([])
+    out = np.full(len(pos), np.nan)
+    found = pos >= 0
+    out[found] = values[pos[found]]
+    return out
+
+
+def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
+    """Touched cells whose server state no longer matches the plan's before-state.
+
+    Args:
+        client: The client.
+        plan: The plan.
+
+    Returns:
+        The stale cells (key, planned ``before``, ``now``); empty when the plan is fresh.
+    """
+    cells = plan.cells
+    if len(cells) == 0:
+        return cells.iloc[0:0]
+    current, pos = _current_for(client, plan, cells)
+    now = _value_at(current, pos, "value")
+    now_tv = _value_at(current, pos, "transform_value")
+    now_tt = np.full(len(pos), None, dtype=object)
+    if len(current):
+        tt = current["transform_type"].astype(object).to_numpy()
+        now_tt[pos >= 0] = tt[pos[pos >= 0]]
+    now_tt = np.where(pd.isna(now_tt), None, now_tt)
+    before_tt = np.where(pd.isna(cells["before_type"]), None, cells["before_type"].to_numpy())
+    same = (
+        (pos >= 0)
+        & _diff._same(now, cells["before"].to_numpy())
+        & _diff._same(now_tv, cells["before_value"].to_numpy())
+        & (now_tt == before_tt)
+    )
+    stale = cells.loc[~same, [*_diff.KEY, "before"]].copy()
+    stale["now"] = now[~same]
+    return stale.reset_index(drop=True)
+
+
+def _verify(client: Any, plan: Plan, applied_ids: set[int]) -> pd.DataFrame:
+    """Cells of applied calls whose re-read effective value differs from the planned one."""
+    cells = plan.cells[plan.cells["call_id"].isin(applied_ids)]
+    if len(cells) == 0:
+        return cells.iloc[0:0]
+    current, pos = _current_for(client, plan, cells)
+    now = _value_at(current, pos, "value")
+    bad = ~_diff._same(now, cells["after"].to_numpy())
+    out = cells.loc[bad, [*_diff.KEY, "after"]].copy()
+    out["now"] = now[bad]
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# audit
+# --------------------------------------------------------------------------------------------
+def _audit(path: str | Path, plan: Plan, result: ApplyResult) -> None:
+    """Appends one record (plan, results, times, scenario, fingerprint) to a Parquet file."""
+    path = Path(path)
+    record = pd.DataFrame(
+        {
+            "started_at": [result.started_at],
+            "finished_at": [result.finished_at],
+            "scenario_id": [plan.scenario_id],
+            "base_fingerprint": [plan.fingerprint],
+            "n_cells": [len(plan)],
+            "n_calls": [len(plan.calls)],
+            "status": ["ok" if result.ok else "failed"],
+            "counts": [json.dumps(result.counts(), sort_keys=True)],
+            "plan_cells": [plan.cells.drop(columns=["row"]).to_json(orient="records")],
+            "results": [
+                result.calls.drop(columns=["regions"]).assign(
+                    regions=result.calls["regions"].map(list)
+                ).to_json(orient="records")
+            ],
+        }
+    )
+    if path.exists():
+        record = pd.concat([pd.read_parquet(path), record], ignore_index=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    record.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------------------------
+# apply
+# --------------------------------------------------------------------------------------------
+def apply_plan(
+    client: Any,
+    plan: Plan,
+    *,
+    batch_size: int | None = None,
+    on_error: OnError = "rollback",
+    force: bool = False,
+    verify: bool = True,
+    audit: str | Path | None = None,
+    progress: bool | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ApplyResult:
+    """Sends a plan's calls, batched with aliases, and reports call by call.
+
+    Args:
+        client: The client (``.transport.graphql_raw`` and the readers).
+        plan: From ``build_plan``.
+        batch_size: Calls per GraphQL request (1 = one call per request; default 50).
+        on_error: ``"rollback"`` (revert the calls that succeeded, then raise),
+            ``"stop"`` (send nothing more, then raise) or ``"continue"`` (send the rest,
+            then raise).
+        force: Apply even when the touched cells no longer hold the planned before-state.
+        verify: Re-read the touched cells and compare with the planned values.
+        audit: Parquet file to append an audit record to.
+        progress: tqdm bar: True/False, or None for "only on a terminal".
+        sleep: Pause between batch retries (tests pass a fake).
+
+    Returns:
+        The :class:`ApplyResult` (also attached to any :class:`ApplyError`).
+
+    Raises:
+        StalePlanError: the server changed since planning (and ``force`` is False).
+        ApplyError: some calls failed, or verification found different values.
+        ValueError: bad ``on_error`` or ``batch_size``.
+
+    Example:
+        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
+        >>> result.calls["status"].value_counts()  # doctest: +SKIP
+    """
+    plan = require_plan(plan)
+    if on_error not in ("rollback", "stop", "continue"):
+        raise ValueError("on_error must be 'rollback', 'stop' or 'continue'.")
+    size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
+    if size < 1:
+        raise ValueError("batch_size must be 1 or more.")
+    started = datetime.now(UTC).isoformat(timespec="milliseconds")
+    status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
+    status["batch"] = -1
+    status["attempts"] = 0
+    status["status"] = "not_sent"
+    status["error"] = None
+    result = ApplyResult(
+        scenario_id=plan.scenario_id, calls=status, started_at=started,
+        fingerprint=plan.fingerprint,
+    )
+    if not plan:
+        result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        if audit is not None:
+            _audit(audit, plan, result)
+        return result
+    if not force:
+        stale = stale_cells(client, plan)
+        if len(stale):
+            err = StalePlanError(
+                f"{len(stale)} of the plan's {len(plan)} cells changed on the server since "
+                "planning (see .report); nothing was sent. Re-plan, or apply with force=True."
+            )
+            err.report = stale  # type: ignore[attr-defined]
+            raise err
+    transport = client.transport
+    calls = plan.calls
+    statuses = status["status"].to_numpy(dtype=object, copy=True)
+    errors = status["error"].to_numpy(dtype=object, copy=True)
+    attempts_col = status["attempts"].to_numpy(dtype=np.int64, copy=True)
+    batch_col = status["batch"].to_numpy(dtype=np.int64, copy=True)
+    failed = False
+    bar = _progress(int(calls["n_cells"].sum()), progress, "apply")
+    try:
+        for b, rows in enumerate(_batches(len(calls), size)):
+            if failed and on_error != "continue":
+                break
+            chunk = calls.iloc[rows.start : rows.stop]
+            sendable = [
+                (c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()
+            ]
+            outcome, tries = _send_batch(transport, sendable, _BATCH_RETRIES, sleep)
+            result.requests += tries
+            for offset, error in enumerate(outcome):
+                i = rows.start + offset
+                batch_col[i] = b
+                attempts_col[i] = tries
+                statuses[i] = "applied" if error is None else "failed"
+                errors[i] = error
+                failed |= error is not None
+            bar.update(int(chunk["n_cells"].sum()))
+    finally:
+        bar.close()
+
+    if failed and on_error == "rollback":
+        applied = np.flatnonzero(statuses == "applied")
+        if len(applied):
+            ok, tries = _rollback(transport, plan, calls["call_id"].to_numpy()[applied], size,
+                                  sleep)
+            result.requests += tries
+            for i, good in zip(applied, ok, strict=True):
+                statuses[i] = "rolled_back" if good else "rollback_failed"
+    status["status"] = statuses
+    status["error"] = errors
+    status["attempts"] = attempts_col
+    status["batch"] = batch_col
+    applied_ids = set(calls["call_id"].to_numpy()[statuses == "applied"].tolist())
+    if verify and applied_ids:
+        result.mismatches = _verify(client, plan, applied_ids)
+        result.verified = len(result.mismatches) == 0
+    result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    if audit is not None:
+        _audit(audit, plan, result)
+    if failed:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts().items()))
+        first = next(e for e in errors if e is not None)
+        raise ApplyError(
+            f"{int((statuses == 'failed').sum())} of {len(calls)} calls failed ({counts}); "
+            f"first error: {first}. See .result.calls for every call.",
+            result,
+        )
+    if result.verified is False:
+        raise ApplyError(
+            f"{len(result.mismatches)} cells do not hold their planned value after apply "
+            "(see .result.mismatches). Re-read and re-plan.",
+            result,
+        )
+    return result
+
+
+def _rollback(
+    transport: Any, plan: Plan, call_ids: np.ndarray, size: int,
+    sleep: Callable[[float], None],
+) -> tuple[list[bool], int]:
+    """Re-sends the before-state of the given calls; per call whether it was restored."""
+    cells = plan.cells[plan.cells["call_id"].isin(call_ids)]
+    inverse = _diff.inverse_cells(cells)
+    inv_calls, inv_ids = _diff.group_calls(inverse, plan.scenario_id)
+    failed_inverse: set[int] = set()
+    requests = 0
+    for rows in _batches(len(inv_calls), size):
+        chunk = inv_calls.iloc[rows.start : rows.stop]
+        sendable = [(c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()]
+        outcome, tries = _send_batch(transport, sendable, _ROLLBACK_RETRIES, sleep)
+        requests += tries
+        for offset, error in enumerate(outcome):
+            if error is not None:
+                failed_inverse.add(int(chunk["call_id"].iloc[offset]))
+    original_ids = cells["call_id"].to_numpy()
+    bad_originals = set(original_ids[np.isin(inv_ids, list(failed_inverse))].tolist())
+    return [int(c) not in bad_originals for c in call_ids], requests
+
+
+def require_plan(plan: Any) -> Plan:
+    """Checks that ``plan`` is a :class:`Plan`.
+
+    Raises:
+        PlanError: otherwise.
+    """
+    if not isinstance(plan, Plan):
+        raise PlanError("apply_plan needs a Plan from build_plan (or Plan.from_json).")
+    return plan
