@@ -330,7 +330,22 @@ class ScenarioBackend:
             return [self._view(r, now) for r in picked]
 
     def get_scenario(self, scenario_id: str, tenant: str) -> dict[str, Any]:
-        """One visible scenario's wire object; raises NotFound otherwise."""
+        """One scenario's wire object (``getScenarios`` with ``scenarioGlobalId``).
+
+        Args:
+            scenario_id: The scenario id.
+            tenant: The caller; other tenants' scenarios are invisible.
+
+        Returns:
+            The wire object with every field the official client selects.
+
+        Raises:
+            ServiceError: NotFound when unknown or not visible.
+
+        Example:
+            >>> backend.get_scenario(sid, "token")["scenarioRunStatus"]  # doctest: +SKIP
+            'Complete'
+        """
         with self._lock:
             return self._view(self._require(scenario_id, tenant), self._clock())
 
@@ -481,6 +496,13 @@ class ScenarioBackend:
     def update_scenario(self, tenant: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Changes the fields present in an ``UpdateScenarioInput`` of the tenant's scenario.
 
+        Args:
+            tenant: The caller.
+            fields: The input object; null fields are left unchanged.
+
+        Returns:
+            The updated wire object.
+
         Raises:
             ServiceError: NotFound, Forbidden (published), BadUserInput naming every bad field.
         """
@@ -514,7 +536,18 @@ class ScenarioBackend:
             return self._view(rec, self._clock())
 
     def delete_scenario(self, tenant: str, scenario_id: str) -> bool:
-        """Deletes the tenant's scenario and its inputs session; returns True."""
+        """Deletes the tenant's scenario and its inputs session (``deleteScenario``).
+
+        Args:
+            tenant: The caller.
+            scenario_id: The scenario to delete.
+
+        Returns:
+            True.
+
+        Raises:
+            ServiceError: NotFound, or Forbidden for a published scenario.
+        """
         with self._lock:
             self._require_own(scenario_id, tenant, "deleted")
             self._drop_locked(scenario_id)
@@ -530,6 +563,13 @@ class ScenarioBackend:
 
     def launch_scenario(self, tenant: str, scenario_id: str) -> dict[str, Any]:
         """Starts the run clock of the tenant's scenario (NotLaunched -> Queued).
+
+        Args:
+            tenant: The caller.
+            scenario_id: The scenario to launch.
+
+        Returns:
+            The wire object right after launch (Queued, or Complete when the step is 0).
 
         Raises:
             ServiceError: NotFound, Forbidden (published), Conflict while Queued/Running.
@@ -552,7 +592,18 @@ class ScenarioBackend:
             return self._view(rec, now)
 
     def weather_years(self, tenant: str, scenario_id: str) -> list[int]:
-        """Weather years the scenario can run with (empty when not supported)."""
+        """Weather years the scenario can run with (``getWeatherYearList``).
+
+        Args:
+            tenant: The caller.
+            scenario_id: A visible scenario.
+
+        Returns:
+            The years, empty when the region group does not support weather years.
+
+        Raises:
+            ServiceError: NotFound when unknown or not visible.
+        """
         with self._lock:
             rec = self._require(scenario_id, tenant)
             return list(_published.weather_years(rec.region_group))
@@ -616,7 +667,14 @@ class ScenarioBackend:
         return pid
 
     def list_projects(self, tenant: str) -> list[dict[str, Any]]:
-        """The tenant's projects in creation order."""
+        """The tenant's projects in creation order (``getProjects``).
+
+        Args:
+            tenant: The caller.
+
+        Returns:
+            Project wire objects without their scenarios.
+        """
         now = self._clock()
         with self._lock:
             return [
@@ -626,14 +684,37 @@ class ScenarioBackend:
             ]
 
     def get_project(self, tenant: str, project_id: str) -> dict[str, Any]:
-        """The tenant's project with its scenarios; raises NotFound otherwise."""
+        """The tenant's project with its scenarios (``getProject``).
+
+        Args:
+            tenant: The caller.
+            project_id: The project id.
+
+        Returns:
+            The project wire object with ``scenarios`` in creation order.
+
+        Raises:
+            ServiceError: NotFound when unknown or another tenant's.
+        """
         with self._lock:
             return self._project_view(
                 self._require_project(project_id, tenant), self._clock(), True
             )
 
     def create_project(self, tenant: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Creates a project (``InputProject``: name, description, productId)."""
+        """Creates a project (``createProject``).
+
+        Args:
+            tenant: The caller.
+            fields: ``InputProject``: name, description, productId (an id of
+                ``catalogue.PRODUCTS``).
+
+        Returns:
+            The project wire object.
+
+        Raises:
+            ServiceError: BadUserInput naming every bad field.
+        """
         now = self._clock()
         problems: list[str] = []
         name = fields.get("name")
@@ -655,7 +736,18 @@ class ScenarioBackend:
             return self._project_view(proj, now, False)
 
     def update_project(self, tenant: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Changes the fields present in an ``UpdateProjectInputGroup``."""
+        """Changes the fields present in an ``UpdateProjectInputGroup`` (``updateProject``).
+
+        Args:
+            tenant: The caller.
+            fields: The input object; null fields are left unchanged.
+
+        Returns:
+            The project wire object.
+
+        Raises:
+            ServiceError: NotFound for an unknown project, BadUserInput for bad fields.
+        """
         now = self._clock()
         with self._lock:
             proj = self._require_project(fields["projectGlobalId"], tenant)
@@ -675,7 +767,18 @@ class ScenarioBackend:
             return self._project_view(proj, now, False)
 
     def delete_project(self, tenant: str, project_id: str) -> bool:
-        """Deletes the tenant's project and every scenario in it; returns True."""
+        """Deletes the tenant's project and every scenario in it (``deleteProject``).
+
+        Args:
+            tenant: The caller.
+            project_id: The project to delete.
+
+        Returns:
+            True.
+
+        Raises:
+            ServiceError: NotFound when unknown or another tenant's.
+        """
         with self._lock:
             self._require_project(project_id, tenant)
             del self._projects[project_id]
@@ -692,7 +795,19 @@ class ScenarioBackend:
         return True
 
     def set_pinned(self, tenant: str, project_id: str, pinned: bool) -> bool:
-        """Pins or unpins the tenant's project (idempotent); returns True."""
+        """Pins or unpins the tenant's project (``createProjectPin``/``deleteProjectPin``).
+
+        Args:
+            tenant: The caller.
+            project_id: The project.
+            pinned: The new state (setting the current state again is fine).
+
+        Returns:
+            True.
+
+        Raises:
+            ServiceError: NotFound when unknown or another tenant's.
+        """
         with self._lock:
             proj = self._require_project(project_id, tenant)
             proj.pinned = pinned
@@ -700,7 +815,14 @@ class ScenarioBackend:
 
     # -- config -----------------------------------------------------------------
     def config(self) -> dict[str, Any]:
-        """The scenario service's ``getConfig`` answer."""
+        """The scenario service's ``getConfig`` answer.
+
+        Returns:
+            ``regionGroups`` (keyed by code, ordered so that the official client derives
+            each scenario's neighbour regions from its own group), ``currencies``,
+            ``sensitivities``, ``products``, ``isAuthor``, ``isAdvancedUser``,
+            ``appsSupported``.
+        """
         groups: dict[str, Any] = {}
         for code in _group_order(self._groups):
             group = self._groups[code]
@@ -764,7 +886,19 @@ class ScenarioBackend:
         return rec
 
     def meta(self, tenant: str, scenario_id: str, region: str) -> dict[str, Any]:
-        """The meta JSON of one region's downloads."""
+        """The meta JSON of one region's downloads.
+
+        Args:
+            tenant: The caller.
+            scenario_id: A visible scenario whose run is Complete.
+            region: A region of the scenario's group.
+
+        Returns:
+            ``{"dataDefinitions": [...], "years": [...]}``.
+
+        Raises:
+            ServiceError: NotFound for unknown scenarios or regions, or outputs not ready.
+        """
         with self._lock:
             rec = self._download_target(tenant, scenario_id, region)
             return _outputs.meta_json(self._groups[rec.region_group], region, rec.years)
