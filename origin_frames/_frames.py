@@ -1,0 +1,598 @@
+"""Wire JSON -> tidy frames, vectorised.
+
+Every input domain becomes the same frame shape (see ``docs/architecture.md``):
+index ``region, technology, year``; key columns ``domain, variable, kind,
+sub_region, sub_technology, subsidy, month``; value columns ``original,
+transform_type, transform_value, value, unit, validation_warnings,
+validation_errors``.
+
+How it stays fast: the parsers only register *blocks* (one per entity and
+variable: its key values and its list of cell dicts). :class:`CellFrameBuilder`
+then pulls each cell field out of all cells with one list comprehension,
+repeats the per-block keys with ``numpy.repeat`` and builds categoricals and the
+MultiIndex from integer codes, so no per-cell Python work happens beyond reading
+the decoded JSON dicts.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ._queries import DemandSelection, TechRead, TechSelection
+
+__all__ = [
+    "DOMAINS",
+    "INDEX",
+    "KEY_COLUMNS",
+    "KINDS",
+    "TRANSFORM_TYPES",
+    "VALUE_COLUMNS",
+    "CellFrameBuilder",
+    "commodity_frame",
+    "concat_inputs",
+    "conform",
+    "demand_frame",
+    "demand_technology_frame",
+    "empty_inputs_frame",
+    "interconnector_frame",
+    "read_parquet",
+    "records_frame",
+    "technology_frame",
+    "to_parquet",
+]
+
+INDEX = ["region", "technology", "year"]
+KEY_COLUMNS = ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy", "month"]
+VALUE_COLUMNS = [
+    "original",
+    "transform_type",
+    "transform_value",
+    "value",
+    "unit",
+    "validation_warnings",
+    "validation_errors",
+]
+COLUMNS = KEY_COLUMNS + VALUE_COLUMNS
+DOMAINS = ["technology", "demand", "demand_technology", "commodity", "interconnector"]
+KINDS = ["exogenous", "endogenous"]
+TRANSFORM_TYPES = ["Absolute", "Delta", "Percentage"]
+_FIXED_CATEGORIES = {"domain": DOMAINS, "kind": KINDS, "transform_type": TRANSFORM_TYPES}
+_FREE_CATEGORICALS = ["variable", "sub_region", "sub_technology", "subsidy", "unit"]
+_STR_COLUMNS = ["validation_warnings", "validation_errors"]
+_EMPTY_CELL: dict[str, Any] = {"original": None}
+_BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
+               "sub_technology", "subsidy", "unit"]  # fmt: skip
+
+
+class CellFrameBuilder:
+    """Collects blocks of cells and turns them into one tidy frame in a single pass.
+
+    Example:
+        >>> b = CellFrameBuilder()
+        >>> b.add_block({"region": "gbr", "technology": "ccgt", "domain": "technology",
+        ...              "variable": "capex"}, [{"year": 2030, "original": 1.0}], year="cell")
+        >>> b.frame().shape
+        (1, 14)
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[Any]] = {k: [] for k in _BLOCK_KEYS}
+        self._counts: list[int] = []
+        self._cells: list[dict[str, Any]] = []
+        self._years: list[Any] = []
+        self._months: list[Any] = []
+
+    def add_block(
+        self,
+        keys: Mapping[str, Any],
+        cells: Sequence[dict[str, Any] | None],
+        *,
+        year: str | Sequence[Any] = "none",
+        monthly: bool = False,
+    ) -> None:
+        """Registers one block: the cells of one entity and variable.
+
+        Args:
+            keys: Values of the block keys (``region, technology, domain, variable,
+                kind, sub_region, sub_technology, subsidy, unit``); missing keys are null.
+            cells: Cell dicts (``original``, ``transform``, ``validationWarnings`` ...);
+                None entries become cells with a null original.
+            year: ``"cell"`` to read ``year`` from each cell, ``"none"`` for
+                non-yearly cells, or a sequence of years aligned with ``cells``.
+            monthly: Read ``month`` from each cell.
+        """
+        if not cells:
+            return
+        if any(c is None for c in cells):
+            cells = [c if c is not None else _EMPTY_CELL for c in cells]
+        k = len(cells)
+        for name in _BLOCK_KEYS:
+            self._keys[name].append(keys.get(name))
+        self._counts.append(k)
+        self._cells.extend(cells)  # type: ignore[arg-type]
+        if isinstance(year, str):
+            if year == "cell":
+                self._years.extend([c.get("year") for c in cells])  # type: ignore[union-attr]
+            else:
+                self._years.extend([None] * k)
+        else:
+            if len(year) != k:
+                raise ValueError("year must align with cells")
+            self._years.extend(year)
+        if monthly:
+            self._months.extend([c.get("month") for c in cells])  # type: ignore[union-attr]
+        else:
+            self._months.extend([None] * k)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def frame(self) -> pd.DataFrame:
+        """Builds the tidy frame (empty with the full schema when no cell was added).
+
+        Returns:
+            The frame, dtypes as in the frame contract.
+        """
+        cells = self._cells
+        n = len(cells)
+        counts = np.asarray(self._counts, dtype=np.int64)
+
+        original = np.array([c.get("original") for c in cells], dtype=float)
+        transforms = [c.get("transform") for c in cells]
+        tt_codes = np.full(n, -1, dtype=np.int8)
+        tv = np.full(n, np.nan)
+        type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
+        # Only the transformed cells (usually few) are visited one by one.
+        for i in [i for i, t in enumerate(transforms) if t]:
+            t = transforms[i]
+            value = t.get("value")
+            if value is None:
+                continue
+            tt_codes[i] = type_code.get(t.get("type"), -1)
+            tv[i] = value
+        value = original.copy()
+        is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
+        value[is_abs] = tv[is_abs]
+        value[is_delta] = original[is_delta] + tv[is_delta]
+        value[is_pct] = original[is_pct] * (1.0 + tv[is_pct] / 100.0)
+
+        data: dict[str, Any] = {}
+        for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
+            data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
+        data["month"] = _int_array(self._months)
+        data["original"] = original
+        data["transform_type"] = pd.Categorical.from_codes(
+            tt_codes, pd.Index(TRANSFORM_TYPES, dtype="str")
+        )
+        data["transform_value"] = tv
+        data["value"] = value
+        data["unit"] = _repeat_categorical(self._keys["unit"], counts, None)
+        data["validation_warnings"] = _joined_messages(
+            [c.get("validationWarnings") for c in cells]
+        )
+        data["validation_errors"] = _joined_messages([c.get("validationErrors") for c in cells])
+
+        years = _int_array(self._years)
+        year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
+        index = pd.MultiIndex(
+            levels=[
+                _level(self._keys["region"]),
+                _level(self._keys["technology"]),
+                pd.Index(pd.array(year_levels, dtype="Int64")),
+            ],
+            codes=[
+                np.repeat(_codes(self._keys["region"]), counts),
+                np.repeat(_codes(self._keys["technology"]), counts),
+                year_codes,
+            ],
+            names=INDEX,
+            verify_integrity=False,
+        )
+        return pd.DataFrame(data, index=index)[COLUMNS]
+
+
+def _codes(values: list[Any]) -> np.ndarray:
+    """Integer codes of block values into their sorted unique non-null values."""
+    codes, _ = pd.factorize(pd.Series(values, dtype=object), sort=True, use_na_sentinel=True)
+    return codes
+
+
+def _level(values: list[Any]) -> pd.Index:
+    """The sorted unique non-null values, as a ``str`` index level."""
+    _, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True, use_na_sentinel=True)
+    return pd.Index(pd.array(list(uniques), dtype="str"))
+
+
+def _repeat_categorical(
+    values: list[Any], counts: np.ndarray, categories: list[str] | None
+) -> pd.Categorical:
+    """A categorical of block values repeated per cell, built from codes."""
+    if categories is None:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
+        cats = pd.Index([str(u) for u in uniques], dtype="str")
+    else:
+        lookup = {c: i for i, c in enumerate(categories)}
+        codes = np.array([lookup.get(v, -1) if v is not None else -1 for v in values])
+        cats = pd.Index(categories, dtype="str")
+    return pd.Categorical.from_codes(np.repeat(np.asarray(codes, dtype=np.int32), counts), cats)
+
+
+def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
+    """Nullable Int64 array from a list of ints and Nones."""
+    as_float = np.array(values, dtype=float)
+    mask = np.isnan(as_float)
+    ints = np.where(mask, 0, as_float).astype(np.int64)
+    return pd.arrays.IntegerArray(ints, mask)
+
+
+def _joined_messages(lists: list[Any]) -> Any:
+    """``"; "``-joined message lists as a ``str`` array, null where there are none."""
+    out: list[str | None] = [None] * len(lists)
+    for i in [i for i, m in enumerate(lists) if m]:
+        m = lists[i]
+        out[i] = "; ".join(str(x) for x in m) if isinstance(m, list) else str(m)
+    return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
+
+
+# --- domain parsers ----------------------------------------------------------------------
+def technology_frame(
+    session: Mapping[str, Any], reads: Sequence[TechRead], selection: TechSelection
+) -> pd.DataFrame:
+    """Tidy frame from a :func:`~origin_frames._queries.technology_batch` answer.
+
+    Args:
+        session: The ``getSession`` object of the answer (aliases ``t0``, ``t1`` ...).
+        reads: The reads the batch was built from, in the same order.
+        selection: The parameter selection used.
+
+    Returns:
+        One row per technology cell.
+    """
+    builder = CellFrameBuilder()
+    add_technology_blocks(builder, session, reads, selection)
+    return builder.frame()
+
+
+def add_technology_blocks(
+    builder: CellFrameBuilder,
+    session: Mapping[str, Any],
+    reads: Sequence[TechRead],
+    selection: TechSelection,
+) -> None:
+    """Adds the blocks of one technology batch answer to ``builder``."""
+    units = selection.units
+    for i, read in enumerate(reads):
+        node = session.get(f"t{i}")
+        if not node:
+            continue
+        base = {
+            "region": read.region,
+            "technology": read.technology,
+            "domain": "technology",
+            "sub_region": read.sub_region,
+        }
+        for j, exo in enumerate(read.exogenous):
+            params = (node.get(f"x{j}") or {}).get("parameters") or {}
+            keys = {**base, "kind": "exogenous", "sub_technology": exo.sub_technology,
+                    "subsidy": exo.subsidy}  # fmt: skip
+            for name in selection.exo_yearly:
+                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
+                                  params.get(name) or [], year="cell")  # fmt: skip
+            for name in selection.exo_monthly:
+                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
+                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+        for j, sub in enumerate(read.endogenous):
+            endo = node.get(f"d{j}") or {}
+            params = endo.get("parameters") or {}
+            keys = {**base, "kind": "endogenous", "sub_technology": sub}
+            for name in selection.endo_yearly:
+                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
+                                  params.get(name) or [], year="cell")  # fmt: skip
+            for name in selection.endo_monthly:
+                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
+                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+            definitions = endo.get("definitions") or {}
+            for name in selection.endo_defs:
+                cell = definitions.get(name)
+                cells = cell if isinstance(cell, list) else [cell] if cell else []
+                builder.add_block({**keys, "variable": name, "unit": units.get(name)}, cells)
+
+
+def _rows_blocks(
+    builder: CellFrameBuilder,
+    keys: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    variables: Iterable[str],
+    units: Mapping[str, str | None],
+) -> None:
+    """Blocks from a ``variables { year <var> {...} }`` list (one row per year)."""
+    if not rows:
+        return
+    years = [r.get("year") for r in rows]
+    for name in variables:
+        builder.add_block(
+            {**keys, "variable": name, "unit": units.get(name)},
+            [r.get(name) for r in rows],
+            year=years,
+        )
+
+
+def demand_frame(
+    documents: Sequence[Mapping[str, Any]] | None,
+    selection: DemandSelection,
+    *,
+    include_technologies: bool = True,
+) -> pd.DataFrame:
+    """Tidy frame from ``getDemand`` documents (system variables and demand technologies).
+
+    Args:
+        documents: The ``getDemand`` list.
+        selection: The variable selection used.
+        include_technologies: Also add the demand technologies of each document.
+
+    Returns:
+        System variables under technology ``"system"`` (domain ``demand``) and demand
+        technologies under their own name (domain ``demand_technology``).
+    """
+    builder = CellFrameBuilder()
+    for doc in documents or []:
+        region = doc.get("region")
+        _rows_blocks(builder, {"region": region, "technology": "system", "domain": "demand"},
+                     doc.get("variables") or [], selection.system, selection.units)  # fmt: skip
+        if include_technologies:
+            _add_demand_technologies(builder, doc.get("technologies") or [], selection)
+    return builder.frame()
+
+
+def demand_technology_frame(
+    documents: Sequence[Mapping[str, Any]] | None, selection: DemandSelection
+) -> pd.DataFrame:
+    """Tidy frame from ``getDemandTechnologies`` documents.
+
+    Args:
+        documents: The ``getDemandTechnologies`` list.
+        selection: The variable selection used.
+
+    Returns:
+        One row per demand-technology cell (domain ``demand_technology``).
+    """
+    builder = CellFrameBuilder()
+    _add_demand_technologies(builder, documents or [], selection)
+    return builder.frame()
+
+
+def _original(node: Any) -> Any:
+    """``x`` of ``{"original": x}``, or the value itself."""
+    return node.get("original") if isinstance(node, Mapping) else node
+
+
+def _add_demand_technologies(
+    builder: CellFrameBuilder, documents: Sequence[Mapping[str, Any]], selection: DemandSelection
+) -> None:
+    """Adds one block per demand technology and variable."""
+    for doc in documents:
+        keys = {
+            "region": _original(doc.get("region")),
+            "technology": _original(doc.get("technology")) or _original(
+                doc.get("originTechnology")
+            ),
+            "domain": "demand_technology",
+        }
+        _rows_blocks(builder, keys, doc.get("variables") or [], selection.technology,
+                     selection.technology_units)  # fmt: skip
+
+
+def commodity_frame(
+    session: Mapping[str, Any],
+    regions: Sequence[str | None],
+    units: Mapping[str, str | None],
+) -> pd.DataFrame:
+    """Tidy frame from a :func:`~origin_frames._queries.commodity_batch` answer.
+
+    Args:
+        session: The ``getSession`` object (aliases ``c0``, ``c1`` ...).
+        regions: The region of each alias (None = the cross-region average, region ``"all"``).
+        units: Commodity name -> unit.
+
+    Returns:
+        One row per commodity price cell (variable ``price``).
+    """
+    builder = CellFrameBuilder()
+    for i, region in enumerate(regions):
+        for doc in session.get(f"c{i}") or []:
+            name = doc.get("commodity")
+            builder.add_block(
+                {"region": region if region is not None else "all", "technology": name,
+                 "domain": "commodity", "variable": "price", "unit": units.get(name)},
+                doc.get("prices") or [],
+                year="cell",
+            )  # fmt: skip
+    return builder.frame()
+
+
+def interconnector_frame(
+    documents: Sequence[Mapping[str, Any]] | None,
+    variables: Sequence[str],
+    units: Mapping[str, str | None],
+) -> pd.DataFrame:
+    """Tidy frame from ``getInterconnectors`` documents.
+
+    Args:
+        documents: The ``getInterconnectors`` list.
+        variables: The interconnector variables selected.
+        units: Variable name -> unit.
+
+    Returns:
+        One row per cell; ``region`` is the ``from`` end, ``technology`` the ``to`` end.
+    """
+    builder = CellFrameBuilder()
+    for doc in documents or []:
+        keys = {"region": doc.get("from"), "technology": doc.get("to"), "domain": "interconnector"}
+        _rows_blocks(builder, keys, doc.get("variables") or [], variables, units)
+    return builder.frame()
+
+
+def empty_inputs_frame() -> pd.DataFrame:
+    """An empty input-domain frame with the full schema.
+
+    Returns:
+        Zero rows, every column and index level with its contract dtype.
+    """
+    return CellFrameBuilder().frame()
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Casts a frame of the input-domain shape to the contract dtypes (e.g. after concat).
+
+    Args:
+        frame: A frame with the contract's index levels and columns.
+
+    Returns:
+        A new frame with categoricals, ``Int64``, ``str`` and float64 dtypes restored.
+
+    Raises:
+        KeyError: A contract column or index level is missing.
+    """
+    out = frame.reset_index() if list(frame.index.names) == INDEX else frame.copy()
+    for name in ("region", "technology", *_STR_COLUMNS):
+        out[name] = out[name].astype("str").where(out[name].notna(), None)
+        out[name] = pd.array(
+            pa.array(out[name].tolist(), type=pa.large_string()), dtype="str"
+        )
+    for name in ("year", "month"):
+        out[name] = out[name].astype("Int64")
+    for name in ("original", "transform_value", "value"):
+        out[name] = out[name].astype("float64")
+    for name, cats in _FIXED_CATEGORIES.items():
+        out[name] = pd.Categorical(out[name].astype(object), categories=pd.Index(cats, dtype="str"))
+    for name in _FREE_CATEGORICALS:
+        values = out[name].astype(object)
+        cats = pd.Index(sorted({str(v) for v in values.dropna()}), dtype="str")
+        out[name] = pd.Categorical(values.where(values.notna(), None), categories=cats)
+    return out.set_index(INDEX)[COLUMNS]
+
+
+def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenates input-domain frames and restores the contract dtypes.
+
+    Args:
+        frames: Frames of the input-domain shape (any domains).
+
+    Returns:
+        One frame; an empty frame with the full schema when ``frames`` is empty.
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_inputs_frame()
+    if len(frames) == 1:
+        return frames[0]
+    cats = {}
+    for name in _FREE_CATEGORICALS:
+        cats[name] = pd.Index(
+            sorted(set().union(*(f[name].cat.categories for f in frames))), dtype="str"
+        )
+    aligned = []
+    for f in frames:
+        f = f.copy()
+        for name, c in cats.items():
+            f[name] = f[name].cat.set_categories(c)
+        aligned.append(f)
+    return pd.concat(aligned)
+
+
+def to_parquet(frame: pd.DataFrame, path: str | os.PathLike[str] | io.IOBase) -> None:
+    """Writes a frame so that :func:`read_parquet` gives it back unchanged.
+
+    The index is stored as columns: a ``MultiIndex`` level with nulls (``year`` of
+    non-yearly cells) would otherwise come back as float.
+
+    Args:
+        frame: Any frame returned by ``origin_frames``.
+        path: File path or binary buffer.
+    """
+    names = [n for n in frame.index.names if n is not None]
+    flat = frame.reset_index() if names else frame
+    flat.attrs = {}
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"origin_frames.index"] = ",".join(names).encode()
+    import pyarrow.parquet as pq
+
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def read_parquet(path: str | os.PathLike[str] | io.IOBase) -> pd.DataFrame:
+    """Reads a frame written by :func:`to_parquet`, index and dtypes restored.
+
+    Args:
+        path: File path or binary buffer.
+
+    Returns:
+        The frame as it was written.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    names = (table.schema.metadata or {}).get(b"origin_frames.index", b"").decode()
+    frame = table.to_pandas()
+    empty = pd.CategoricalDtype(pd.Index([], dtype="str"))
+    for name in frame.columns:
+        # Arrow forgets the (str) dtype of an empty category list.
+        dtype = frame[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == 0:
+            frame[name] = frame[name].astype(empty)
+    return frame.set_index(names.split(",")) if names else frame
+
+
+# --- catalogue records -------------------------------------------------------------------
+def records_frame(
+    records: Sequence[Mapping[str, Any]] | None,
+    spec: Sequence[tuple[str, str, str]],
+    index: str | list[str],
+) -> pd.DataFrame:
+    """A catalogue frame from API records, one column per spec entry.
+
+    Args:
+        records: The API's list of objects.
+        spec: ``(api_field, column, kind)`` with kind one of ``str``, ``category``,
+            ``bool``, ``int``, ``float``, ``datetime``, ``object``.
+        index: Column(s) to index by.
+
+    Returns:
+        The frame, typed per ``spec``; empty with every column when there are no records.
+    """
+    records = list(records or [])
+    data: dict[str, Any] = {}
+    for field, column, kind in spec:
+        values = [r.get(field) for r in records]
+        data[column] = _typed(values, kind)
+    frame = pd.DataFrame(data)
+    return frame.set_index(index)
+
+
+def _typed(values: list[Any], kind: str) -> Any:
+    """One catalogue column in its declared dtype."""
+    if kind == "str":
+        return pd.array(
+            pa.array([None if v is None else str(v) for v in values], type=pa.large_string()),
+            dtype="str",
+        )
+    if kind == "category":
+        return pd.Categorical([None if v is None else str(v) for v in values])
+    if kind == "bool":
+        return pd.array(values, dtype="boolean")
+    if kind == "int":
+        return pd.array(values, dtype="Int64")
+    if kind == "float":
+        return np.array(values, dtype=float)
+    if kind == "datetime":
+        return pd.to_datetime(pd.Series(values, dtype=object), utc=True, errors="raise",
+                              format="ISO8601")  # fmt: skip
+    return pd.Series(values, dtype=object)
