@@ -649,3 +649,33 @@ def test_reset_restores_the_seed(emulator: Emulator, sdk: OriginSession) -> None
     with pytest.raises(IndexError):
         sdk.get_scenario_by_id(created["scenarioGlobalId"])
     assert [s["scenarioGlobalId"] for s in sdk.get_aurora_scenarios()] == published_before
+
+
+def test_backend_is_safe_under_concurrent_writers() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = ScenarioBackend(EmulatorOptions())
+    base = backend.list_scenarios("t", region_group="gbr")[0]["scenarioGlobalId"]
+    pid = backend.create_project("t", {"name": "p"})["projectGlobalId"]
+
+    def work(i: int) -> str:
+        fields = {"projectGlobalId": pid, "name": f"s{i}", "baseScenarioGlobalId": base}
+        return backend.create_scenario("t", fields)["scenarioGlobalId"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(work, range(80)))
+    assert len(set(ids)) == 80
+    names = [s["name"] for s in backend.get_project("t", pid)["scenarios"]]
+    assert sorted(names) == sorted(f"s{i}" for i in range(80))
+
+
+def test_unfiltered_listing_puts_own_scenarios_after_published(sdk: OriginSession) -> None:
+    created = _new_scenario(sdk, "Mine")
+    query = "{ getScenarios { scenarioGlobalId scenarioType } }"
+    listed = _gql(sdk.scenario_service_url, query).json()["data"]["getScenarios"]
+    assert len(listed) == 3 * 48 + 1
+    assert listed[-1] == {
+        "scenarioGlobalId": created["scenarioGlobalId"],
+        "scenarioType": "TENANTED_SCENARIO",
+    }
+    assert {s["scenarioType"] for s in listed[:-1]} == {"AURORA_SCENARIO"}
