@@ -664,3 +664,36 @@ def test_reads_answer_one_data_not_ready_error_inside_the_loading_window() -> No
         other = _published(sdk, "deu")
         assert sdk.get_technology_names(other)["deu"]["CCGT"]
         assert 2.0 < time.monotonic() - started < 6.0
+
+
+def test_demand_technologies_aggregate_and_technology_routed_demand_update(sdk, emulator) -> None:
+    sid = _new_scenario(sdk)
+    update = """mutation($s: String!, $tx: [YearlyNumberItemInput]!) {
+      updateDemandVariable(sessionId: $s, variable: "totalDemand", technology: electrolysers,
+                           regions: ["gbr"], tx: $tx) { region }
+    }"""
+    answer = _post(emulator, update, {"s": sid, "tx": [_tx(2050, "Absolute", 9.0)]})
+    assert answer["data"]["updateDemandVariable"]["region"] == "gbr"
+    read = """query($s: String!) { getSession(sessionId: $s) {
+      getDemandTechnologies(filter: {regions: ["gbr", "irl"], technology: "electrolysers"},
+                            aggregateRegions: true) {
+        region { original } variables { year totalDemand { original transform { type value } } }
+      } } }"""
+    docs = _post(emulator, read, {"s": sid})["data"]["getSession"]["getDemandTechnologies"]
+    assert len(docs) == 1 and docs[0]["region"]["original"] == "gbr,irl"
+    cell = docs[0]["variables"][25]["totalDemand"]
+    single = sdk.get_demand_technologies(sid, {"regions": ["irl"], "technology": "electrolysers"})
+    irl = single[0]["variables"][25]["totalDemand"]["original"]
+    assert cell["transform"] == {"type": "Absolute", "value": pytest.approx(9.0 + irl)}
+    assert docs[0]["variables"][24]["totalDemand"]["transform"] is None
+
+
+def test_unknown_demand_variable_and_missing_region_are_explained(sdk) -> None:
+    sid = _new_scenario(sdk)
+    with pytest.raises(Exception) as exc:
+        sdk.update_system_demand(sid, "gbr", "peakDemand", [_tx(2030, "Delta", 1.0)])
+    message = _error_of(exc)["message"]
+    assert "'peakDemand'" in message and "'totalDemand', 'baseDemand'" in message
+    with pytest.raises(Exception) as exc:
+        sdk.update_system_demand(sid, [], "baseDemand", [_tx(2030, "Delta", 1.0)])
+    assert "Send region or regions" in _error_of(exc)["message"]

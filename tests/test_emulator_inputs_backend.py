@@ -128,7 +128,9 @@ def test_visibility_read_only_and_tenant_label() -> None:
     with pytest.raises(ServiceError) as exc:
         backend.session("pub-gbr", "tok", write=True)
     assert exc.value.error_key == "Forbidden"
-    assert backend.session("mine", "tok", write=True).scenario_id == "mine"
+    mine = backend.session("mine", "tok", write=True)
+    assert mine.scenario_id == "mine"
+    assert "'tok'" not in repr(mine) and "tenant" not in repr(mine)
     label = tenant_label("tok-secret-123")
     assert "tok-secret-123" not in label and label == tenant_label("tok-secret-123")
 

@@ -224,16 +224,16 @@ class Session:
     group: RegionGroup
     data_seed: int
     published: bool
-    tenant: str | None
+    tenant: str | None = field(repr=False)  # the owner's token: never shown
     scale: int
     reference: str  # the scenario the data came from (dataGroups)
     first_access: float | None = None
-    transforms: list[dict[str, Any]] = field(default_factory=list)
+    transforms: list[dict[str, Any]] = field(default_factory=list, repr=False)
     commodity_reference: str | None = None  # set by rebaseCommodities
-    _tech: dict[str, dict[TechKey, dict[str, Block]]] = field(default_factory=dict)
-    _demand: dict[str, seed.RegionDemand] = field(default_factory=dict)
-    _commodities: dict[str, dict[str, Block]] | None = None
-    _interconnectors: list[seed.Interconnector] | None = None
+    _tech: dict[str, dict[TechKey, dict[str, Block]]] = field(default_factory=dict, repr=False)
+    _demand: dict[str, seed.RegionDemand] = field(default_factory=dict, repr=False)
+    _commodities: dict[str, dict[str, Block]] | None = field(default=None, repr=False)
+    _interconnectors: list[seed.Interconnector] | None = field(default=None, repr=False)
 
     # -- regions ---------------------------------------------------------------
     @property
