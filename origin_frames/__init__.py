@@ -1,8 +1,59 @@
-"""origin_frames: tidy, validated pandas frames over Aurora's Origin API, and an emulator."""
+"""origin_frames: tidy, validated pandas frames over Aurora's Origin API, and an emulator.
+
+Example:
+    >>> import origin_frames as of
+    >>> with of.OriginFrames.emulated() as client:  # doctest: +SKIP
+    ...     sid = client.get_aurora_scenarios("gbr").index[0]
+    ...     frame = client.technologies(sid, regions=["gbr"])
+"""
 
 from __future__ import annotations
 
+from . import schemas
+from ._client import OriginFrames
+from ._config import Settings
+from ._exceptions import (
+    ApplyError,
+    AuthenticationError,
+    ConfigurationError,
+    DataNotReadyTimeout,
+    NotFoundError,
+    OriginConnectionError,
+    OriginError,
+    OriginGraphQLError,
+    OriginTimeoutError,
+    PermissionDeniedError,
+    PlanError,
+    ServerError,
+    StalePlanError,
+    TransportError,
+    ValidationError,
+)
+from ._frames import read_parquet, to_parquet
 from .emulator import Emulator, EmulatorOptions
 
-__all__ = ["Emulator", "EmulatorOptions"]
+__all__ = [
+    "ApplyError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "DataNotReadyTimeout",
+    "Emulator",
+    "EmulatorOptions",
+    "NotFoundError",
+    "OriginConnectionError",
+    "OriginError",
+    "OriginFrames",
+    "OriginGraphQLError",
+    "OriginTimeoutError",
+    "PermissionDeniedError",
+    "PlanError",
+    "ServerError",
+    "Settings",
+    "StalePlanError",
+    "TransportError",
+    "ValidationError",
+    "read_parquet",
+    "schemas",
+    "to_parquet",
+]
 __version__ = "0.1.0"

@@ -410,7 +410,8 @@ def commodity_frame(
             name = doc.get("commodity")
             builder.add_block(
                 {"region": region if region is not None else "all", "technology": name,
-                 "domain": "commodity", "variable": "price", "unit": units.get(name)},
+                 "domain": "commodity", "variable": "price",
+                 "unit": doc.get("units") or units.get(name)},
                 doc.get("prices") or [],
                 year="cell",
             )  # fmt: skip
@@ -593,6 +594,7 @@ def _typed(values: list[Any], kind: str) -> Any:
     if kind == "float":
         return np.array(values, dtype=float)
     if kind == "datetime":
-        return pd.to_datetime(pd.Series(values, dtype=object), utc=True, errors="raise",
-                              format="ISO8601")  # fmt: skip
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, errors="raise",
+                                format="ISO8601")  # fmt: skip
+        return parsed.dt.as_unit("ns")
     return pd.Series(values, dtype=object)

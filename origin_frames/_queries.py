@@ -430,7 +430,7 @@ def commodity_batch(
         parts.append(
             f"c{i}: commodities(regions: $c{i}r, commodities: $commodities, "
             f"applyCommodityUnitConversionFactor: $nativeUnitsFlag) "
-            f"{{ commodity regions prices {YEARLY} }}"
+            f"{{ commodity regions units prices {YEARLY} }}"
         )
     document = (
         f"query ({', '.join(decls)}) {{ getSession(sessionId: $sessionId) {{ "
