@@ -468,7 +468,15 @@ def region_mapping(regions: tuple[str, ...] | list[str]) -> dict[str, dict[str, 
 
 
 def get_config() -> dict[str, Any]:
-    """The answer of the root ``getConfig`` query (plain JSON values)."""
+    """The answer of the root ``getConfig`` query (plain JSON values).
+
+    Returns:
+        ``{technology, demand, userPermissions, commodities, interconnectors}``.
+
+    Example:
+        >>> [p["name"] for p in get_config()["technology"]["definitionParameters"]]
+        ['discountRate', 'discountRateLow']
+    """
     from ..catalogue import region_groups
 
     all_regions = sorted({r for g in region_groups(1).values() for r in g.regions})

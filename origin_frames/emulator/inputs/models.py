@@ -61,7 +61,18 @@ def _choose(kind: str, value: str, valid: Sequence[str]) -> ServiceError:
 
 
 def tenant_label(tenant: str | None) -> str:
-    """A stable public name for a tenant that never reveals its token."""
+    """A stable public name for a tenant that never reveals its token.
+
+    Args:
+        tenant: The owner (its token), or None for published scenarios.
+
+    Returns:
+        ``"aurora"`` for None, else ``"tenant-"`` plus 12 hex digits of its SHA-256.
+
+    Example:
+        >>> tenant_label(None)
+        'aurora'
+    """
     if tenant is None:
         return "aurora"
     return "tenant-" + hashlib.sha256(tenant.encode()).hexdigest()[:12]
@@ -89,7 +100,24 @@ def parse_tx(
 ) -> ParsedTx:
     """Validates a tx list against a block's shape; one error lists every bad item.
 
-    ``factor`` converts Absolute and Delta values to stored units (Percentage is unitless).
+    Args:
+        tx: Items ``{year, month?, transform: {type, value}}`` as sent.
+        shape: ``"yearly"``, ``"monthly"`` or ``"single"`` (definitions: year null).
+        label: The parameter/variable name used in messages.
+        allow_clear: Whether a null transform/value clears the cell (technology inputs).
+        factor: Converts Absolute and Delta values to stored units (Percentage is unitless).
+
+    Returns:
+        The cell positions, type codes and values to store.
+
+    Raises:
+        ServiceError: BadUserInput naming every bad item (null, missing or out-of-range
+            year, bad month, duplicate cell, missing value, unknown type); nothing is applied.
+
+    Example:
+        >>> parse_tx([{"year": 2026, "transform": {"type": "Delta", "value": 1}}],
+        ...          "yearly", "capex", allow_clear=False).index.tolist()
+        [1]
     """
     problems: list[str] = []
     index: list[int] = []
@@ -164,7 +192,18 @@ def apply_tx(block: Block, parsed: ParsedTx) -> None:
 
 
 def scale_effective(block: Block, ratio: np.ndarray, mask: np.ndarray) -> None:
-    """Multiplies the effective value of the masked cells by ``ratio``, keeping transform types."""
+    """Multiplies the effective value of the masked cells by ``ratio``, keeping transform types.
+
+    Args:
+        block: The component block, changed in place.
+        ratio: Per-cell multiplier (same length as the block).
+        mask: Cells to change.
+
+    Example:
+        >>> b = Block.of(np.array([10.0]), "yearly")
+        >>> scale_effective(b, np.array([1.1]), np.array([True])); b.effective().round(6).tolist()
+        [11.0]
+    """
     idx = np.nonzero(mask)[0]
     if idx.size == 0:
         return
@@ -192,7 +231,23 @@ def validation_messages(
     years: np.ndarray | None,
     months: np.ndarray | None = None,
 ) -> tuple[list[Sequence[str]], list[Sequence[str]]]:
-    """Per-cell warning and error messages for effective values outside the bounds."""
+    """Per-cell warning and error messages for effective values outside the bounds.
+
+    Args:
+        values: Effective values.
+        warn: ``initialRange`` (warnings), or None.
+        hard: ``hardLimit`` (errors), or None.
+        label: Names the parameter in messages.
+        years: Year of each cell (None for definitions).
+        months: Month of each cell for monthly parameters.
+
+    Returns:
+        (warnings, errors): one sequence of messages per cell (empty when in range).
+
+    Example:
+        >>> validation_messages(np.array([5.0]), None, cfg.Range(0, 1), "x", None)[1]
+        [('x: 5 is above the hardLimit upper bound 1',)]
+    """
     n = values.shape[0]
     warnings: list[Sequence[str]] = [_EMPTY] * n
     errors: list[Sequence[str]] = [_EMPTY] * n
@@ -665,6 +720,19 @@ class InputsBackend:
 
     def session(self, scenario_id: str, tenant: str, *, write: bool = False) -> Session:
         """The session behind a scenario id, for reading or (``write``) for updating.
+
+        Args:
+            scenario_id: The session (= scenario) id.
+            tenant: The caller (its token).
+            write: True for mutations: published sessions are refused and the loading
+                window does not apply.
+
+        Returns:
+            The session (created on first sight; cells stay lazy).
+
+        Example:
+            >>> backend.session("s-1", "tok").regions[0]  # doctest: +SKIP
+            'gbr'
 
         Raises:
             ServiceError: NotFound (unknown or not visible), Forbidden (published and

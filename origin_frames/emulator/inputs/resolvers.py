@@ -69,7 +69,22 @@ def cells(
     label: str,
     factor: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """Wire cells of a block; ``factor`` divides stored values (native commodity units)."""
+    """Wire cells of a block, in (year, month) order.
+
+    Args:
+        block: The cells.
+        warn: ``initialRange`` for warnings, or None.
+        hard: ``hardLimit`` for errors, or None.
+        label: Names the variable in messages.
+        factor: Divides stored values (native commodity units); Percentage is unitless.
+
+    Returns:
+        ``[{year, month?, original, validationWarnings, validationErrors, transform}]``.
+
+    Example:
+        >>> cells(Block.of(np.array([1.0]), "single"), None, None, "x")[0]["original"]
+        1.0
+    """
     original, ttype, tval = block.original, block.ttype, block.tval
     eff = block.effective()
     if factor != 1.0:

@@ -243,7 +243,23 @@ def _shape_of(param: cfg.Parameter) -> Shape:
 def generate_technologies(
     data_seed: int, group: RegionGroup, region: str, scale: int
 ) -> dict[TechKey, dict[str, Block]]:
-    """Every supply-technology block of one region."""
+    """Every supply-technology block of one region.
+
+    Args:
+        data_seed: The scenario's data seed (``SessionSpec.data_seed``).
+        group: Its region group.
+        region: The region to generate.
+        scale: ``EmulatorOptions.scale`` (adds sub-technology vintages in ``eur``).
+
+    Returns:
+        ``{(technology, kind, sub_region, sub_technology, subsidy): {parameter: Block}}``.
+
+    Example:
+        >>> from ..catalogue import region_groups
+        >>> blocks = generate_technologies(1, region_groups()["gbr"], "gbr", 0)
+        >>> blocks[("CCGT", "exogenous", None, None, None)]["capacity"].size
+        36
+    """
     size = region_size(region)
     out: dict[TechKey, dict[str, Block]] = {}
     for key in technology_keys(group, region, scale):
