@@ -274,8 +274,8 @@ class DownloadDefinitions(pa.DataFrameModel):
 class ScenarioOutputs(pa.DataFrameModel):
     """A scenario output download in long form: one row per (time, series)."""
 
-    series: Series[str]
-    unit: Series[str] = pa.Field(nullable=True)
+    series: Series[pd.CategoricalDtype]
+    unit: Series[pd.CategoricalDtype] = pa.Field(nullable=True)
     value: Series[float] = pa.Field(nullable=True)
 
     class Config:

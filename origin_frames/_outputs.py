@@ -1,0 +1,292 @@
+"""Scenario outputs: download CSVs as tidy long frames, cached on disk as Parquet.
+
+The flow is the official client's: the scenario's ``regions`` give a region's
+``metaUrl`` and ``dataUrlBase``; the meta JSON lists the downloads (filename
+templates with ``{currency}``, ``{year}``, ``{nodename}``); asking for
+``dataUrlBase + filename`` with ``noredirect=true&checkstatus=true`` answers 425
+while the file is generated (polled by the transport until its deadline), then a
+``location`` with a short-lived URL, which serves CSV text with two header rows
+(names, then units).
+
+The cache key is a SHA-256 of the request (base URL, scenario, region, type,
+granularity, currency, year, node, sub-type), never Python's ``hash()``, so it is
+stable across processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import schemas
+from ._exceptions import ConfigurationError, NotFoundError, ServerError
+from ._frames import read_parquet, to_parquet
+
+if TYPE_CHECKING:
+    from ._client import OriginFrames
+
+__all__ = ["CACHE_ENV", "cache_key", "default_cache_dir", "get_scenario_outputs", "parse_csv"]
+
+CACHE_ENV = "ORIGIN_FRAMES_CACHE_DIR"
+_TIME_UNITS = {"year": "year", "month": "month", "utc": "datetime"}
+_ID_UNITS = {"-", ""}
+
+
+def default_cache_dir() -> Path:
+    """``$ORIGIN_FRAMES_CACHE_DIR``, else ``~/.cache/origin_frames/outputs``.
+
+    Returns:
+        The directory (not created here).
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    return Path.home() / ".cache" / "origin_frames" / "outputs"
+
+
+def cache_key(request: Mapping[str, Any]) -> str:
+    """Stable hex key of an output request (SHA-256 of its sorted JSON).
+
+    Args:
+        request: JSON-serialisable request fields.
+
+    Returns:
+        64 hex characters.
+
+    Example:
+        >>> len(cache_key({"scenario": "s", "region": "gbr"}))
+        64
+    """
+    blob = json.dumps(dict(request), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _snake(name: str) -> str:
+    """``Baseload price`` -> ``baseload_price``."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def parse_csv(text: str) -> pd.DataFrame:
+    """A two-header-row output CSV as a tidy long frame.
+
+    Time columns (unit ``year``, ``month``, ``UTC``) become ``year``/``month``
+    (``Int64``) and ``datetime`` (UTC); other label columns (unit ``-``) are kept as
+    categoricals; every numeric column becomes rows of ``series``, ``unit``, ``value``.
+
+    Args:
+        text: The CSV text (names row, units row, data).
+
+    Returns:
+        The long frame (schema ``ScenarioOutputs``).
+
+    Raises:
+        ServerError: The CSV lacks its two header rows.
+    """
+    raw = pd.read_csv(io.StringIO(text), header=[0, 1])
+    if raw.columns.nlevels != 2:
+        raise ServerError("The output file lacks its two header rows (names, units).")
+    names = [str(c[0]) for c in raw.columns]
+    units = ["" if str(c[1]).startswith("Unnamed") else str(c[1]) for c in raw.columns]
+    raw.columns = names
+    ids: dict[str, Any] = {}
+    value_cols: list[str] = []
+    value_units: list[str] = []
+    for name, unit in zip(names, units, strict=True):
+        kind = _TIME_UNITS.get(unit.lower())
+        column = raw[name]
+        if kind in ("year", "month"):
+            ids[kind] = pd.array(column.to_numpy(), dtype="Int64")
+        elif kind == "datetime":
+            ids["datetime"] = pd.to_datetime(column, utc=True, format="ISO8601").dt.as_unit("ns")
+        elif unit in _ID_UNITS or not pd.api.types.is_numeric_dtype(column):
+            ids[_snake(name)] = pd.Categorical(column.astype(str))
+        else:
+            value_cols.append(name)
+            value_units.append(unit)
+    rows, width = len(raw), len(value_cols)
+    values = raw[value_cols].to_numpy(dtype=float) if width else np.empty((rows, 0))
+    take = np.tile(np.arange(rows), width)
+    data: dict[str, Any] = {
+        name: pd.Series(column).take(take).reset_index(drop=True) for name, column in ids.items()
+    }
+    codes = np.repeat(np.arange(width), rows)
+    data["series"] = pd.Categorical.from_codes(codes, pd.Index(value_cols, dtype="str"))
+    unit_index = pd.Index(sorted(set(value_units)), dtype="str")
+    data["unit"] = pd.Categorical.from_codes(
+        np.repeat(unit_index.get_indexer(value_units), rows), unit_index
+    )
+    data["value"] = values.ravel(order="F")
+    frame = pd.DataFrame(data)
+    return schemas.validate(frame, schemas.ScenarioOutputs)
+
+
+def _region_urls(
+    client: OriginFrames, scenario_id: str, regions: Mapping[str, Any], region: str
+) -> Mapping[str, Any]:
+    """The region's ``metaUrl``/``dataUrlBase``, derived like the official client when absent."""
+    if region in regions:
+        return regions[region]
+    if not regions:
+        raise NotFoundError(f"Scenario {scenario_id!r} has no downloadable regions.")
+    base_code, base = next(iter(regions.items()))
+    config = client._gql("scenario", "query { getConfig { regionGroups } }")["getConfig"]
+    for group in (config.get("regionGroups") or {}).values():
+        members = group.get("regions") or {}
+        if base_code in members or base_code == group.get("regionGroupCode"):
+            if region in members:
+                return {
+                    "regionCode": region,
+                    "metaUrl": base["metaUrl"].replace(f"/{base_code}/", f"/{region}/"),
+                    "dataUrlBase": base["dataUrlBase"].replace(f"/{base_code}/", f"/{region}/"),
+                }
+    raise NotFoundError(
+        f"Region {region!r} is not downloadable for scenario {scenario_id!r}: use one of "
+        f"{sorted(regions)} or another region of its region group."
+    )
+
+
+def get_scenario_outputs(
+    client: OriginFrames,
+    scenario_id: str,
+    region: str,
+    download_type: str,
+    granularity: str,
+    currency: str | None = None,
+    year: int | None = None,
+    *,
+    node: str | None = None,
+    sub_type: str | None = None,
+    use_cache: bool = True,
+) -> pd.DataFrame:
+    """Downloads (or reads from cache) one scenario output as a tidy long frame.
+
+    Args:
+        client: The client whose transport and cache directory to use.
+        scenario_id: The scenario id.
+        region: Region code.
+        download_type: ``system``, ``technology``, ``interconnector`` ...
+        granularity: ``1y``, ``1m``, ``1h`` ...
+        currency: Currency such as ``gbp2024``; None = the scenario's default.
+        year: Year, for downloads whose filename has ``{year}``.
+        node: Node, for downloads whose filename has ``{nodename}``.
+        sub_type: Disambiguates downloads sharing type and granularity.
+        use_cache: Read and write the Parquet cache.
+
+    Returns:
+        The long frame (schema ``ScenarioOutputs``).
+
+    Raises:
+        NotFoundError: Unknown scenario, region or download.
+        ConfigurationError: A year/node given where the download has none, or missing
+            where it needs one.
+        DataNotReadyTimeout: The file was still being generated at the deadline.
+
+    Example:
+        >>> client.get_scenario_outputs(sid, "gbr", "system", "1y")  # doctest: +SKIP
+    """
+    request = {
+        "base": client.settings.scenario_base_url,
+        "scenario": scenario_id,
+        "region": region,
+        "type": download_type,
+        "granularity": granularity,
+        "currency": currency,
+        "year": year,
+        "node": node,
+        "sub_type": sub_type,
+    }
+    cache_dir = client.cache_dir or default_cache_dir()
+    path = cache_dir / f"{cache_key(request)}.parquet"
+    if use_cache and path.exists():
+        return read_parquet(path)
+
+    detail = client.get_scenario_by_id(scenario_id)
+    regions = detail["regions"].iloc[0] or {}
+    urls = _region_urls(client, scenario_id, regions, region)
+    base = client.settings.scenario_base_url
+    meta = client.transport.get(f"{base}/{urls['metaUrl'].lstrip('/')}").json()
+    matches = [
+        d
+        for d in meta.get("dataDefinitions") or []
+        if d.get("type") == download_type
+        and d.get("granularity") == granularity
+        and (sub_type is None or d.get("subType") == sub_type)
+    ]
+    if len(matches) != 1:
+        offered = [(d.get("type"), d.get("granularity"), d.get("subType"))
+                   for d in meta.get("dataDefinitions") or []]  # fmt: skip
+        what = "No" if not matches else "More than one"
+        raise NotFoundError(
+            f"{what} download matches type={download_type!r}, granularity={granularity!r}, "
+            f"sub_type={sub_type!r} for region {region!r}: choose from {offered}."
+        )
+    template = str(matches[0].get("filename") or "")
+    _check_template(template, year, node, meta.get("years") or [], download_type, granularity)
+    chosen_currency = currency or detail["default_currency"].iloc[0]
+    filename = (
+        template.replace("{currency}", str(chosen_currency))
+        .replace("{nodename}", node or "")
+        .replace("{year}", str(year) if year is not None else "")
+    )
+    answer = client.transport.get(
+        f"{base}/{urls['dataUrlBase'].lstrip('/')}{filename}",
+        params={"noredirect": "true", "checkstatus": "true"},
+        allow_redirects=False,
+    )
+    location = answer.headers.get("location")
+    if not location:
+        raise ServerError(
+            f"The service gave no download location for {download_type}/{granularity} of "
+            f"{region!r}. Try again later.",
+            status=answer.status_code,
+        )
+    text = client.transport.get(location, authenticated=False).text
+    frame = parse_csv(text)
+    if use_cache:
+        _write_atomically(frame, path)
+    return frame
+
+
+def _check_template(
+    template: str,
+    year: int | None,
+    node: str | None,
+    years: list[int],
+    download_type: str,
+    granularity: str,
+) -> None:
+    """Year and node arguments must match what the filename template needs."""
+    what = f"Download {download_type}/{granularity}"
+    if "{year}" in template and year is None:
+        raise ConfigurationError(f"{what} is split per year: pass year= one of {years}.")
+    if "{year}" not in template and year is not None:
+        raise ConfigurationError(f"{what} is not split per year: drop year=.")
+    if year is not None and years and year not in years:
+        raise ConfigurationError(f"Year {year} is not offered: pass one of {years}.")
+    if "{nodename}" in template and not node:
+        raise ConfigurationError(f"{what} is nodal: pass node=.")
+    if "{nodename}" not in template and node:
+        raise ConfigurationError(f"{what} is not nodal: drop node=.")
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    """Writes the cache file via a temporary file, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        to_parquet(frame, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
