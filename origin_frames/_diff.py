@@ -17,6 +17,7 @@ Intent rules, applied per row (vectorised):
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -75,13 +76,18 @@ def _as_object(series: pd.Series) -> np.ndarray:
     return values
 
 
-def normalise_changes(changes: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Flat frame of desired cells with the full key, plus problem frames (row, reason, fix)."""
+def normalise_changes(
+    changes: pd.DataFrame, rows: np.ndarray | None = None
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Flat frame of desired cells with the full key, plus problem frames (row, reason, fix).
+
+    ``rows`` are the positions of these rows in the caller's frame (default 0..n-1).
+    """
     if not isinstance(changes, pd.DataFrame):
         raise TypeError("changes must be a pandas DataFrame (a getter's frame or a change frame).")
     flat = flatten(changes)
     problems: list[pd.DataFrame] = []
-    row = np.arange(len(flat))
+    row = np.arange(len(flat)) if rows is None else np.asarray(rows, dtype=np.int64)
     out: dict[str, Any] = {"row": row}
     for name in STRING_KEYS:
         out[name] = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
@@ -165,6 +171,95 @@ def _problem(keys: pd.DataFrame, rows: np.ndarray, reason: str, fix: str) -> pd.
 # --------------------------------------------------------------------------------------------
 # alignment
 # --------------------------------------------------------------------------------------------
+def column(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    """A column or index level as a Series, without copying the frame (None when absent).
+
+    MultiIndex string levels come back as categoricals built from the index codes, which is
+    both zero-copy and the fast path of alignment.
+    """
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    names = list(frame.index.names)
+    if name not in names:
+        return None
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        i = names.index(name)
+        level = index.levels[i]
+        codes = np.asarray(index.codes[i])
+        if pd.api.types.is_integer_dtype(level.dtype) or name in ("year", "month"):
+            values = level.astype("Int64").take(np.maximum(codes, 0)).to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+            values[codes < 0] = np.nan
+            return pd.Series(values).astype("Int64")
+        return pd.Series(pd.Categorical.from_codes(codes, categories=level.astype(object)))
+    return pd.Series(np.asarray(index))
+
+
+def key_frame(flat: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The key columns in cheap dtypes (categoricals stay), and a mask of unreadable years/months.
+
+    Avoids converting a million-row frame to Python objects: only the rows that differ from
+    the server are normalised in full afterwards.
+    """
+    n = len(flat)
+    out: dict[str, Any] = {}
+    bad = np.zeros(n, dtype=bool)
+    for name in KEY:
+        col = column(flat, name)
+        if col is None:
+            if name in ("year", "month"):
+                out[name] = pd.array([pd.NA] * n, dtype="Int64")
+            else:
+                out[name] = pd.Series(np.full(n, None, dtype=object))
+            continue
+        if name in ("year", "month"):
+            if pd.api.types.is_integer_dtype(col.dtype):
+                out[name] = col.astype("Int64").reset_index(drop=True)
+                continue
+            numeric = pd.to_numeric(col.astype(object), errors="coerce").astype("float64")
+            wrong = (col.notna().to_numpy() & numeric.isna().to_numpy()) | (
+                (numeric % 1).fillna(0).to_numpy() != 0
+            )
+            bad |= wrong
+            numeric[wrong] = np.nan
+            out[name] = numeric.astype("Int64").reset_index(drop=True)
+        else:
+            out[name] = col.reset_index(drop=True)
+    return pd.DataFrame(out), bad
+
+
+def candidates(
+    flat: pd.DataFrame, current: pd.DataFrame, pos: np.ndarray
+) -> np.ndarray:
+    """Rows that may change something or be wrong: unmatched, or value/transform differs."""
+    found = pos >= 0
+    p = np.where(found, pos, 0)
+    mask = ~found
+    for name in ("value", "transform_value"):
+        if name not in flat.columns:
+            continue
+        col = flat[name]
+        if name not in current.columns:
+            return np.ones(len(flat), dtype=bool)
+        if not pd.api.types.is_float_dtype(col.dtype) and not pd.api.types.is_integer_dtype(
+            col.dtype
+        ):
+            return np.ones(len(flat), dtype=bool)
+        mine = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        theirs = current[name].to_numpy(dtype=np.float64, na_value=np.nan)[p]
+        mask |= ~_same(mine, theirs) | np.isinf(mine)
+    if "transform_type" in flat.columns and "transform_type" in current.columns:
+        mine_t = flat["transform_type"].astype(object).to_numpy()
+        theirs_t = current["transform_type"].astype(object).to_numpy()[p]
+        mine_na = pd.isna(mine_t)
+        theirs_na = pd.isna(theirs_t)
+        same = (mine_na & theirs_na) | (~mine_na & ~theirs_na & (mine_t == theirs_t))
+        mask |= ~same
+    return mask
+
+
 def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """Codes of one string key column in both frames; NA shares a code, unknowns match nothing."""
     if isinstance(cur.dtype, pd.CategoricalDtype):
@@ -231,6 +326,9 @@ def align(desired: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.
     cur_index = pd.Index(cur_key)
     if not cur_index.is_unique:
         raise ValueError("The current frame has duplicate cell keys; it cannot be diffed.")
+    if len(des_key) == len(cur_key) and np.array_equal(des_key, cur_key):
+        # An edited copy of the current frame, rows in the same order: the common case.
+        return np.arange(len(cur_key), dtype=np.int64), np.zeros(len(cur_key), dtype=bool)
     pos = cur_index.get_indexer(des_key)
     dup = pd.Index(des_key).duplicated(keep=False)
     return pos.astype(np.int64), np.asarray(dup)
@@ -443,22 +541,30 @@ def _tx_items(
     monthly: bool,
 ) -> list[dict[str, Any]]:
     """The ``tx`` list of one call, in the shape the official client sends."""
-    items: list[dict[str, Any]] = []
     tech = domain == "technology"
-    for year, month, ttype, tvalue in zip(years, months, types, values, strict=True):
-        if ttype is None:
-            if tech:
-                transform: dict[str, Any] = {"type": "Absolute", "value": None}
-            else:
-                transform = {"type": NEUTRAL_TRANSFORM[0], "value": NEUTRAL_TRANSFORM[1]}
-        else:
-            transform = {"type": ttype, "value": tvalue}
-        item: dict[str, Any] = {"year": year}
-        if monthly:
-            item["month"] = month
-        item["transform"] = transform
-        items.append(item)
-    return items
+    neutral_type, neutral_value = (
+        ("Absolute", None) if tech else (NEUTRAL_TRANSFORM[0], NEUTRAL_TRANSFORM[1])
+    )
+    if monthly:
+        return [
+            {
+                "year": y,
+                "month": m,
+                "transform": {"type": t, "value": v}
+                if t is not None
+                else {"type": neutral_type, "value": neutral_value},
+            }
+            for y, m, t, v in zip(years, months, types, values, strict=True)
+        ]
+    return [
+        {
+            "year": y,
+            "transform": {"type": t, "value": v}
+            if t is not None
+            else {"type": neutral_type, "value": neutral_value},
+        }
+        for y, t, v in zip(years, types, values, strict=True)
+    ]
 
 
 def payload(
@@ -528,65 +634,99 @@ def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np
     One call per domain x entity x sub-keys x variable, ``tx`` sorted by (year, month);
     for domains taking a ``regions`` list, identical ``tx`` across regions share one call.
     """
-    call_ids = np.full(len(cells), -1, dtype=np.int64)
-    if len(cells) == 0:
+    n = len(cells)
+    call_ids = np.full(n, -1, dtype=np.int64)
+    if n == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in CALL_COLUMNS}), call_ids
-    work = cells[list(_CALL_KEY)].astype(object).where(cells[list(_CALL_KEY)].notna(), None)
-    work["year"] = cells["year"].astype("Int64")
-    work["month"] = cells["month"].astype("Int64")
-    work["_i"] = np.arange(len(cells))
-    sort_cols = [*_CALL_KEY, "year", "month"]
-    order = work.sort_values(sort_cols, na_position="first", kind="stable")["_i"].to_numpy()
-    sorted_keys = work.iloc[order][list(_CALL_KEY)].fillna("\x00").astype(str)
-    change = np.zeros(len(order), dtype=bool)
-    change[0] = True
+    key_values: list[np.ndarray] = []
+    key_codes: list[np.ndarray] = []
     for name in _CALL_KEY:
-        col = sorted_keys[name].to_numpy()
-        change[1:] |= col[1:] != col[:-1]
+        values = _as_object(cells[name])
+        codes, _uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        key_values.append(values)
+        key_codes.append(codes)
+    year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    # np.lexsort sorts by the last key first: call key, then year, then month (nulls first).
+    order = np.lexsort(
+        [np.nan_to_num(month_f, nan=-1.0), np.nan_to_num(year_f, nan=-1.0), *key_codes[::-1]]
+    )
+    stacked = np.vstack([c[order] for c in key_codes])
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    change[1:] = (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)
     starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], len(order))
+    ends = np.append(starts[1:], n)
 
-    year_arr = cells["year"].astype("Int64").astype(object).to_numpy()
-    month_arr = cells["month"].astype("Int64").astype(object).to_numpy()
-    year_list = [None if pd.isna(y) else int(y) for y in year_arr[order]]
-    month_list = [None if pd.isna(m) else int(m) for m in month_arr[order]]
-    tt_list = list(np.asarray(cells["transform_type"], dtype=object)[order])
-    tv_raw = cells["transform_value"].to_numpy(dtype=np.float64)[order]
-    tv_list = [None if np.isnan(v) else float(v) for v in tv_raw]
-    keys_sorted = work.iloc[order][list(_CALL_KEY)].to_numpy(dtype=object)
+    was_enabled = gc.isenabled()
+    # Building one dict per cell trips the cyclic GC thousands of times; none of these
+    # objects can form cycles, so pausing it halves the time of large plans.
+    gc.disable()
+    try:
+        items = _all_tx_items(cells, order, year_f, month_f, key_values[0][order])
+        group_keys = [v[order][starts].tolist() for v in key_values]
+        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for g, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            key = {name: group_keys[j][g] for j, name in enumerate(_CALL_KEY)}
+            tx = items[start:end]
+            members = order[start:end]
+            if key["domain"] in REGION_LIST_DOMAINS and key["region"] != ALL_REGIONS:
+                signature = json.dumps(tx, sort_keys=True)
+                mkey: tuple[Any, ...] = (
+                    key["domain"], key["technology"], key["variable"], signature
+                )
+            else:
+                mkey = (g,)
+            if mkey in merged:
+                merged[mkey]["regions"].append(key["region"])
+                merged[mkey]["members"].append(members)
+            else:
+                merged[mkey] = {**key, "tx": tx, "regions": [key["region"]], "members": [members]}
+        return _calls_frame(merged, scenario_id, call_ids), call_ids
+    finally:
+        if was_enabled:
+            gc.enable()
 
-    groups: list[dict[str, Any]] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        key = dict(zip(_CALL_KEY, keys_sorted[start], strict=True))
-        monthly = any(m is not None for m in month_list[start:end])
-        tx = _tx_items(
-            key["domain"],
-            year_list[start:end],
-            month_list[start:end],
-            tt_list[start:end],
-            tv_list[start:end],
-            monthly,
-        )
-        groups.append({**key, "tx": tx, "members": order[start:end]})
 
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for group in groups:
-        if group["domain"] in REGION_LIST_DOMAINS and group["region"] != ALL_REGIONS:
-            signature = json.dumps(group["tx"], sort_keys=True)
-            mkey = (group["domain"], group["technology"], group["variable"], signature)
-        else:
-            mkey = (id(group),)
-        if mkey in merged:
-            merged[mkey]["regions"].append(group["region"])
-            merged[mkey]["members"].append(group["members"])
-        else:
-            merged[mkey] = {**group, "regions": [group["region"]], "members": [group["members"]]}
+def _all_tx_items(
+    cells: pd.DataFrame,
+    order: np.ndarray,
+    year_f: np.ndarray,
+    month_f: np.ndarray,
+    domains: np.ndarray,
+) -> list[dict[str, Any]]:
+    """The ``tx`` item of every cell, in ``order``; ``month`` only where the cell has one."""
+    years = [None if y != y else int(y) for y in year_f[order].tolist()]
+    months = [None if m != m else int(m) for m in month_f[order].tolist()]
+    types = _as_object(cells["transform_type"])[order].tolist()
+    values = [None if v != v else v for v in cells["transform_value"].to_numpy(
+        dtype=np.float64)[order].tolist()]
+    tech = (domains == "technology").tolist()
+    neutral_type, neutral_value = NEUTRAL_TRANSFORM
+    transforms = [
+        {"type": t, "value": v}
+        if t is not None
+        else ({"type": "Absolute", "value": None} if is_tech
+              else {"type": neutral_type, "value": neutral_value})
+        for t, v, is_tech in zip(types, values, tech, strict=True)
+    ]
+    return [
+        {"year": y, "transform": t} if m is None else {"year": y, "month": m, "transform": t}
+        for y, m, t in zip(years, months, transforms, strict=True)
+    ]
 
+
+def _calls_frame(
+    merged: dict[tuple[Any, ...], dict[str, Any]], scenario_id: str, call_ids: np.ndarray
+) -> pd.DataFrame:
+    """The calls frame from merged groups; fills ``call_ids`` in place."""
     rows: list[dict[str, Any]] = []
     for call_id, call in enumerate(merged.values()):
         regions = sorted(call["regions"])
+        n_cells = 0
         for members in call["members"]:
             call_ids[members] = call_id
+            n_cells += len(members)
         rows.append(
             {
                 "call_id": call_id,
@@ -599,7 +739,7 @@ def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np
                 "sub_region": call["sub_region"],
                 "sub_technology": call["sub_technology"],
                 "subsidy": call["subsidy"],
-                "n_cells": int(sum(len(m) for m in call["members"])),
+                "n_cells": n_cells,
                 "variables": payload(
                     call["domain"],
                     scenario_id,
@@ -614,7 +754,7 @@ def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np
                 ),
             }
         )
-    return pd.DataFrame(rows, columns=list(CALL_COLUMNS)), call_ids
+    return pd.DataFrame(rows, columns=list(CALL_COLUMNS))
 
 
 def inverse_cells(cells: pd.DataFrame) -> pd.DataFrame:

@@ -288,15 +288,21 @@ def _cells_frame(cells: pd.DataFrame) -> pd.DataFrame:
 def fingerprint(cells: pd.DataFrame) -> str:
     """sha256 of the touched cells' server state (key, original, prior transform, value).
 
-    Stable across processes: hashes canonical bytes, never Python's ``hash()``.
+    Stable across processes and independent of row order: per-row hashes from pandas'
+    fixed-key hasher (never Python's ``hash()``) are sorted, then digested with sha256.
     """
-    cols = [*KEY, "original", "before_type", "before_value", "before"]
     if len(cells) == 0:
         return hashlib.sha256(b"empty").hexdigest()
-    frame = cells[cols].astype(object)
-    frame = frame.where(frame.notna(), None).astype(str)
-    ordered = frame.sort_values(list(KEY), kind="stable")
-    hashed = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    parts: dict[str, Any] = {}
+    for name in (*_diff.STRING_KEYS, "before_type"):
+        values = cells[name].astype(object)
+        parts[name] = values.where(values.notna(), "\x00").astype(object)
+    for name in ("year", "month"):
+        parts[name] = cells[name].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)
+    for name in ("original", "before_value", "before"):
+        parts[name] = np.round(cells[name].to_numpy(dtype=np.float64), 9)
+    frame = pd.DataFrame(parts)
+    hashed = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
@@ -305,7 +311,9 @@ def fingerprint(cells: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------------------------
 def _unique(values: Iterable[Any]) -> list[str]:
     """Sorted distinct non-null strings."""
-    return sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    distinct = pd.unique(pd.Series(values, dtype=object) if not isinstance(values, pd.Series)
+                         else values.astype(object))
+    return sorted({str(v) for v in distinct if v is not None and not pd.isna(v)})
 
 
 def _call_reader(reader: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -568,21 +576,28 @@ def build_plan(
             "The change frame has no value, transform_type or transform_value column: "
             "say what the cells should become."
         )
-    desired, problems = _diff.normalise_changes(changes)
+    # Index levels are read in place (no reset_index copy of a million-row frame).
+    keys, bad_keys = _diff.key_frame(changes)
     if current is None:
         if client is None:
             raise PlanError("Give a client, or the current frame and the config.")
-        current = read_current(client, scenario_id, desired)
-    else:
-        current = _diff.flatten(current)
+        current = read_current(client, scenario_id, keys)
     if config is None:
         config = client.inputs_config() if client is not None else {}
     facts = ConfigFacts.from_config(config)
+    current_keys, _ = _diff.key_frame(current)
+    for name in ("original", "value", "transform_type", "transform_value"):
+        if name not in current.columns:
+            raise PlanError(f"The current frame lacks the {name!r} column of the frame contract.")
 
     try:
-        pos, dup = _diff.align(desired, current)
+        pos_all, dup_all = _diff.align(keys, current_keys)
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
+    # Only rows that can change something (or be wrong) are normalised and classified.
+    chosen = np.flatnonzero(bad_keys | dup_all | _diff.candidates(changes, current, pos_all))
+    desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
+    pos, dup = pos_all[chosen], dup_all[chosen]
     if dup.any():
         problems.append(
             _diff._problem(
@@ -594,7 +609,7 @@ def build_plan(
         )
     unknown = pos < 0
     if unknown.any():
-        problems.append(_unknown_reasons(desired.loc[unknown], current, facts))
+        problems.append(_unknown_reasons(desired.loc[unknown], current_keys, facts))
     # Rows already rejected while normalising would only repeat their problem as another.
     rejected = set()
     for frame in problems:
