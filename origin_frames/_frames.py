@@ -548,7 +548,10 @@ def read_parquet(path: str | os.PathLike[str] | io.IOBase) -> pd.DataFrame:
         # Arrow forgets the (str) dtype of an empty category list.
         dtype = frame[name].dtype
         if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == 0:
-            frame[name] = frame[name].astype(empty)
+            fixed = _FIXED_CATEGORIES.get(str(name))
+            frame[name] = frame[name].astype(
+                pd.CategoricalDtype(pd.Index(fixed, dtype="str")) if fixed else empty
+            )
     return frame.set_index(names.split(",")) if names else frame
 
 

@@ -1,0 +1,224 @@
+"""Wire JSON -> tidy frames: shape, dtypes, effective values, schemas, Parquet round trips."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from origin_frames import ValidationError, read_parquet, schemas, to_parquet
+from origin_frames._frames import (
+    COLUMNS,
+    INDEX,
+    CellFrameBuilder,
+    commodity_frame,
+    concat_inputs,
+    demand_frame,
+    empty_inputs_frame,
+    interconnector_frame,
+    technology_frame,
+)
+from origin_frames._queries import DemandSelection, ExoRead, TechRead, TechSelection
+
+SELECTION = TechSelection(
+    exo_yearly=("capex",),
+    exo_monthly=("availability",),
+    endo_yearly=("capex",),
+    endo_monthly=(),
+    endo_defs=("discountRate",),
+    units={"capex": "GBP/kW", "availability": "%", "discountRate": "%"},
+)
+
+
+def cell(year: int | None, original: float | None, transform=None, month=None, warnings=()):
+    out = {
+        "original": original,
+        "validationWarnings": list(warnings),
+        "validationErrors": [],
+        "transform": transform,
+    }
+    if year is not None:
+        out["year"] = year
+    if month is not None:
+        out["month"] = month
+    return out
+
+
+def technology_answer() -> dict:
+    return {
+        "t0": {
+            "name": "CCGT",
+            "region": "gbr",
+            "x0": {
+                "parameters": {
+                    "capex": [
+                        cell(2030, 100.0),
+                        cell(2031, 100.0, {"type": "Absolute", "value": 80.0}),
+                        cell(2032, 100.0, {"type": "Delta", "value": -5.0}),
+                        cell(2033, 100.0, {"type": "Percentage", "value": 10.0}),
+                        cell(2034, None),
+                    ],
+                    "availability": [cell(2030, 90.0, month=m) for m in (1, 2)],
+                }
+            },
+            "x1": {"parameters": {"capex": [cell(2030, 50.0, warnings=["high", "odd"])]}},
+            "d0": {
+                "parameters": {"capex": [cell(2030, 120.0)]},
+                "definitions": {"discountRate": cell(None, 7.0)},
+            },
+        }
+    }
+
+
+READS = [TechRead("CCGT", "gbr", None, (ExoRead(), ExoRead("CCGT H-class")), (None,))]
+
+
+def test_technology_frame_has_the_contract_shape_and_dtypes() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    assert list(frame.index.names) == INDEX
+    assert list(frame.columns) == COLUMNS
+    assert len(frame) == 5 + 2 + 1 + 1 + 1
+    assert str(frame.index.dtypes["year"]) == "Int64"
+    assert str(frame.index.dtypes["region"]) == "str"
+    assert str(frame["month"].dtype) == "Int64"
+    for name in ("domain", "variable", "kind", "sub_region", "sub_technology", "subsidy", "unit",
+                 "transform_type"):  # fmt: skip
+        assert isinstance(frame[name].dtype, pd.CategoricalDtype), name
+    for name in ("original", "transform_value", "value"):
+        assert frame[name].dtype == np.float64
+    schemas.validate(frame, schemas.TechnologyCells)
+
+
+def test_effective_value_applies_each_transform_type() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    capex = frame[(frame["variable"] == "capex") & (frame["kind"] == "exogenous")
+                  & frame["sub_technology"].isna()]  # fmt: skip
+    by_year = capex.reset_index().set_index("year")
+    assert by_year.loc[2030, "value"] == 100.0
+    assert by_year.loc[2031, "value"] == 80.0
+    assert by_year.loc[2032, "value"] == 95.0
+    assert by_year.loc[2033, "value"] == pytest.approx(110.0)
+    assert np.isnan(by_year.loc[2034, "original"]) and np.isnan(by_year.loc[2034, "value"])
+    assert by_year.loc[2031, "transform_type"] == "Absolute"
+    assert pd.isna(by_year.loc[2030, "transform_type"])
+
+
+def test_sub_keys_months_definitions_and_messages_land_in_their_columns() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION).reset_index()
+    sub = frame[frame["sub_technology"] == "CCGT H-class"]
+    assert sub["validation_warnings"].tolist() == ["high; odd"]
+    monthly = frame[frame["variable"] == "availability"]
+    assert monthly["month"].tolist() == [1, 2]
+    definition = frame[frame["variable"] == "discountRate"]
+    assert definition["year"].isna().all() and definition["kind"].tolist() == ["endogenous"]
+    assert set(frame["unit"].astype(str)) == {"GBP/kW", "%"}
+
+
+def test_demand_frame_puts_system_variables_under_system() -> None:
+    selection = DemandSelection(("totalDemand",), ("totalDemand",), {"totalDemand": "TWh"},
+                                {"totalDemand": "TWh"})  # fmt: skip
+    docs = [
+        {
+            "region": "gbr",
+            "peakLoadDemand": 50.0,
+            "variables": [{"year": 2030, "totalDemand": cell(None, 300.0)}],
+            "technologies": [
+                {
+                    "region": {"original": "gbr"},
+                    "technology": {"original": "Heat Pumps"},
+                    "originTechnology": {"original": "heatPumps"},
+                    "variables": [{"year": 2030, "totalDemand": cell(None, 10.0)}],
+                }
+            ],
+        }
+    ]
+    frame = schemas.validate(demand_frame(docs, selection), schemas.DemandCells)
+    assert frame.index.tolist() == [("gbr", "system", 2030), ("gbr", "Heat Pumps", 2030)]
+    assert frame["domain"].astype(str).tolist() == ["demand", "demand_technology"]
+
+
+def test_commodity_average_is_region_all_and_units_come_from_the_answer() -> None:
+    session = {"c0": [{"commodity": "gas", "regions": ["gbr", "fra"], "units": "p/therm",
+                       "prices": [cell(2030, 70.0)]}]}  # fmt: skip
+    frame = commodity_frame(session, [None], {"gas": "currency/MWh"})
+    assert frame.index.tolist() == [("all", "gas", 2030)]
+    assert frame["unit"].tolist() == ["p/therm"]
+    schemas.validate(frame, schemas.CommodityCells)
+
+
+def test_interconnector_region_is_from_and_technology_is_to() -> None:
+    docs = [{"from": "gbr", "to": "fra", "ends": ["gbr", "fra"],
+             "variables": [{"year": 2030, "capacity": cell(None, 4000.0)}]}]  # fmt: skip
+    frame = interconnector_frame(docs, ["capacity"], {"capacity": "MW"})
+    assert frame.index.tolist() == [("gbr", "fra", 2030)]
+    schemas.validate(frame, schemas.InterconnectorCells)
+
+
+def test_empty_answer_is_an_empty_frame_with_the_full_schema() -> None:
+    frame = technology_frame({}, READS, SELECTION)
+    assert len(frame) == 0
+    assert list(frame.columns) == COLUMNS and list(frame.index.names) == INDEX
+    assert frame.dtypes.equals(empty_inputs_frame().dtypes)
+    for model in (schemas.InputCells, schemas.TechnologyCells, schemas.DemandCells,
+                  schemas.CommodityCells, schemas.InterconnectorCells):  # fmt: skip
+        model.validate(frame)
+
+
+def test_duplicated_full_keys_are_reported_row_by_row() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    doubled = pd.concat([frame.iloc[:2], frame.iloc[:2]])
+    with pytest.raises(ValidationError) as info:
+        schemas.validate(doubled, schemas.TechnologyCells)
+    report = info.value.report
+    assert {"reason", "fix"} <= set(report.columns)
+    assert (report["check"].str.contains("full key")).sum() == 4
+    assert str(info.value).count("full key") >= 4
+
+
+def test_every_bad_row_is_listed_in_one_error() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION).copy()
+    yearly = frame["month"].isna().to_numpy()
+    frame.loc[yearly, "month"] = 13
+    with pytest.raises(ValidationError) as info:
+        schemas.validate(frame, schemas.TechnologyCells)
+    assert (info.value.report["column"] == "month").sum() == yearly.sum() == 8
+    assert "Fix:" in str(info.value)
+
+
+def test_wrong_domain_is_rejected_by_the_domain_model() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    with pytest.raises(ValidationError, match="isin"):
+        schemas.validate(frame, schemas.CommodityCells)
+
+
+def test_frames_round_trip_through_parquet_unchanged() -> None:
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    buffer = io.BytesIO()
+    to_parquet(frame, buffer)
+    buffer.seek(0)
+    pd.testing.assert_frame_equal(read_parquet(buffer), frame)
+
+
+def test_empty_frame_round_trips_through_parquet_unchanged(tmp_path) -> None:
+    path = tmp_path / "empty.parquet"
+    to_parquet(empty_inputs_frame(), path)
+    pd.testing.assert_frame_equal(read_parquet(path), empty_inputs_frame())
+
+
+def test_concat_of_domains_keeps_contract_dtypes() -> None:
+    tech = technology_frame(technology_answer(), READS, SELECTION)
+    docs = [{"from": "gbr", "to": "fra",
+             "variables": [{"year": 2030, "capacity": cell(None, 1.0)}]}]  # fmt: skip
+    ic = interconnector_frame(docs, ["capacity"], {"capacity": "MW"})
+    both = concat_inputs([tech, ic])
+    assert len(both) == len(tech) + 1
+    assert isinstance(both["variable"].dtype, pd.CategoricalDtype)
+    schemas.validate(both, schemas.InputCells)
+
+
+def test_builder_rejects_misaligned_years() -> None:
+    builder = CellFrameBuilder()
+    with pytest.raises(ValueError, match="align"):
+        builder.add_block({"region": "gbr"}, [cell(None, 1.0)], year=[2030, 2031])
