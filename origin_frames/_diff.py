@@ -18,7 +18,6 @@ Intent rules, applied per row (vectorised):
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -261,18 +260,21 @@ def candidates(
 
 
 def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes of one string key column in both frames; NA shares a code, unknowns match nothing."""
+    """Codes of one string key column in both frames; NA shares a code, unknowns match nothing.
+
+    Codes are ``-1`` for NA and may stay small integer arrays (categorical codes); the
+    caller adds 1.
+    """
     if isinstance(cur.dtype, pd.CategoricalDtype):
         cats = cur.cat.categories
-        c = cur.cat.codes.to_numpy().astype(np.int64)
+        c = cur.cat.codes.to_numpy()
     else:
         c, uniques = pd.factorize(cur.astype(object), use_na_sentinel=True)
-        c = c.astype(np.int64)
         cats = pd.Index(uniques)
     n = len(cats)
     if isinstance(des.dtype, pd.CategoricalDtype):
         if des.cat.categories.equals(cats):
-            d = des.cat.codes.to_numpy().astype(np.int64)
+            d = des.cat.codes.to_numpy()
         else:
             mapping = cats.get_indexer(des.cat.categories.astype(object))
             mapping = np.where(mapping < 0, n, mapping).astype(np.int64)
@@ -282,26 +284,28 @@ def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarra
         values = des.astype(object)
         d = cats.get_indexer(values).astype(np.int64)
         d[(d < 0) & values.notna().to_numpy()] = n
-    return c + 1, d + 1, n + 2
+    return c, d, n + 2
 
 
 def _int_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes of one nullable integer key column in both frames (NA -> 0)."""
+    """Codes of one nullable integer key column in both frames (NA -> -1)."""
     c = cur.astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
     d = des.astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
-    both = np.concatenate([c, d])
-    finite = both[~np.isnan(both)]
-    lo = float(finite.min()) if finite.size else 0.0
-    hi = float(finite.max()) if finite.size else 0.0
-    cc = np.where(np.isnan(c), 0, c - lo + 1).astype(np.int64)
-    dd = np.where(np.isnan(d), 0, d - lo + 1).astype(np.int64)
+    lo = min(np.nanmin(c) if np.isfinite(c).any() else 0.0,
+             np.nanmin(d) if np.isfinite(d).any() else 0.0)
+    hi = max(np.nanmax(c) if np.isfinite(c).any() else 0.0,
+             np.nanmax(d) if np.isfinite(d).any() else 0.0)
+    cc = np.where(np.isnan(c), -1, c - lo).astype(np.int64)
+    dd = np.where(np.isnan(d), -1, d - lo).astype(np.int64)
     return cc, dd, int(hi - lo) + 2
 
 
 def align(desired: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Position of each desired row in ``current`` (-1 when absent), and a duplicate-key mask.
 
-    Both frames are flat (key levels as columns). ``current`` must have a unique key.
+    Both frames hold the key as columns (see :func:`key_frame`). The key is packed into one
+    int64 per row (mixed radix, in place), then matched by sorting, which needs less memory
+    than a hash table of a million keys.
 
     Raises:
         ValueError: when ``current`` itself has duplicate keys.
@@ -309,7 +313,6 @@ def align(desired: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.
     cur_key = np.zeros(len(current), dtype=np.int64)
     des_key = np.zeros(len(desired), dtype=np.int64)
     capacity = 1
-    overflow = False
     for name in KEY:
         if name in ("year", "month"):
             c, d, radix = _int_codes(current[name], desired[name])
@@ -317,21 +320,31 @@ def align(desired: pd.DataFrame, current: pd.DataFrame) -> tuple[np.ndarray, np.
             c, d, radix = _string_codes(current[name], desired[name])
         capacity *= radix
         if capacity >= 2**62:
-            overflow = True
-            break
-        cur_key = cur_key * radix + c
-        des_key = des_key * radix + d
-    if overflow:
-        return _align_by_merge(desired, current)
-    cur_index = pd.Index(cur_key)
-    if not cur_index.is_unique:
+            return _align_by_merge(desired, current)
+        cur_key *= radix
+        cur_key += c
+        cur_key += 1
+        des_key *= radix
+        des_key += d
+        des_key += 1
+        del c, d
+    order = np.argsort(cur_key, kind="stable")
+    sorted_cur = cur_key[order]
+    if len(sorted_cur) > 1 and (sorted_cur[1:] == sorted_cur[:-1]).any():
         raise ValueError("The current frame has duplicate cell keys; it cannot be diffed.")
     if len(des_key) == len(cur_key) and np.array_equal(des_key, cur_key):
         # An edited copy of the current frame, rows in the same order: the common case.
         return np.arange(len(cur_key), dtype=np.int64), np.zeros(len(cur_key), dtype=bool)
-    pos = cur_index.get_indexer(des_key)
-    dup = pd.Index(des_key).duplicated(keep=False)
-    return pos.astype(np.int64), np.asarray(dup)
+    dup = np.zeros(len(des_key), dtype=bool)
+    sorted_des = np.sort(des_key)
+    repeated = sorted_des[1:][sorted_des[1:] == sorted_des[:-1]]
+    if len(repeated):
+        dup = np.isin(des_key, repeated)
+    if len(sorted_cur) == 0:
+        return np.full(len(des_key), -1, dtype=np.int64), dup
+    at = np.minimum(np.searchsorted(sorted_cur, des_key), len(sorted_cur) - 1)
+    found = sorted_cur[at] == des_key
+    return np.where(found, order[at], -1).astype(np.int64), dup
 
 
 def _align_by_merge(
@@ -628,16 +641,28 @@ def payload(
     raise ValueError(f"Unknown domain {domain!r}: use one of {', '.join(DOMAINS)}.")
 
 
-def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """API calls for the changed cells, and each cell's ``call_id`` (aligned with ``cells``).
+def _sort_cells(cells: pd.DataFrame, lead: list[np.ndarray]) -> np.ndarray:
+    """Order of cells by the ``lead`` code arrays, then year, then month (nulls first)."""
+    year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    # np.lexsort sorts by the last key first.
+    return np.lexsort(
+        [np.nan_to_num(month_f, nan=-1.0), np.nan_to_num(year_f, nan=-1.0), *lead[::-1]]
+    )
 
-    One call per domain x entity x sub-keys x variable, ``tx`` sorted by (year, month);
-    for domains taking a ``regions`` list, identical ``tx`` across regions share one call.
+
+def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Groups changed cells into API calls: the calls (without payloads) and each cell's id.
+
+    One call per domain x entity x sub-keys x variable; for domains taking a ``regions``
+    list, regions whose changes are identical (same years, months, transforms) share a call.
+    The payloads are compiled separately (:func:`payloads`), on demand.
     """
     n = len(cells)
     call_ids = np.full(n, -1, dtype=np.int64)
+    meta_columns = [c for c in CALL_COLUMNS if c != "variables"]
     if n == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CALL_COLUMNS}), call_ids
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in meta_columns}), call_ids
     key_values: list[np.ndarray] = []
     key_codes: list[np.ndarray] = []
     for name in _CALL_KEY:
@@ -645,47 +670,140 @@ def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np
         codes, _uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
         key_values.append(values)
         key_codes.append(codes)
-    year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
-    month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
-    # np.lexsort sorts by the last key first: call key, then year, then month (nulls first).
-    order = np.lexsort(
-        [np.nan_to_num(month_f, nan=-1.0), np.nan_to_num(year_f, nan=-1.0), *key_codes[::-1]]
-    )
+    order = _sort_cells(cells, key_codes)
     stacked = np.vstack([c[order] for c in key_codes])
     change = np.zeros(n, dtype=bool)
     change[0] = True
     change[1:] = (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)
     starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], n)
+    group_of_sorted = np.cumsum(change) - 1
+    group_of_cell = np.empty(n, dtype=np.int64)
+    group_of_cell[order] = group_of_sorted
+    n_groups = len(starts)
+    group_keys = {name: key_values[j][order][starts] for j, name in enumerate(_CALL_KEY)}
 
+    # Merge regions only where the API takes a regions list (a few groups in practice).
+    target = np.arange(n_groups)
+    mergeable = np.flatnonzero(
+        pd.Series(group_keys["domain"]).isin(REGION_LIST_DOMAINS).to_numpy()
+        & (group_keys["region"] != ALL_REGIONS)
+    )
+    regions: list[list[Any]] = [[r] for r in group_keys["region"].tolist()]
+    if len(mergeable):
+        sig = _cell_signatures(cells, order, group_of_sorted, mergeable)
+        first: dict[tuple[Any, ...], int] = {}
+        for g in mergeable.tolist():
+            mkey = (group_keys["domain"][g], group_keys["technology"][g],
+                    group_keys["variable"][g], sig[g])
+            if mkey in first:
+                target[g] = first[mkey]
+                regions[first[mkey]].append(group_keys["region"][g])
+            else:
+                first[mkey] = g
+    kept = np.flatnonzero(target == np.arange(n_groups))
+    renumber = np.full(n_groups, -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    call_of_group = renumber[target]
+    call_ids[:] = call_of_group[group_of_cell]
+    n_cells = np.bincount(call_ids, minlength=len(kept))
+    domain = group_keys["domain"][kept]
+    kind = group_keys["kind"][kept]
+    meta = pd.DataFrame(
+        {
+            "call_id": np.arange(len(kept)),
+            "mutation": [mutation_kind(d, k) for d, k in zip(domain, kind, strict=True)],
+            "domain": domain,
+            "kind": kind,
+            "regions": [tuple(sorted(regions[g])) for g in kept.tolist()],
+            "technology": group_keys["technology"][kept],
+            "variable": group_keys["variable"][kept],
+            "sub_region": group_keys["sub_region"][kept],
+            "sub_technology": group_keys["sub_technology"][kept],
+            "subsidy": group_keys["subsidy"][kept],
+            "n_cells": n_cells,
+        }
+    )
+    return meta, call_ids
+
+
+def _cell_signatures(
+    cells: pd.DataFrame, order: np.ndarray, group_of_sorted: np.ndarray, groups: np.ndarray
+) -> dict[int, str]:
+    """A canonical text of each listed group's (year, month, transform) sequence."""
+    wanted = np.isin(group_of_sorted, groups)
+    idx = order[wanted]
+    years = cells["year"].astype("Int64").astype(object).to_numpy()[idx]
+    months = cells["month"].astype("Int64").astype(object).to_numpy()[idx]
+    types = _as_object(cells["transform_type"])[idx]
+    values = cells["transform_value"].to_numpy(dtype=np.float64)[idx]
+    out: dict[int, list[str]] = {}
+    for g, y, m, t, v in zip(group_of_sorted[wanted].tolist(), years, months, types,
+                             values.tolist(), strict=True):
+        out.setdefault(g, []).append(f"{y}|{m}|{t}|{v!r}")
+    return {g: ";".join(parts) for g, parts in out.items()}
+
+
+def payloads(
+    cells: pd.DataFrame, calls: pd.DataFrame, call_ids: np.ndarray, scenario_id: str
+) -> list[dict[str, Any]]:
+    """The mutation variables of every call (in ``calls`` order), ``tx`` by (year, month).
+
+    Merged calls take their ``tx`` from the cells of their first region (identical by
+    construction).
+    """
+    if len(calls) == 0:
+        return []
+    call_ids = np.asarray(call_ids, dtype=np.int64)
+    region_codes, _ = pd.factorize(_as_object(cells["region"]), sort=True)
+    order = _sort_cells(cells, [call_ids, region_codes])
+    sorted_calls = call_ids[order]
+    sorted_regions = region_codes[order]
+    # Keep, per call, only the cells of its first region.
+    starts = np.flatnonzero(np.r_[True, sorted_calls[1:] != sorted_calls[:-1]])
+    first_region = np.repeat(sorted_regions[starts], np.diff(np.r_[starts, len(order)]))
+    keep = sorted_regions == first_region
+    order = order[keep]
+    sorted_calls = sorted_calls[keep]
+    bounds = np.flatnonzero(np.r_[True, sorted_calls[1:] != sorted_calls[:-1]])
+    ends = np.r_[bounds[1:], len(order)]
+    year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
+    domains = _as_object(cells["domain"])[order]
     was_enabled = gc.isenabled()
     # Building one dict per cell trips the cyclic GC thousands of times; none of these
     # objects can form cycles, so pausing it halves the time of large plans.
     gc.disable()
     try:
-        items = _all_tx_items(cells, order, year_f, month_f, key_values[0][order])
-        group_keys = [v[order][starts].tolist() for v in key_values]
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for g, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            key = {name: group_keys[j][g] for j, name in enumerate(_CALL_KEY)}
-            tx = items[start:end]
-            members = order[start:end]
-            if key["domain"] in REGION_LIST_DOMAINS and key["region"] != ALL_REGIONS:
-                signature = json.dumps(tx, sort_keys=True)
-                mkey: tuple[Any, ...] = (
-                    key["domain"], key["technology"], key["variable"], signature
+        items = _all_tx_items(cells, order, year_f, month_f, domains)
+        out: list[dict[str, Any]] = []
+        records = calls.to_dict("records")
+        for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
+            out.append(
+                payload(
+                    call["domain"],
+                    scenario_id,
+                    regions=list(call["regions"]),
+                    technology=call["technology"],
+                    variable=call["variable"],
+                    kind=call["kind"],
+                    sub_region=call["sub_region"],
+                    sub_technology=call["sub_technology"],
+                    subsidy=call["subsidy"],
+                    tx=items[start:end],
                 )
-            else:
-                mkey = (g,)
-            if mkey in merged:
-                merged[mkey]["regions"].append(key["region"])
-                merged[mkey]["members"].append(members)
-            else:
-                merged[mkey] = {**key, "tx": tx, "regions": [key["region"]], "members": [members]}
-        return _calls_frame(merged, scenario_id, call_ids), call_ids
+            )
+        return out
     finally:
         if was_enabled:
             gc.enable()
+
+
+def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Calls with their payloads (``variables`` column), and each cell's ``call_id``."""
+    meta, call_ids = assign_calls(cells)
+    calls = meta.copy()
+    calls["variables"] = payloads(cells, meta, call_ids, scenario_id) if len(meta) else []
+    return calls[list(CALL_COLUMNS)], call_ids
 
 
 def _all_tx_items(
@@ -701,7 +819,7 @@ def _all_tx_items(
     types = _as_object(cells["transform_type"])[order].tolist()
     values = [None if v != v else v for v in cells["transform_value"].to_numpy(
         dtype=np.float64)[order].tolist()]
-    tech = (domains == "technology").tolist()
+    tech = (np.asarray(domains, dtype=object) == "technology").tolist()
     neutral_type, neutral_value = NEUTRAL_TRANSFORM
     transforms = [
         {"type": t, "value": v}
@@ -714,47 +832,6 @@ def _all_tx_items(
         {"year": y, "transform": t} if m is None else {"year": y, "month": m, "transform": t}
         for y, m, t in zip(years, months, transforms, strict=True)
     ]
-
-
-def _calls_frame(
-    merged: dict[tuple[Any, ...], dict[str, Any]], scenario_id: str, call_ids: np.ndarray
-) -> pd.DataFrame:
-    """The calls frame from merged groups; fills ``call_ids`` in place."""
-    rows: list[dict[str, Any]] = []
-    for call_id, call in enumerate(merged.values()):
-        regions = sorted(call["regions"])
-        n_cells = 0
-        for members in call["members"]:
-            call_ids[members] = call_id
-            n_cells += len(members)
-        rows.append(
-            {
-                "call_id": call_id,
-                "mutation": mutation_kind(call["domain"], call["kind"]),
-                "domain": call["domain"],
-                "kind": call["kind"],
-                "regions": tuple(regions),
-                "technology": call["technology"],
-                "variable": call["variable"],
-                "sub_region": call["sub_region"],
-                "sub_technology": call["sub_technology"],
-                "subsidy": call["subsidy"],
-                "n_cells": n_cells,
-                "variables": payload(
-                    call["domain"],
-                    scenario_id,
-                    regions=regions,
-                    technology=call["technology"],
-                    variable=call["variable"],
-                    kind=call["kind"],
-                    sub_region=call["sub_region"],
-                    sub_technology=call["sub_technology"],
-                    subsidy=call["subsidy"],
-                    tx=call["tx"],
-                ),
-            }
-        )
-    return pd.DataFrame(rows, columns=list(CALL_COLUMNS))
 
 
 def inverse_cells(cells: pd.DataFrame) -> pd.DataFrame:

@@ -103,18 +103,33 @@ class Plan:
             ``before_type``/``before_value`` (prior transform), ``after``,
             ``transform_type``/``transform_value`` (the transform to send), ``change``
             (``changed``/``cleared``), ``call_id`` and ``warning``.
-        calls: One row per API call: ``call_id``, ``mutation``, entity columns,
-            ``n_cells`` and ``variables`` (the exact mutation variables).
+        call_frame: One row per API call: ``call_id``, ``mutation``, entity columns and
+            ``n_cells`` (see :attr:`calls` for the payloads).
         fingerprint: sha256 of the server state of the touched cells at planning time.
         created_at: ISO-8601 UTC time of planning.
     """
 
     scenario_id: str
     cells: pd.DataFrame
-    calls: pd.DataFrame
+    call_frame: pd.DataFrame
     fingerprint: str
     created_at: str
     client: Any = field(default=None, repr=False, compare=False)
+    _variables: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def calls(self) -> pd.DataFrame:
+        """One row per API call with ``variables``, the exact mutation variables.
+
+        The payloads are compiled on first access (planning itself only groups cells).
+        """
+        if self._variables is None:
+            self._variables = _diff.payloads(
+                self.cells, self.call_frame, self.cells["call_id"].to_numpy(), self.scenario_id
+            )
+        calls = self.call_frame.copy()
+        calls["variables"] = self._variables if len(calls) else pd.Series(dtype=object)
+        return calls[list(_diff.CALL_COLUMNS)]
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -171,7 +186,7 @@ class Plan:
         warn = int(self.cells["warning"].notna().sum())
         return (
             f"Plan(scenario={self.scenario_id!r}, {len(self.cells)} cells in "
-            f"{len(self.calls)} calls [{domains}], {warn} warnings, "
+            f"{len(self.call_frame)} calls [{domains}], {warn} warnings, "
             f"fingerprint={self.fingerprint[:12]})"
         )
 
@@ -246,13 +261,16 @@ class Plan:
         cells = _cells_frame(pd.DataFrame.from_records(doc["cells"], columns=_CELL_ALL))
         calls = pd.DataFrame.from_records(doc["calls"], columns=list(_diff.CALL_COLUMNS))
         calls["regions"] = calls["regions"].map(tuple)
+        calls["n_cells"] = calls["n_cells"].astype("int64")
+        calls["call_id"] = calls["call_id"].astype("int64")
         return cls(
             scenario_id=doc["scenario_id"],
             cells=cells,
-            calls=calls,
+            call_frame=calls.drop(columns=["variables"]),
             fingerprint=doc["fingerprint"],
             created_at=doc["created_at"],
             client=client,
+            _variables=calls["variables"].tolist(),
         )
 
 
@@ -628,13 +646,13 @@ def build_plan(
             f"{len(report)} problem(s) in the change frame; nothing was sent.", report
         )
     cells["warning"] = warning
-    calls, call_ids = _diff.group_calls(cells, scenario_id)
+    call_frame, call_ids = _diff.assign_calls(cells)
     cells["call_id"] = call_ids
     cells = _cells_frame(cells)
     return Plan(
         scenario_id=scenario_id,
         cells=cells,
-        calls=calls,
+        call_frame=call_frame,
         fingerprint=fingerprint(cells),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         client=client,
