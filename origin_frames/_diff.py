@@ -226,7 +226,7 @@ def key_frame(flat: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             out[name] = numeric.astype("Int64").reset_index(drop=True)
         else:
             out[name] = col.reset_index(drop=True)
-    return pd.DataFrame(out), bad
+    return pd.DataFrame(out, copy=False), bad
 
 
 def candidates(

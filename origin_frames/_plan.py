@@ -614,6 +614,8 @@ def build_plan(
         raise PlanError(str(exc)) from exc
     # Only rows that can change something (or be wrong) are normalised and classified.
     chosen = np.flatnonzero(bad_keys | dup_all | _diff.candidates(changes, current, pos_all))
+    # The packed keys of a million rows are not needed past this point.
+    del keys, current_keys, bad_keys
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
     if dup.any():
@@ -627,6 +629,7 @@ def build_plan(
         )
     unknown = pos < 0
     if unknown.any():
+        current_keys, _ = _diff.key_frame(current)
         problems.append(_unknown_reasons(desired.loc[unknown], current_keys, facts))
     # Rows already rejected while normalising would only repeat their problem as another.
     rejected = set()
