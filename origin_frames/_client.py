@@ -1097,11 +1097,8 @@ class OriginFrames:
 # --- helpers --------------------------------------------------------------------------------
 def _result_frame(index_name: str, key: str, result: Any) -> pd.DataFrame:
     """A one-row frame holding a mutation's scalar result."""
-    frame = pd.DataFrame(
-        {"result": pd.Series([result], dtype=object)},
-        index=pd.Index(pd.array([key], dtype="str"), name=index_name),
-    )
-    return frame
+    index = pd.Index(pd.array([key], dtype="str"), name=index_name)
+    return pd.DataFrame({"result": pd.Series([result], index=index, dtype=object)})
 
 
 def _batches(items: Sequence[T], size: int) -> list[list[T]]:
