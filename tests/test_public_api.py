@@ -1,0 +1,68 @@
+"""The package's public surface: ``__all__`` is sorted, exact and importable."""
+
+from __future__ import annotations
+
+import importlib
+
+import pandera.pandas as pa
+
+import origin_frames
+
+EXPECTED = {
+    "ApplyError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "DataNotReadyTimeout",
+    "Emulator",
+    "EmulatorOptions",
+    "NotFoundError",
+    "OriginConnectionError",
+    "OriginError",
+    "OriginFrames",
+    "OriginGraphQLError",
+    "OriginTimeoutError",
+    "PermissionDeniedError",
+    "PlanError",
+    "ServerError",
+    "Settings",
+    "StalePlanError",
+    "TransportError",
+    "ValidationError",
+    "read_parquet",
+    "schemas",
+    "to_parquet",
+}
+
+
+def test_all_is_sorted_and_exact() -> None:
+    assert origin_frames.__all__ == sorted(origin_frames.__all__)
+    assert set(origin_frames.__all__) == EXPECTED
+
+
+def test_every_public_name_resolves() -> None:
+    for name in origin_frames.__all__:
+        assert getattr(origin_frames, name) is not None, name
+
+
+def test_every_error_derives_from_origin_error() -> None:
+    errors = [getattr(origin_frames, n) for n in EXPECTED if n.endswith("Error") or
+              n == "DataNotReadyTimeout"]  # fmt: skip
+    assert errors and all(issubclass(e, origin_frames.OriginError) for e in errors)
+    assert issubclass(origin_frames.StalePlanError, origin_frames.PlanError)
+    assert issubclass(origin_frames.OriginTimeoutError, origin_frames.TransportError)
+    assert issubclass(origin_frames.NotFoundError, origin_frames.OriginGraphQLError)
+
+
+def test_schemas_exports_only_pandera_models_and_helpers() -> None:
+    schemas = importlib.import_module("origin_frames.schemas")
+    assert schemas.__all__ == sorted(schemas.__all__)
+    models = [getattr(schemas, n) for n in schemas.__all__ if n[0].isupper()]
+    assert models and all(issubclass(m, pa.DataFrameModel) for m in models)
+
+
+def test_client_module_does_not_import_the_emulator() -> None:
+    source = importlib.import_module("origin_frames._client").__file__
+    assert source is not None
+    with open(source, encoding="utf-8") as handle:
+        top_level = [line for line in handle if line.startswith(("import ", "from "))]
+    assert not any("emulator" in line for line in top_level)
