@@ -161,7 +161,11 @@ def _problem(keys: pd.DataFrame, rows: np.ndarray, reason: str, fix: str) -> pd.
     frame = pd.DataFrame({"row": np.asarray(rows)})
     for name in KEY:
         if name in keys.columns:
-            frame[name] = keys[name].to_numpy()
+            frame[name] = (
+                keys[name].astype("Int64").to_numpy()
+                if name in ("year", "month")
+                else _as_object(keys[name])
+            )
     frame["reason"] = reason
     frame["fix"] = fix
     return frame
@@ -468,11 +472,14 @@ def classify(
         )
 
     set_tx = tx_differs & wants_type & ~missing_tv
-    clear_tx = tx_differs & ~wants_type
-    # A null transform_type beside a new value is a value edit, not a clear.
-    value_over_clear = clear_tx & ~is_clear_word & val_differs & ~_same(des_val, original)
-    clear_tx &= ~value_over_clear
-    absolute = (val_differs & ~set_tx & ~clear_tx) | value_over_clear
+    # "clear" always clears. A null transform_type clears only when the row's value does not
+    # say otherwise (null, or the original); beside any other value it is a value edit, so an
+    # edited copy re-planned after its apply (transform columns still as first read) is a no-op.
+    null_tt = has_tt & pd.isna(des_tt) & ~is_clear_word
+    clear_tx = tx_differs & (
+        is_clear_word | (null_tt & (~val_given | (_same(des_val, original) & val_differs)))
+    )
+    absolute = val_differs & ~set_tx & ~clear_tx
 
     after_tt = np.full(n, None, dtype=object)
     after_tv = np.full(n, np.nan)
@@ -482,7 +489,8 @@ def classify(
     after_tv[absolute] = des_val[absolute]
     after = effective(original, after_tt, after_tv)
 
-    conflict = (set_tx | clear_tx) & val_differs & ~_same(des_val, after)
+    conflict = set_tx & val_differs & ~_same(des_val, after)
+    conflict |= clear_tx & is_clear_word & val_differs & ~_same(des_val, original)
     if conflict.any():
         problems.append(
             _problem(
@@ -701,6 +709,13 @@ def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             else:
                 first[mkey] = g
     kept = np.flatnonzero(target == np.arange(n_groups))
+    # System totalDemand drives baseDemand and the demand technologies' totalDemand on the
+    # server (they are rescaled with it), so its calls go first and explicit changes of the
+    # dependents land on top.
+    drives = (group_keys["domain"][kept] == "demand") & (
+        group_keys["variable"][kept] == "totalDemand"
+    )
+    kept = kept[np.argsort(~drives, kind="stable")]
     renumber = np.full(n_groups, -1, dtype=np.int64)
     renumber[kept] = np.arange(len(kept))
     call_of_group = renumber[target]
@@ -708,18 +723,22 @@ def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     n_cells = np.bincount(call_ids, minlength=len(kept))
     domain = group_keys["domain"][kept]
     kind = group_keys["kind"][kept]
+    def obj(values: Any) -> pd.Series:
+        """Object column: pandas 3 would infer ``str`` and turn None into NaN."""
+        return pd.Series(list(values), dtype=object)
+
     meta = pd.DataFrame(
         {
             "call_id": np.arange(len(kept)),
-            "mutation": [mutation_kind(d, k) for d, k in zip(domain, kind, strict=True)],
-            "domain": domain,
-            "kind": kind,
-            "regions": [tuple(sorted(regions[g])) for g in kept.tolist()],
-            "technology": group_keys["technology"][kept],
-            "variable": group_keys["variable"][kept],
-            "sub_region": group_keys["sub_region"][kept],
-            "sub_technology": group_keys["sub_technology"][kept],
-            "subsidy": group_keys["subsidy"][kept],
+            "mutation": obj(mutation_kind(d, k) for d, k in zip(domain, kind, strict=True)),
+            "domain": obj(domain),
+            "kind": obj(kind),
+            "regions": obj(tuple(sorted(regions[g])) for g in kept.tolist()),
+            "technology": obj(group_keys["technology"][kept]),
+            "variable": obj(group_keys["variable"][kept]),
+            "sub_region": obj(group_keys["sub_region"][kept]),
+            "sub_technology": obj(group_keys["sub_technology"][kept]),
+            "subsidy": obj(group_keys["subsidy"][kept]),
             "n_cells": n_cells,
         }
     )
@@ -776,7 +795,10 @@ def payloads(
     try:
         items = _all_tx_items(cells, order, year_f, month_f, domains)
         out: list[dict[str, Any]] = []
-        records = calls.to_dict("records")
+        records = [
+            {k: (None if not isinstance(v, tuple) and pd.isna(v) else v) for k, v in r.items()}
+            for r in calls.to_dict("records")
+        ]
         for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
             out.append(
                 payload(

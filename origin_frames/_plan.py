@@ -548,6 +548,69 @@ def _rule_checks(
 # --------------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------------
+_DEPENDENTS: tuple[tuple[str, str], ...] = (
+    ("demand", "baseDemand"),
+    ("demand_technology", "totalDemand"),
+)
+
+
+def _demand_pins(
+    changes: pd.DataFrame,
+    current: pd.DataFrame,
+    pos_all: np.ndarray,
+    chosen: np.ndarray,
+    cells: pd.DataFrame,
+) -> pd.DataFrame:
+    """Absolute pins for unchanged dependents of a changed system ``totalDemand``.
+
+    The service rescales baseDemand and the demand technologies' totalDemand of the same
+    region and year when system totalDemand changes. Where the change frame lists such a
+    dependent with its current value, the user asked for it to stay: pin it.
+    """
+    drivers = cells[
+        (cells["domain"] == "demand")
+        & (cells["variable"] == "totalDemand")
+        & ~_diff._same(cells["after"].to_numpy(), cells["before"].to_numpy())
+    ]
+    if len(drivers) == 0:
+        return cells.iloc[0:0]
+    driven = pd.MultiIndex.from_arrays(
+        [drivers["region"].astype(object), drivers["year"].astype("Int64")]
+    )
+    cols = {n: _diff.column(changes, n) for n in ("domain", "variable", "region", "year")}
+    if any(c is None for c in cols.values()) or "value" not in changes.columns:
+        return cells.iloc[0:0]
+    domain = cols["domain"].astype(object).to_numpy()
+    variable = cols["variable"].astype(object).to_numpy()
+    dependent = np.zeros(len(changes), dtype=bool)
+    for dom, var in _DEPENDENTS:
+        dependent |= (domain == dom) & (variable == var)
+    dependent &= pos_all >= 0
+    dependent[chosen] = False
+    if not dependent.any():
+        return cells.iloc[0:0]
+    where = pd.MultiIndex.from_arrays(
+        [cols["region"].astype(object), cols["year"].astype("Int64")]
+    )
+    dependent &= where.isin(driven)
+    idx = np.flatnonzero(dependent & changes["value"].notna().to_numpy())
+    if len(idx) == 0:
+        return cells.iloc[0:0]
+    desired, _problems = _diff.normalise_changes(changes.iloc[idx], rows=idx)
+    pos = pos_all[idx]
+    value = desired["value"].to_numpy(dtype=np.float64)
+    pins = desired[["row", *KEY]].copy()
+    pins["original"] = current["original"].to_numpy(dtype=np.float64)[pos]
+    pins["before"] = current["value"].to_numpy(dtype=np.float64)[pos]
+    pins["before_type"] = _diff._as_object(current["transform_type"])[pos]
+    pins["before_value"] = current["transform_value"].to_numpy(dtype=np.float64)[pos]
+    pins["after"] = value
+    pins["transform_type"] = "Absolute"
+    pins["transform_value"] = value
+    pins["change"] = "pinned"
+    return pins
+
+
 def build_plan(
     client: Any,
     scenario_id: str,
@@ -639,12 +702,18 @@ def build_plan(
     matched = desired.loc[keep].reset_index(drop=True)
     cells, found = _diff.classify(matched, current, pos[keep])
     problems.extend(found)
+    pins = _demand_pins(changes, current, pos_all, chosen, cells)
+    if len(pins):
+        cells = pd.concat([cells, pins], ignore_index=True)
     rule_problems, warning = _rule_checks(cells, facts)
     problems.extend(rule_problems)
     problems = [p for p in problems if len(p)]
     if problems:
         report = pd.concat(problems, ignore_index=True).sort_values("row", kind="stable")
-        report = report.reset_index(drop=True)
+        for name in ("year", "month"):
+            report[name] = report[name].astype("Float64").astype("Int64")
+        # Index the report by the caller's row number: the message then reads "row 17 (...)".
+        report = report.set_index("row")
         raise ValidationError(
             f"{len(report)} problem(s) in the change frame; nothing was sent.", report
         )

@@ -225,7 +225,7 @@ def test_bad_rows_are_reported_with_reason_and_fix(override, message):
     with pytest.raises(ValidationError) as info:
         plan_of(rows)
     report = info.value.report
-    assert report["row"].tolist() == [1]
+    assert report.index.tolist() == [1]
     assert message in report["reason"].iloc[0]
     assert report["fix"].iloc[0]
     assert message in str(info.value)
@@ -237,7 +237,7 @@ def test_duplicate_keys_and_several_problems_are_reported_together():
     rows = pd.DataFrame([good, good, good | {"region": "xxx"}])
     with pytest.raises(ValidationError) as info:
         plan_of(rows)
-    assert info.value.report["row"].tolist() == [0, 1, 2]
+    assert info.value.report.index.tolist() == [0, 1, 2]
 
 
 def test_value_beyond_initial_range_is_a_warning_in_the_plan():
