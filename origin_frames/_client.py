@@ -31,6 +31,7 @@ from ._frames import (
     add_technology_blocks,
     commodity_frame,
     concat_inputs,
+    decode_technology_answer,
     demand_frame,
     demand_technology_frame,
     interconnector_frame,
@@ -257,10 +258,11 @@ class OriginFrames:
         """``data`` of one GraphQL request."""
         return self.transport.graphql(service, document, variables)
 
-    def _session(self, scenario_id: str, document: str, variables: Mapping[str, Any]
+    def _session(self, scenario_id: str, document: str, variables: Mapping[str, Any],
+                 decode: Callable[[bytes], dict[str, Any]] | None = None
                  ) -> dict[str, Any]:  # fmt: skip
         """The ``getSession`` object of an inputs answer (NotFoundError when null)."""
-        data = self._gql("inputs", document, variables)
+        data = self.transport.graphql("inputs", document, variables, decode=decode)
         session = data.get("getSession")
         if session is None:
             raise NotFoundError(
@@ -734,6 +736,8 @@ class OriginFrames:
         scenario_id: str,
         regions: Sequence[str] | None = None,
         technologies: Sequence[str] | None = None,
+        *,
+        sub_keys: bool = True,
     ) -> pd.DataFrame:
         """Every technology cell of a scenario (all sub-regions, sub-technologies, subsidies).
 
@@ -743,6 +747,9 @@ class OriginFrames:
             scenario_id: The scenario id.
             regions: Region codes to read; None reads every region of the session.
             technologies: Technology names to read; None reads all.
+            sub_keys: Also read sub-regions, sub-technologies and subsidies; False reads
+                only each technology's own exogenous and endogenous view (what one
+                ``get_technology(sid, name, region)`` returns).
 
         Returns:
             One row per cell (schema ``TechnologyCells``); empty with the full schema
@@ -757,6 +764,8 @@ class OriginFrames:
         """
         groupings = self._groupings(scenario_id)
         reads = _tech_reads(groupings, regions, technologies)
+        if not sub_keys:
+            reads = [TechRead(r.technology, r.region) for r in reads if r.sub_region is None]
         return self._read_technologies(scenario_id, reads)
 
     def _read_technologies(self, scenario_id: str, reads: Sequence[TechRead]) -> pd.DataFrame:
@@ -766,7 +775,7 @@ class OriginFrames:
 
         def fetch(batch: list[TechRead]) -> dict[str, Any]:
             document, variables = technology_batch(scenario_id, batch, selection)
-            return self._session(scenario_id, document, variables)
+            return self._session(scenario_id, document, variables, decode_technology_answer)
 
         answers = self._run(fetch, batches, "technologies")
         builder = CellFrameBuilder()

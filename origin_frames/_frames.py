@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,6 +39,7 @@ __all__ = [
     "commodity_frame",
     "concat_inputs",
     "conform",
+    "decode_technology_answer",
     "demand_frame",
     "demand_technology_frame",
     "empty_inputs_frame",
@@ -71,6 +73,79 @@ _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region
                "sub_technology", "subsidy", "unit"]  # fmt: skip
 
 
+class _Transform(msgspec.Struct, gc=False):
+    """A cell's ``transform`` as typed wire data."""
+
+    type: str | None = None
+    value: float | None = None
+
+
+class _Cell(msgspec.Struct, gc=False):
+    """One value cell as typed wire data (attribute access, no per-cell dict).
+
+    ``gc=False``: cells hold no references back, so the cycle collector can skip the
+    hundreds of thousands of them a big read creates.
+    """
+
+    original: float | None = None
+    year: int | None = None
+    month: int | None = None
+    validationWarnings: list[str] | None = None  # noqa: N815 - wire name
+    validationErrors: list[str] | None = None  # noqa: N815 - wire name
+    transform: _Transform | None = None
+
+
+class _View(msgspec.Struct):
+    """``getExogenous`` / ``getEndogenous`` of a technology."""
+
+    parameters: dict[str, list[_Cell] | None] | None = None
+    definitions: dict[str, _Cell | list[_Cell] | None] | None = None
+
+
+class _TechnologyData(msgspec.Struct):
+    """``data`` of a technology batch: aliases ``t<i>`` holding names and views."""
+
+    getSession: dict[str, dict[str, str | _View | None] | None] | None = None  # noqa: N815
+
+
+class _TechnologyAnswer(msgspec.Struct):
+    """A whole technology batch answer."""
+
+    data: _TechnologyData | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+_TECHNOLOGY_DECODER = msgspec.json.Decoder(_TechnologyAnswer)
+_EMPTY_TYPED_CELL = _Cell()
+
+
+def decode_technology_answer(body: bytes) -> dict[str, Any]:
+    """Decodes a technology batch answer into typed cells (about 2x faster than ``json``).
+
+    Args:
+        body: The HTTP body of a :func:`~origin_frames._queries.technology_batch` answer.
+
+    Returns:
+        ``{"data": {"getSession": {...}} | None, "errors": [...]}`` whose views and cells
+        are typed structs that :func:`add_technology_blocks` reads.
+
+    Raises:
+        ValueError: The body is not JSON of that shape (``msgspec.DecodeError``).
+    """
+    answer = _TECHNOLOGY_DECODER.decode(body)
+    data = None if answer.data is None else {"getSession": answer.data.getSession}
+    return {"data": data, "errors": answer.errors or []}
+
+
+def _get(node: Any, name: str) -> Any:
+    """``node[name]`` for dicts, ``node.name`` for typed structs, None when absent."""
+    if node is None:
+        return None
+    if isinstance(node, dict):
+        return node.get(name)
+    return getattr(node, name, None)
+
+
 class CellFrameBuilder:
     """Collects blocks of cells and turns them into one tidy frame in a single pass.
 
@@ -88,6 +163,7 @@ class CellFrameBuilder:
         self._cells: list[dict[str, Any]] = []
         self._years: list[Any] = []
         self._months: list[Any] = []
+        self._typed: bool | None = None  # cells are _Cell structs (True) or dicts (False)
 
     def add_block(
         self,
@@ -110,8 +186,14 @@ class CellFrameBuilder:
         """
         if not cells:
             return
+        typed = not isinstance(next((c for c in cells if c is not None), {}), dict)
+        if self._typed is None:
+            self._typed = typed
+        elif typed != self._typed:
+            raise ValueError("cannot mix typed and dict cells in one builder")
         if any(c is None for c in cells):
-            cells = [c if c is not None else _EMPTY_CELL for c in cells]
+            empty = _EMPTY_TYPED_CELL if typed else _EMPTY_CELL
+            cells = [c if c is not None else empty for c in cells]
         k = len(cells)
         for name in _BLOCK_KEYS:
             self._keys[name].append(keys.get(name))
@@ -119,14 +201,19 @@ class CellFrameBuilder:
         self._cells.extend(cells)  # type: ignore[arg-type]
         if isinstance(year, str):
             if year == "cell":
-                self._years.extend([c.get("year") for c in cells])  # type: ignore[union-attr]
+                if typed:
+                    self._years.extend([c.year for c in cells])  # type: ignore[union-attr]
+                else:
+                    self._years.extend([c.get("year") for c in cells])  # type: ignore[union-attr]
             else:
                 self._years.extend([None] * k)
         else:
             if len(year) != k:
                 raise ValueError("year must align with cells")
             self._years.extend(year)
-        if monthly:
+        if monthly and typed:
+            self._months.extend([c.month for c in cells])  # type: ignore[union-attr]
+        elif monthly:
             self._months.extend([c.get("month") for c in cells])  # type: ignore[union-attr]
         else:
             self._months.extend([None] * k)
@@ -144,18 +231,26 @@ class CellFrameBuilder:
         n = len(cells)
         counts = np.asarray(self._counts, dtype=np.int64)
 
-        original = np.array([c.get("original") for c in cells], dtype=float)
-        transforms = [c.get("transform") for c in cells]
+        if self._typed:
+            original = np.array([c.original for c in cells], dtype=float)
+            transforms: list[Any] = [c.transform for c in cells]
+            warnings: list[Any] = [c.validationWarnings for c in cells]
+            errors: list[Any] = [c.validationErrors for c in cells]
+        else:
+            original = np.array([c.get("original") for c in cells], dtype=float)
+            transforms = [c.get("transform") for c in cells]
+            warnings = [c.get("validationWarnings") for c in cells]
+            errors = [c.get("validationErrors") for c in cells]
         tt_codes = np.full(n, -1, dtype=np.int8)
         tv = np.full(n, np.nan)
         type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
         # Only the transformed cells (usually few) are visited one by one.
         for i in [i for i, t in enumerate(transforms) if t]:
             t = transforms[i]
-            value = t.get("value")
+            value = _get(t, "value")
             if value is None:
                 continue
-            tt_codes[i] = type_code.get(t.get("type"), -1)
+            tt_codes[i] = type_code.get(_get(t, "type"), -1)
             tv[i] = value
         value = original.copy()
         is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
@@ -174,10 +269,8 @@ class CellFrameBuilder:
         data["transform_value"] = tv
         data["value"] = value
         data["unit"] = _repeat_categorical(self._keys["unit"], counts, None)
-        data["validation_warnings"] = _joined_messages(
-            [c.get("validationWarnings") for c in cells]
-        )
-        data["validation_errors"] = _joined_messages([c.get("validationErrors") for c in cells])
+        data["validation_warnings"] = _joined_messages(warnings)
+        data["validation_errors"] = _joined_messages(errors)
 
         years = _int_array(self._years)
         year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
@@ -234,8 +327,11 @@ def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
 
 def _joined_messages(lists: list[Any]) -> Any:
     """``"; "``-joined message lists as a ``str`` array, null where there are none."""
+    present = [i for i, m in enumerate(lists) if m]
+    if not present:
+        return pd.array(pa.nulls(len(lists), type=pa.large_string()), dtype="str")
     out: list[str | None] = [None] * len(lists)
-    for i in [i for i, m in enumerate(lists) if m]:
+    for i in present:
         m = lists[i]
         out[i] = "; ".join(str(x) for x in m) if isinstance(m, list) else str(m)
     return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
@@ -279,7 +375,7 @@ def add_technology_blocks(
             "sub_region": read.sub_region,
         }
         for j, exo in enumerate(read.exogenous):
-            params = (node.get(f"x{j}") or {}).get("parameters") or {}
+            params = _get(node.get(f"x{j}"), "parameters") or {}
             keys = {**base, "kind": "exogenous", "sub_technology": exo.sub_technology,
                     "subsidy": exo.subsidy}  # fmt: skip
             for name in selection.exo_yearly:
@@ -289,8 +385,8 @@ def add_technology_blocks(
                 builder.add_block({**keys, "variable": name, "unit": units.get(name)},
                                   params.get(name) or [], year="cell", monthly=True)  # fmt: skip
         for j, sub in enumerate(read.endogenous):
-            endo = node.get(f"d{j}") or {}
-            params = endo.get("parameters") or {}
+            endo = node.get(f"d{j}")
+            params = _get(endo, "parameters") or {}
             keys = {**base, "kind": "endogenous", "sub_technology": sub}
             for name in selection.endo_yearly:
                 builder.add_block({**keys, "variable": name, "unit": units.get(name)},
@@ -298,7 +394,7 @@ def add_technology_blocks(
             for name in selection.endo_monthly:
                 builder.add_block({**keys, "variable": name, "unit": units.get(name)},
                                   params.get(name) or [], year="cell", monthly=True)  # fmt: skip
-            definitions = endo.get("definitions") or {}
+            definitions = _get(endo, "definitions") or {}
             for name in selection.endo_defs:
                 cell = definitions.get(name)
                 cells = cell if isinstance(cell, list) else [cell] if cell else []

@@ -222,3 +222,23 @@ def test_builder_rejects_misaligned_years() -> None:
     builder = CellFrameBuilder()
     with pytest.raises(ValueError, match="align"):
         builder.add_block({"region": "gbr"}, [cell(None, 1.0)], year=[2030, 2031])
+
+
+def test_typed_decoding_gives_the_same_frame_as_plain_json() -> None:
+    import json
+
+    from origin_frames._frames import decode_technology_answer
+
+    body = json.dumps({"data": {"getSession": technology_answer()}}).encode()
+    typed = decode_technology_answer(body)
+    assert typed["errors"] == []
+    frame = technology_frame(typed["data"]["getSession"], READS, SELECTION)
+    plain = technology_frame(technology_answer(), READS, SELECTION)
+    pd.testing.assert_frame_equal(frame, plain)
+
+
+def test_typed_decoding_rejects_a_malformed_body() -> None:
+    from origin_frames._frames import decode_technology_answer
+
+    with pytest.raises(ValueError):
+        decode_technology_answer(b'{"data": {"getSession": {"t0": {"x0": {"parameters": 3}}}}}')

@@ -1,0 +1,171 @@
+"""Read benchmark: origin_frames' batched reader vs the official SDK's one-call-per-technology loop.
+
+Cases (each against a fresh ``Emulator(scale=1, latency_ms=L)`` for L in 0 and 50 ms):
+
+- ``gbr-base``: every technology of the gbr main region, each technology's own view
+  (what one ``get_technology(sid, name, "gbr")`` returns): origin_frames
+  ``technologies(sid, ["gbr"], sub_keys=False)`` vs the SDK loop + ``pandas.json_normalize``;
+- ``gbr-all``: the same region with every sub-technology/sub-region/subsidy view;
+- ``eur-all``: every technology view of every region of the pan-European scenario,
+  compared with the emulator's own serving time (the same batched documents fetched as
+  raw bytes, same concurrency, no decoding);
+- ``json->frame``: wire JSON (bytes) -> validated tidy frame, client side only.
+
+Usage::
+
+    python benchmarks/bench_read.py [--quick] [--json PATH]
+
+``--quick`` runs latency 50 ms only and limits the pan-European case to 4 regions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="bench-sdk-"))
+
+import pandas as pd  # noqa: E402
+import requests  # noqa: E402
+
+from origin_frames import Emulator, OriginFrames, schemas  # noqa: E402
+from origin_frames._client import _batches, _tech_reads  # noqa: E402
+from origin_frames._frames import CellFrameBuilder, add_technology_blocks  # noqa: E402
+from origin_frames._queries import TechSelection, technology_batch  # noqa: E402
+
+TOKEN = "bench-token-0123456789"
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` runs, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def sdk_loop(sdk: Any, sid: str, region: str, technologies: list[str]) -> pd.DataFrame:
+    """The official client's way: one get_technology per technology, json_normalize each."""
+    frames = []
+    for tech in technologies:
+        doc = sdk.get_technology(sid, tech, region)
+        for kind in ("getExogenous", "getEndogenous"):
+            node = doc.get(kind) or {}
+            for var, cells in (node.get("parameters") or {}).items():
+                if cells:
+                    f = pd.json_normalize(cells)
+                    f["variable"], f["kind"], f["technology"] = var, kind, tech
+                    frames.append(f)
+            for var, cell in (node.get("definitions") or {}).items():
+                if cell:
+                    f = pd.json_normalize([cell])
+                    f["variable"], f["kind"], f["technology"] = var, kind, tech
+                    frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def raw_fetch(emu: Emulator, documents: list[tuple[str, dict]], concurrency: int) -> list[bytes]:
+    """The emulator's serving time: POST every document, keep the raw bytes, no decoding."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=concurrency, pool_maxsize=concurrency)
+    session.mount("http://", adapter)
+    headers = {"Content-Type": "application/json", "Private-Token": TOKEN, "EOS-Cookie": TOKEN}
+    url = emu.inputs_base_url + "/v1/graphql"
+
+    def post(doc: tuple[str, dict]) -> bytes:
+        body = json.dumps({"query": doc[0], "variables": doc[1]})
+        r = session.post(url, data=body, headers=headers, timeout=(10, 600))
+        r.raise_for_status()
+        return r.content
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(post, documents))
+
+
+def json_to_frame(bodies: list[bytes], batches: list, selection: TechSelection) -> pd.DataFrame:
+    """Client-side work only: decode, build, validate."""
+    builder = CellFrameBuilder()
+    for body, batch in zip(bodies, batches, strict=True):
+        session = json.loads(body)["data"]["getSession"]
+        add_technology_blocks(builder, session, batch, selection)
+    return schemas.validate(builder.frame(), schemas.TechnologyCells)
+
+
+def run(latency: float, quick: bool) -> list[dict[str, Any]]:
+    """All cases at one latency."""
+    from origin_sdk.OriginSession import OriginSession
+
+    rows: list[dict[str, Any]] = []
+    with Emulator(scale=1, latency_ms=latency) as emu:
+        client = OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url, progress=False)
+        sdk = OriginSession({"token": TOKEN, "scenario_base_url": emu.scenario_base_url,
+                             "inputs_base_url": emu.inputs_base_url})  # fmt: skip
+        gbr = str(client.get_aurora_scenarios("gbr").index[0])
+        eur = str(client.get_aurora_scenarios("eur").index[0])
+        names = sorted(client.get_technology_names(gbr).loc["gbr"].index.unique())
+        # Warm both (config caches, lazy generation of the session) before timing.
+        client.technologies(gbr, ["gbr"], sub_keys=False)
+        sdk_loop(sdk, gbr, "gbr", names[:1])
+
+        t_of, f_of = timed(lambda: client.technologies(gbr, ["gbr"], sub_keys=False), 3)
+        t_sdk, f_sdk = timed(lambda: sdk_loop(sdk, gbr, "gbr", names), 1 if quick else 2)
+        rows.append({"case": "gbr-base", "latency_ms": latency, "cells": len(f_of),
+                     "origin_frames_s": t_of, "baseline_s": t_sdk, "baseline": "sdk loop",
+                     "baseline_cells": len(f_sdk), "speedup": t_sdk / t_of})  # fmt: skip
+
+        t_all, f_all = timed(lambda: client.technologies(gbr, ["gbr"]), 2)
+        rows.append({"case": "gbr-all", "latency_ms": latency, "cells": len(f_all),
+                     "origin_frames_s": t_all})  # fmt: skip
+
+        groupings = client._groupings(eur)
+        regions = sorted(groupings)[:4] if quick else sorted(groupings)
+        selection = TechSelection.from_config(client.inputs_config())
+        reads = _tech_reads(groupings, regions, None)
+        batches = _batches(reads, client.settings.batch_size)
+        documents = [technology_batch(eur, b, selection) for b in batches]
+        raw_fetch(emu, documents[:1], 1)  # warm the document cache
+        client.technologies(eur, regions)  # generates every region's cells once
+        t_serve, bodies = timed(
+            lambda: raw_fetch(emu, documents, client.settings.concurrency), 1
+        )
+        t_eur, f_eur = timed(lambda: client.technologies(eur, regions), 1)
+        rows.append({"case": f"eur-all ({len(regions)} regions)", "latency_ms": latency,
+                     "cells": len(f_eur), "origin_frames_s": t_eur, "baseline_s": t_serve,
+                     "baseline": "emulator serving", "speedup": t_serve / t_eur})  # fmt: skip
+
+        t_parse, parsed = timed(lambda: json_to_frame(bodies, batches, selection), 3)
+        rows.append({"case": "json->frame", "latency_ms": latency, "cells": len(parsed),
+                     "origin_frames_s": t_parse,
+                     "cells_per_s": len(parsed) / t_parse})  # fmt: skip
+        client.close()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark and prints a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50 ms only, 4 eur regions")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    latencies = [50.0] if args.quick else [0.0, 50.0]
+    rows = [row for latency in latencies for row in run(latency, args.quick)]
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
