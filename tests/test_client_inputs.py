@@ -230,3 +230,15 @@ def test_inputs_concatenates_every_domain_of_some_regions(client, sid) -> None:
 def test_inputs_rejects_unknown_domains(client, sid) -> None:
     with pytest.raises(OriginError, match="weather"):
         client.inputs(sid, domains=["weather"])
+
+
+@pytest.mark.parametrize(
+    ("progress", "shown"),
+    [pytest.param(True, True, id="on"), pytest.param(False, False, id="off"),
+     pytest.param(None, False, id="auto-no-tty")],  # fmt: skip
+)
+def test_progress_bar_on_multi_request_reads(emulator, sid, capsys, progress, shown) -> None:
+    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
+                      progress=progress, batch_size=4) as client:  # fmt: skip
+        client.technologies(sid, regions=["gbr"], technologies=["CCGT", "OCGT", "Coal"])
+    assert ("technologies" in capsys.readouterr().err) is shown
