@@ -169,12 +169,17 @@ class OriginFrames:
         ):
             if value is not None:
                 options[name] = value
-        self._init_args = {
+        self._init_args: dict[str, Any] = {
             "scenario_base_url": scenario_base_url,
             "inputs_base_url": inputs_base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "batch_size": batch_size,
+            "concurrency": concurrency,
             "progress": progress,
+            "not_ready_deadline_s": not_ready_deadline_s,
+            "backoff_base": backoff_base,
             "cache_dir": cache_dir,
-            **options,
         }
         self.settings = Settings.resolve(token, scenario_base_url, inputs_base_url, **options)
         self.transport = Transport(self.settings)

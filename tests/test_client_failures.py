@@ -105,7 +105,7 @@ def test_token_never_in_repr_pickle_exceptions_or_logs(guarded, caplog, monkeypa
     secret = "leaky-token-5678901234abcd"
     monkeypatch.delenv("AURORA_API_KEY", raising=False)
     caplog.set_level(logging.DEBUG)
-    client = client_for(guarded, secret)
+    client = client_for(guarded, secret, timeout=(2.0, 30.0), batch_size=7)
     texts = [repr(client), str(client), repr(client.settings), repr(client.transport)]
     with pytest.raises(OriginError) as info:
         client.get_projects()
@@ -119,6 +119,7 @@ def test_token_never_in_repr_pickle_exceptions_or_logs(guarded, caplog, monkeypa
     monkeypatch.setenv("AURORA_API_KEY", GOOD)
     restored = pickle.loads(blob)
     assert len(restored.get_aurora_scenarios("gbr")) > 0
+    assert (restored.settings.read_timeout, restored.settings.batch_size) == (30.0, 7)
     restored.close()
 
 
