@@ -40,7 +40,7 @@ OnError = Literal["rollback", "stop", "continue"]
 DEFAULT_BATCH_SIZE = 50
 #: Extra attempts of a whole batch after the transport's own retries gave up.
 _BATCH_RETRIES = 2
-_ROLLBACK_RETRIES = 5
+_ROLLBACK_RETRIES = 10
 _RETRY_PAUSE_S = 0.2
 _MAX_ERROR_TEXT = 300
 
@@ -283,6 +283,7 @@ def apply_plan(
     verify: bool = True,
     audit: str | Path | None = None,
     progress: bool | None = None,
+    retries: int = _BATCH_RETRIES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
     """Sends a plan's calls, batched with aliases, and reports call by call.
@@ -298,6 +299,9 @@ def apply_plan(
         verify: Re-read the touched cells and compare with the planned values.
         audit: Parquet file to append an audit record to.
         progress: tqdm bar: True/False, or None for "only on a terminal".
+        retries: Extra attempts of a batch that failed in transit, after the transport's own
+            retries (mutations are idempotent per cell, so re-sending is safe). Rollback
+            batches get ``_ROLLBACK_RETRIES`` extra attempts.
         sleep: Pause between batch retries (tests pass a fake).
 
     Returns:
@@ -318,6 +322,8 @@ def apply_plan(
     size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
     if size < 1:
         raise ValueError("batch_size must be 1 or more.")
+    if not 0 <= retries <= 10:
+        raise ValueError("retries must be between 0 and 10.")
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
     status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
     status["batch"] = -1
@@ -358,7 +364,7 @@ def apply_plan(
             sendable = [
                 (c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()
             ]
-            outcome, tries = _send_batch(transport, sendable, _BATCH_RETRIES, sleep)
+            outcome, tries = _send_batch(transport, sendable, retries, sleep)
             result.requests += tries
             for offset, error in enumerate(outcome):
                 i = rows.start + offset

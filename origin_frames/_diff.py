@@ -389,10 +389,14 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _neutral_to_null(ttype: np.ndarray, tvalue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Delta 0 and Percentage 0 leave the original untouched: compare them as no transform."""
+    """Delta 0 and Percentage 0 leave the original untouched: compare them as no transform.
+
+    "0" within 1e-9: the service's rescaling of demand components (totalDemand drives them)
+    leaves Percentage transforms of about 1e-14 after a change and its inverse.
+    """
     ttype = np.asarray(ttype, dtype=object).copy()
     tvalue = np.asarray(tvalue, dtype=np.float64).copy()
-    neutral = ((ttype == "Delta") | (ttype == "Percentage")) & (tvalue == 0)
+    neutral = ((ttype == "Delta") | (ttype == "Percentage")) & (np.abs(tvalue) <= 1e-9)
     ttype[neutral] = None
     tvalue[neutral] = np.nan
     return ttype, tvalue

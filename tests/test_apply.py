@@ -1,0 +1,296 @@
+"""plan + apply end to end against the emulator: round trips, SDK-equal payloads, staleness,
+rollback under injected faults, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from origin_sdk.OriginSession import OriginSession
+
+from origin_frames import Emulator, OriginFrames
+from origin_frames._apply import apply_plan
+from origin_frames._diff import _neutral_to_null, flatten
+from origin_frames._exceptions import ApplyError, StalePlanError
+from origin_frames._plan import Plan, build_plan, compile_transforms
+
+TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
+LOG = """query ($sessionId: String!) {
+  getSession(sessionId: $sessionId) { transforms { updateParameters } }
+}"""
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[OriginFrames]:
+    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
+                      progress=False) as c:  # fmt: skip
+        yield c
+
+
+def new_scenario(sdk: OriginSession, name: str = "edit") -> str:
+    """A tenanted scenario (published ones are read-only) based on the first gbr scenario."""
+    base = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
+    project = sdk.create_project({"name": f"p-{name}", "productId": "1"})["projectGlobalId"]
+    scenario = sdk.create_scenario(
+        {"projectGlobalId": project, "name": name, "baseScenarioGlobalId": base,
+         "regionGroupCode": "gbr"}
+    )
+    return scenario["scenarioGlobalId"]
+
+
+@pytest.fixture
+def sid(sdk: OriginSession) -> str:
+    return new_scenario(sdk)
+
+
+def transforms_log(client: OriginFrames, sid: str) -> list[dict[str, Any]]:
+    """The session's transforms log: one ``updateParameters`` per mutation received."""
+    data = client.transport.graphql("inputs", LOG, {"sessionId": sid})
+    return [t["updateParameters"] for t in data["getSession"]["transforms"]]
+
+
+def editable(client: OriginFrames, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose parameter is not locked."""
+    params = client.inputs_config()["technology"]["parameters"]
+    locked = [p["name"] for p in params if p.get("lock")]
+    return frame[~frame["variable"].isin(locked)]
+
+
+def small_inputs(client: OriginFrames, sid: str) -> pd.DataFrame:
+    """CCGT in gbr, gbr demand, gbr/fra commodities and gbr interconnectors."""
+    frames = [
+        client.technologies(sid, regions=["gbr"], technologies=["CCGT"]),
+        client.demand(sid, regions=["gbr"]),
+        client.commodities(sid, regions=["gbr", "fra"]),
+        client.interconnectors(sid, regions=["gbr"]),
+    ]
+    return editable(client, pd.concat([flatten(f) for f in frames], ignore_index=True))
+
+
+def state(frame: pd.DataFrame) -> pd.DataFrame:
+    """Effective values and transforms by key, a neutral Delta 0 counting as none."""
+    flat = flatten(frame)
+    key = ["region", "technology", "year", "domain", "variable", "kind", "sub_region",
+           "sub_technology", "subsidy", "month"]
+    tt, tv = _neutral_to_null(flat["transform_type"].astype(object).to_numpy(),
+                              flat["transform_value"].to_numpy(dtype=float))
+    out = flat[key].astype(object).where(flat[key].notna(), None)
+    out["value"] = flat["value"].to_numpy(dtype=float)
+    out["tt"] = pd.Series([None if pd.isna(t) else t for t in tt], dtype=object)
+    out["tv"] = tv
+    return out.sort_values(key, na_position="first").reset_index(drop=True)
+
+
+def test_apply_then_reread_equals_the_edit_and_replanning_is_a_no_op(client, sid):
+    current = small_inputs(client, sid)
+    rng = np.random.default_rng(7)
+    edit = current.copy()
+    mask = rng.random(len(edit)) < 0.2
+    edit.loc[mask, "value"] = edit.loc[mask, "value"] * 0.9
+    plan = build_plan(client, sid, edit)
+    assert 0 < len(plan)
+    result = apply_plan(client, plan, progress=False)
+    assert result.ok and result.verified
+    assert result.requests == -(-len(plan.calls) // 50)
+    after = small_inputs(client, sid)
+    np.testing.assert_allclose(
+        state(after)["value"].to_numpy(), state(edit)["value"].to_numpy(), rtol=1e-9
+    )
+    assert len(build_plan(client, sid, edit)) == 0
+    assert len(build_plan(client, sid, after)) == 0
+
+
+def test_explicit_transforms_and_clear_round_trip(client, sid):
+    tech = editable(client, flatten(client.technologies(sid, regions=["gbr"],
+                                                         technologies=["CCGT"])))
+    capex = tech[(tech["variable"] == "capex") & tech["year"].isin([2030, 2031])].head(2)
+    change = capex[["region", "technology", "year", "domain", "variable", "kind",
+                    "sub_region", "sub_technology", "subsidy", "month"]].copy()
+    change["transform_type"] = ["Delta", "Percentage"]
+    change["transform_value"] = [10.0, -5.0]
+    apply_plan(client, build_plan(client, sid, change), progress=False)
+    now = flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
+    got = now.merge(change[["year", "sub_technology", "kind"]], how="inner")
+    got = got[got["variable"] == "capex"].sort_values("year")
+    assert got["transform_type"].astype(object).tolist() == ["Delta", "Percentage"]
+    orig = got["original"].to_numpy()
+    np.testing.assert_allclose(got["value"], [orig[0] + 10.0, orig[1] * 0.95])
+
+    clear = change.assign(transform_type="clear", transform_value=np.nan)
+    plan = build_plan(client, sid, clear)
+    assert plan.cells["change"].tolist() == ["cleared", "cleared"]
+    assert all(i["transform"]["value"] is None for i in plan.calls.iloc[0]["variables"]["tx"])
+    apply_plan(client, plan, progress=False)
+    now = flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
+    got = now.merge(change[["year", "sub_technology", "kind"]], how="inner")
+    got = got[got["variable"] == "capex"]
+    assert got["transform_type"].isna().all()
+
+
+def _one_change_per_domain(client: OriginFrames, sid: str) -> pd.DataFrame:
+    """One small explicit change for each of the five domains."""
+    current = small_inputs(client, sid)
+    picks = []
+    for domain, variable in (("technology", "capex"), ("technology", "capacity"),
+                             ("demand", "baseDemand"),
+                             ("demand_technology", "totalDemand"), ("commodity", "price"),
+                             ("interconnector", "importCapacity")):
+        rows = current[(current["domain"] == domain) & (current["variable"] == variable)]
+        entity = ["region", "technology", "kind", "sub_region", "sub_technology", "subsidy"]
+        ids = rows[entity].astype(object).fillna("").astype(str).agg("|".join, axis=1)
+        same_entity = rows[(ids == ids.iloc[0]).to_numpy()]
+        picks.append(same_entity.head(3).assign(transform_type="Percentage",
+                                                transform_value=5.0))
+    return pd.concat(picks, ignore_index=True).drop(columns=["value"])
+
+
+def test_payloads_equal_what_the_official_sdk_sends(client, sdk, sid):
+    plan = build_plan(client, sid, _one_change_per_domain(client, sid))
+    assert set(plan.calls["mutation"]) == {"technology_exogenous", "technology_endogenous",
+                                           "demand", "demand_technology", "commodity",
+                                           "interconnector"}
+    apply_plan(client, plan, batch_size=10, progress=False)
+    ours = transforms_log(client, sid)
+
+    other = new_scenario(sdk, "sdk")
+    for call in plan.calls.to_dict("records"):
+        v = {**call["variables"], "sessionId": other}
+        kind = call["mutation"]
+        if kind == "technology_exogenous":
+            sdk.update_technology_exogenous(other, v["name"], v["parameter"], v["tx"],
+                                            v["region"], v["subRegion"], v["subsidy"],
+                                            v["subTechnology"])
+        elif kind == "technology_endogenous":
+            sdk.update_technology_endogenous(other, v["name"], v["parameter"], v["tx"],
+                                             v["region"], v["subRegion"], v["subTechnology"])
+        elif kind == "demand":
+            sdk.update_system_demand(other, v["regions"], v["variable"], v["tx"])
+        elif kind == "demand_technology":
+            sdk.update_demand_technology_variable(other, v["regions"], v["technology"],
+                                                  v["variable"], v["tx"])
+        elif kind == "commodity":
+            sdk.update_commodity_price(other, v["commodity"], v["regions"], v["tx"])
+        else:
+            sdk.update_interconnectors(other, v["from"], v["to"], v["variable"], v["tx"])
+    theirs = transforms_log(client, other)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("domain", "entity", "sdk_call"),
+    [
+        pytest.param("technology",
+                     dict(region="gbr", technology="CCGT", variable="capex",
+                          kind="endogenous"),
+                     lambda s, sid, tx: s.update_technology_endogenous(
+                         sid, "CCGT", "capex", tx, "gbr"), id="technology"),
+        pytest.param("demand", dict(region=["gbr"], variable="baseDemand"),
+                     lambda s, sid, tx: s.update_system_demand(sid, "gbr", "baseDemand", tx),
+                     id="demand"),
+        pytest.param("commodity", dict(region=["gbr", "fra"], technology="gas",
+                                       variable="price"),
+                     lambda s, sid, tx: s.update_commodity_price(sid, "gas", ["gbr", "fra"], tx),
+                     id="commodity"),
+    ],
+)
+def test_compile_transforms_matches_the_official_updaters(client, sdk, sid, domain, entity,
+                                                         sdk_call):
+    seed_tx = [{"year": 2031, "transform": {"type": "Delta", "value": 1.5}},
+               {"year": 2030, "transform": {"type": "Percentage", "value": -2.0}}]
+    variables = compile_transforms(domain, sid, transform=seed_tx, **entity)
+    sdk_call(sdk, sid, sorted(seed_tx, key=lambda t: t["year"]))
+    from origin_frames import _mutations
+
+    kind = "technology_endogenous" if domain == "technology" else domain
+    doc, values = _mutations.single(kind, variables, _mutations.selection(kind, "capex"))
+    answer = client.transport.graphql_raw("inputs", doc, values)
+    assert answer["errors"] == []
+    first, second = transforms_log(client, sid)
+    assert first == second
+
+
+def test_stale_plan_is_refused_and_nothing_is_sent(client, sdk, sid):
+    edit = small_inputs(client, sid)
+    edit = edit[edit["domain"] == "commodity"].copy()
+    edit["value"] = edit["value"] + 1.0
+    plan = build_plan(client, sid, edit)
+    first = plan.cells.iloc[0]
+    sdk.update_commodity_price(sid, first["technology"], [first["region"]],
+                               [{"year": int(first["year"]),
+                                 "transform": {"type": "Delta", "value": 3.0}}])
+    log = transforms_log(client, sid)
+    with pytest.raises(StalePlanError) as info:
+        apply_plan(client, plan, progress=False)
+    assert len(info.value.report) == 1
+    assert transforms_log(client, sid) == log
+    result = apply_plan(client, plan, force=True, progress=False)
+    assert result.ok
+
+
+def test_saved_plan_applies_later_with_its_fingerprint(client, sid, tmp_path):
+    edit = small_inputs(client, sid)
+    edit = edit[edit["domain"] == "interconnector"].head(5).copy()
+    edit["value"] = edit["value"] * 0.5
+    plan = build_plan(client, sid, edit)
+    loaded = Plan.from_json(plan.to_json(tmp_path / "p.json"), client=client)
+    assert loaded.fingerprint == plan.fingerprint
+    audit = tmp_path / "audit.parquet"
+    result = loaded.apply(progress=False, audit=audit)
+    assert result.ok
+    record = pd.read_parquet(audit)
+    assert record["base_fingerprint"].tolist() == [plan.fingerprint]
+    assert record["status"].tolist() == ["ok"]
+
+
+class _SplitClient:
+    """Reads through a retrying client, mutates through a transport that never retries."""
+
+    def __init__(self, reader: OriginFrames, mutator: OriginFrames) -> None:
+        self._reader = reader
+        self.transport = mutator.transport
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def test_failed_apply_rolls_back_to_the_state_before_under_injected_faults():
+    with Emulator(fail_rate=0.3, seed=11) as emu:
+        urls = (emu.scenario_base_url, emu.inputs_base_url)
+        with OriginFrames(TOKEN, *urls, progress=False, max_retries=10,
+                          backoff_base=0.001) as reader, \
+             OriginFrames(TOKEN, *urls, progress=False, max_retries=0) as mutator:
+            sdk_like = _SdkViaClient(reader)
+            sid = sdk_like.new_scenario()
+            before = small_inputs(reader, sid)
+            edit = before.copy()
+            edit["value"] = edit["value"] * 0.9
+            edit = edit.groupby(["domain", "variable"], observed=True).head(8)
+            plan = build_plan(reader, sid, edit)
+            assert len(plan.calls) >= 20
+            with pytest.raises(ApplyError) as info:
+                apply_plan(_SplitClient(reader, mutator), plan, batch_size=1, retries=0,
+                           progress=False, sleep=lambda s: None)
+            statuses = set(info.value.result.calls["status"])
+            assert "failed" in statuses and "rollback_failed" not in statuses
+            after = small_inputs(reader, sid)
+    pd.testing.assert_frame_equal(state(after), state(before), rtol=1e-9)
+
+
+class _SdkViaClient:
+    """Creates a tenanted scenario through our client (the SDK has no retries)."""
+
+    def __init__(self, client: OriginFrames) -> None:
+        self.client = client
+
+    def new_scenario(self) -> str:
+        base = str(self.client.get_aurora_scenarios("gbr").index[0])
+        project = self.client.create_project({"name": "faults", "productId": "1"})
+        pid = str(project.index[0])
+        created = self.client.create_scenario(
+            {"projectGlobalId": pid, "name": "faults", "baseScenarioGlobalId": base,
+             "regionGroupCode": "gbr"}
+        )
+        return str(created.index[0])
