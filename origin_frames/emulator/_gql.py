@@ -16,14 +16,23 @@ from typing import Any
 from graphql import (
     DocumentNode,
     GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+    is_object_type,
     parse,
     validate,
 )
 from graphql import execute as gql_execute
+from graphql.execution.executor import Executor
 from graphql.language import ast as gql_ast
 
 log = logging.getLogger(__name__)
@@ -133,6 +142,132 @@ def is_mutation(schema: GraphQLSchema, document: str) -> bool:
     )
 
 
+class _Fallback(Exception):
+    """A record the fast path cannot complete exactly; the standard executor takes over."""
+
+
+# A compiled selection: (response key, field name, non-null?, leaf serializer | None,
+# list of leaves?, nested selection | None).
+_Selection = list[tuple[str, str, bool, Any, bool, "list | None"]]
+
+
+class _RecordListExecutor(Executor):
+    """graphql-core's executor with a fast path for long lists of plain dict records.
+
+    Input cells are lists of thousands of small dicts (``{year, original, transform
+    {type value}, ...}``) whose fields all use the default resolver. The standard
+    executor runs its whole per-field machinery for each of them; here such a list
+    is projected in one comprehension with the same result: the same aliases,
+    ``__typename``, @skip/@include (applied by field collection), leaf serialisation
+    and null checks. Anything else (arguments, custom resolvers, non-dict items,
+    a null in a non-null field) falls back to the standard path, which then also
+    produces the standard errors.
+    """
+
+    def complete_list_value(  # type: ignore[override]
+        self,
+        return_type: GraphQLList,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        item_type = return_type.of_type
+        record_type = get_nullable_type(item_type)
+        if isinstance(result, list) and len(result) > 8 and is_object_type(record_type):
+            selection = self._selection(record_type, field_details_list)
+            if selection is not None:
+                item_non_null = isinstance(item_type, GraphQLNonNull)
+                try:
+                    return [_project(item, selection, item_non_null) for item in result]
+                except _Fallback:
+                    pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _selection(self, record_type: GraphQLObjectType, details: Any) -> _Selection | None:
+        """Compiles the sub-selection once per (type, field group), or None if not plain."""
+        cache: dict[tuple[int, int], tuple[Any, _Selection | None]]
+        cache = self.__dict__.setdefault("_fast_selections", {})
+        key = (id(record_type), id(details))
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[1]
+        compiled = self._compile(record_type, details)
+        cache[key] = (details, compiled)  # keep details alive so its id stays unique
+        return compiled
+
+    def _compile(self, record_type: GraphQLObjectType, details: Any) -> _Selection | None:
+        """The plain selection of a record type, or None when it needs the full executor."""
+        collected = self.collect_subfields(record_type, details)
+        if collected.new_defer_usages:
+            return None
+        selection: _Selection = []
+        for response_key, group in collected.grouped_field_set.items():
+            node = group[0].node
+            name = node.name.value
+            if name == "__typename":
+                selection.append((response_key, name, True, record_type.name, False, None))
+                continue
+            field = record_type.fields.get(name)
+            if field is None or field.resolve is not None or node.arguments:
+                return None
+            non_null = isinstance(field.type, GraphQLNonNull)
+            inner = get_nullable_type(field.type)
+            named = get_named_type(field.type)
+            if is_leaf_type(named):
+                is_list = is_list_type(inner)
+                if is_list and not is_leaf_type(get_nullable_type(inner.of_type)):
+                    return None
+                selection.append((response_key, name, non_null, named.serialize, is_list, None))
+            elif is_object_type(inner):
+                nested = self._compile(inner, group)
+                if nested is None:
+                    return None
+                selection.append((response_key, name, non_null, None, False, nested))
+            else:
+                return None
+        return selection
+
+
+def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any] | None:
+    """One record as the executor would complete it, or _Fallback."""
+    if item is None:
+        if non_null:
+            raise _Fallback
+        return None
+    if not isinstance(item, dict):
+        raise _Fallback
+    out: dict[str, Any] = {}
+    for response_key, name, field_non_null, serialize, is_list, nested in selection:
+        if name == "__typename":
+            out[response_key] = serialize
+            continue
+        value = item.get(name)
+        if value is None:
+            if field_non_null:
+                raise _Fallback
+            out[response_key] = None
+        elif nested is not None:
+            out[response_key] = _project(value, nested, field_non_null)
+        elif is_list:
+            if not isinstance(value, list | tuple) or any(v is None for v in value):
+                raise _Fallback
+            out[response_key] = [serialize(v) for v in value]
+        else:
+            try:
+                out[response_key] = serialize(value)
+            except GraphQLError as exc:
+                raise _Fallback from exc
+    return out
+
+
+#: The executor every request runs with (tests compare it with graphql-core's own).
+EXECUTOR_CLASS: type[Executor] = _RecordListExecutor
+
+
 def execute(
     schema: GraphQLSchema,
     document: str,
@@ -150,6 +285,7 @@ def execute(
         variable_values=variables or {},
         context_value=context,
         operation_name=operation_name,
+        executor_class=EXECUTOR_CLASS,
     )
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
