@@ -1,29 +1,62 @@
-"""The ``origin-frames`` command line."""
+"""The ``origin-frames`` command line.
+
+Commands: ``serve`` (the emulator), ``scenarios``, ``projects``, ``export``,
+``plan`` and ``apply``. Every command but ``serve`` talks to the configured
+Origin API (token and base URLs resolved like the official client) or, with
+``--emulator``, to a fresh embedded emulator.
+
+A scenario argument is a scenario id, or ``latest:<region>[:<name filter>]``
+(for instance ``latest:gbr:central``): the most recently published Aurora
+scenario of that region whose name contains every ``:``-separated word.
+
+Exit codes: 0 success (``plan``: nothing to change), 2 (``plan``: changes to
+apply, like ``terraform plan -detailed-exitcode``), 1 error, 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._client import OriginFrames
+    from .emulator import EmulatorOptions
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
+DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
 
 
+class CommandError(Exception):
+    """A user-facing failure of a command: printed as one line, exit code 1."""
+
+
+# -- shared options -------------------------------------------------------------------------
 def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that starts an emulator."""
-    parser.add_argument("--seed", type=int, default=0, help="seed of data and failures")
-    parser.add_argument("--scale", type=int, default=0, help="publish the pan-European scenario")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
-    parser.add_argument("--not-ready-s", type=float, default=0.0, help="DataNotReady window")
-    parser.add_argument("--download-delay-s", type=float, default=0.0, help="425 window")
-    parser.add_argument("--launch-step-s", type=float, default=1.0, help="seconds per run status")
-    parser.add_argument("--token", action="append", default=[], help="accepted token (repeat)")
-    parser.add_argument(
+    group = parser.add_argument_group("emulator")
+    group.add_argument("--seed", type=int, default=0, help="seed of data and failures")
+    group.add_argument(
+        "--scale", type=int, default=0, help="publish the pan-European scenario (region eur)"
+    )
+    group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
+    group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
+    group.add_argument("--not-ready-s", type=float, default=0.0, help="DataNotReady window")
+    group.add_argument("--download-delay-s", type=float, default=0.0, help="425 window")
+    group.add_argument("--launch-step-s", type=float, default=1.0, help="seconds per run status")
+    group.add_argument("--token", action="append", default=[], help="accepted token (repeat)")
+    group.add_argument(
         "--readonly-token", action="append", default=[], help="token refused mutations (repeat)"
     )
 
 
-def _emulator_options(args: argparse.Namespace):  # -> EmulatorOptions
-    """Builds EmulatorOptions from parsed arguments."""
+def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
+    """EmulatorOptions from parsed arguments."""
     from .emulator import EmulatorOptions
 
     return EmulatorOptions(
@@ -39,6 +72,118 @@ def _emulator_options(args: argparse.Namespace):  # -> EmulatorOptions
     )
 
 
+def _client_parent() -> argparse.ArgumentParser:
+    """Options of every command that talks to Origin (real or emulated)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--emulator",
+        action="store_true",
+        help="run against a fresh embedded emulator instead of the configured API",
+    )
+    parent.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars (default: on when stderr is a terminal)",
+    )
+    _add_emulator_options(parent)
+    return parent
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
+    """The client a command works with: the configured API, or a fresh emulator."""
+    from ._client import OriginFrames
+
+    if args.emulator:
+        options = _emulator_options(args)
+        client = OriginFrames.emulated(
+            client_options={"progress": args.progress}, options=options
+        )
+    else:
+        client = OriginFrames(progress=args.progress)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def resolve_scenario(client: OriginFrames, selector: str) -> str:
+    """A scenario id from an id or a ``latest:<region>[:<words>]`` selector."""
+    if not selector.startswith("latest:"):
+        return selector
+    parts = [p for p in selector.split(":")[1:] if p]
+    if not parts:
+        raise CommandError("Write the selector as latest:<region>[:<name words>], e.g. latest:gbr.")
+    region, words = parts[0], [w.lower() for w in parts[1:]]
+    scenarios = client.get_aurora_scenarios(region)
+    if words:
+        names = scenarios["name"].astype(str).str.lower()
+        mask = names.apply(lambda name: all(w in name for w in words))
+        scenarios = scenarios[mask.to_numpy(dtype=bool)]
+    if scenarios.empty:
+        raise CommandError(
+            f"No published scenario matches {selector!r}. "
+            f"List them with `origin-frames scenarios --region {region}`."
+        )
+    return str(scenarios.sort_values("publication_date", kind="stable").index[-1])
+
+
+def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
+    """Prints a frame, or writes it as csv/json/parquet to ``out``."""
+    if fmt == "table":
+        import pandas as pd
+
+        with pd.option_context("display.width", 160, "display.max_columns", 12):
+            print(frame.to_string(max_rows=60, max_colwidth=40))
+        return
+    if out is None:
+        raise CommandError(f"--format {fmt} writes a file: give its path with --out.")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path)
+    elif fmt == "json":
+        frame.reset_index().to_json(path, orient="records", date_format="iso", indent=2)
+    else:
+        from ._frames import to_parquet
+
+        to_parquet(frame, path)
+    print(f"wrote {len(frame)} rows to {path}")
+
+
+def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
+    """Change frames from CSV or Parquet files, with a clear error for each bad file."""
+    import pandas as pd
+
+    frames = []
+    for name in paths:
+        path = Path(name)
+        if not path.is_file():
+            raise CommandError(f"No changes file at {path}. Check the path.")
+        try:
+            if path.suffix.lower() in {".parquet", ".pq"}:
+                from ._frames import read_parquet
+
+                frame = read_parquet(path)
+            elif path.suffix.lower() == ".csv":
+                frame = pd.read_csv(
+                    path,
+                    dtype={"year": "Int64", "month": "Int64"},
+                    keep_default_na=True,
+                )
+            else:
+                raise CommandError(f"{path}: give changes as .csv or .parquet.")
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CommandError(f"Could not read {path}: {first}. Fix the file and retry.") from exc
+        if frame.empty:
+            raise CommandError(f"{path} holds no rows: nothing to plan.")
+        frames.append(frame)
+    return frames
+
+
+# -- commands ---------------------------------------------------------------------------------
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
@@ -47,32 +192,199 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
     emulator.serve_forever()
-    return 0
+    return EXIT_OK
 
 
+_SCENARIO_COLUMNS = ["name", "region_group_code", "publication_date", "scenario_run_status"]
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        frame = client.get_aurora_scenarios(args.region)
+        if args.format == "table":
+            frame = frame[[c for c in _SCENARIO_COLUMNS if c in frame.columns]]
+            frame = frame.sort_values("publication_date", ascending=False, kind="stable")
+        _write_table(frame, args.format, args.out)
+    return EXIT_OK
+
+
+def _cmd_projects(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        _write_table(client.get_projects(), args.format, args.out)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from ._parquet import write_dataset
+
+    with _client(args) as client:
+        scenario_id = resolve_scenario(client, args.scenario)
+        detail = client.get_scenario_by_id(scenario_id)
+        name = str(detail["name"].iloc[0]) if "name" in detail.columns and len(detail) else ""
+        frame = client.inputs(scenario_id, domains=args.domains, regions=args.regions)
+        summary = write_dataset(
+            frame,
+            args.out,
+            metadata={"scenario_id": scenario_id, "scenario_name": name},
+        )
+    per_domain = summary.groupby("domain", observed=True).agg(
+        regions=("region", "nunique"), cells=("rows", "sum")
+    )
+    print(f"scenario {scenario_id} ({name})")
+    print(f"wrote {int(summary['rows'].sum())} cells in {len(summary)} partitions to {args.out}")
+    print(per_domain.to_string())
+    return EXIT_OK
+
+
+def _target_scenario(client: OriginFrames, args: argparse.Namespace) -> str:
+    """The scenario to plan against: the given one, or a new one made from it."""
+    scenario_id = resolve_scenario(client, args.scenario)
+    if not args.new_scenario:
+        return scenario_id
+    projects = client.get_projects()
+    match = projects[projects["name"].astype(str) == args.project]
+    if len(match):
+        project_id = str(match.index[0])
+    else:
+        project_id = str(client.create_project({"name": args.project}).index[0])
+    created = client.create_scenario(
+        {
+            "projectGlobalId": project_id,
+            "name": args.new_scenario,
+            "baseScenarioGlobalId": scenario_id,
+        }
+    )
+    new_id = str(created.index[0])
+    print(f"created scenario {new_id} ({args.new_scenario}) in project {args.project}")
+    return new_id
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    changes = _read_changes(args.changes)
+    with _client(args) as client:
+        scenario_id = _target_scenario(client, args)
+        plan = client.plan(scenario_id, changes)
+        print(plan)
+        if args.out:
+            path = plan.to_json(args.out)
+            print(f"saved plan to {path}")
+    return EXIT_CHANGES if len(plan) else EXIT_OK
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    from ._plan import Plan
+
+    with _client(args) as client:
+        if len(args.inputs) == 1 and args.inputs[0].endswith(".json"):
+            if args.emulator:
+                raise CommandError(
+                    "A saved plan belongs to the server it was planned on; a fresh --emulator "
+                    "cannot hold it. Apply SCENARIO CHANGES... instead."
+                )
+            path = Path(args.inputs[0])
+            if not path.is_file():
+                raise CommandError(f"No plan file at {path}. Check the path.")
+            plan = Plan.from_json(path, client=client)
+        elif len(args.inputs) >= 2:
+            args.scenario = args.inputs[0]
+            changes = _read_changes(args.inputs[1:])
+            plan = client.plan(_target_scenario(client, args), changes)
+        else:
+            raise CommandError("Give a saved PLAN.json, or SCENARIO followed by CHANGES files.")
+        if not plan:
+            print("nothing to apply: the server already holds these values")
+            return EXIT_OK
+        print(plan)
+        result = client.apply(
+            plan, on_error=args.on_error, force=args.force, audit=args.audit,
+            batch_size=args.batch_size,
+        )
+        print(result)
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+# -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``origin-frames``."""
-    parser = argparse.ArgumentParser(prog="origin-frames", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="origin-frames",
+        description="Tidy frames over Aurora's Origin API, and an Origin emulator.",
+        epilog="Scenario selectors: an id, or latest:<region>[:<name words>].",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parent = _client_parent()
+
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
+
+    formats = ("table", "csv", "json", "parquet")
+    scenarios = commands.add_parser("scenarios", parents=[parent], help="published scenarios")
+    scenarios.add_argument("--region", help="region group code, e.g. gbr")
+    scenarios.add_argument("--format", choices=formats, default="table")
+    scenarios.add_argument("--out", help="file to write with --format csv|json|parquet")
+    scenarios.set_defaults(func=_cmd_scenarios)
+
+    projects = commands.add_parser("projects", parents=[parent], help="your projects")
+    projects.add_argument("--format", choices=formats, default="table")
+    projects.add_argument("--out", help="file to write with --format csv|json|parquet")
+    projects.set_defaults(func=_cmd_projects)
+
+    export = commands.add_parser(
+        "export", parents=[parent], help="a scenario's inputs as a Parquet dataset"
+    )
+    export.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
+    export.add_argument("--out", required=True, help="dataset directory (replaced)")
+    export.add_argument("--domains", nargs="+", choices=DOMAINS, help="only these domains")
+    export.add_argument("--regions", nargs="+", help="only these regions")
+    export.set_defaults(func=_cmd_export)
+
+    for name, helptext in (
+        ("plan", "show what CHANGES would change (exit 2 when there are changes)"),
+        ("apply", "apply a saved plan, or SCENARIO CHANGES..."),
+    ):
+        command = commands.add_parser(name, parents=[parent], help=helptext)
+        if name == "plan":
+            command.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
+            command.add_argument("changes", nargs="+", help="CSV or Parquet change files")
+            command.add_argument("--out", help="save the plan as JSON")
+            command.set_defaults(func=_cmd_plan)
+        else:
+            command.add_argument("inputs", nargs="+", metavar="PLAN.json | SCENARIO CHANGES")
+            command.add_argument(
+                "--on-error", choices=("rollback", "stop", "continue"), default="rollback"
+            )
+            command.add_argument("--force", action="store_true", help="apply a stale plan")
+            command.add_argument("--audit", help="append an audit record to this Parquet file")
+            command.add_argument("--batch-size", type=int, help="calls per request")
+            command.set_defaults(func=_cmd_apply)
+        command.add_argument(
+            "--new-scenario",
+            metavar="NAME",
+            help="create (in --project) a scenario from SCENARIO and work on it",
+        )
+        command.add_argument("--project", default="origin-frames", help="project of --new-scenario")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    from ._exceptions import OriginError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except (CommandError, OriginError) as exc:
+        print(f"origin-frames: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except (ValueError, OSError) as exc:
         print(f"origin-frames: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
