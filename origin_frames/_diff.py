@@ -417,11 +417,14 @@ CELL_COLUMNS: tuple[str, ...] = (
 
 
 def classify(
-    desired: pd.DataFrame, current: pd.DataFrame, pos: np.ndarray
+    desired: pd.DataFrame, current: pd.DataFrame, pos: np.ndarray, value_wins: bool = False
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Changed cells (one row each, see ``CELL_COLUMNS``) and problem frames.
 
     ``desired`` is the normalised frame; rows with ``pos < 0`` must already be removed.
+    ``value_wins``: the rows come from an edited copy of a getter's frame, where a ``value``
+    that the row's own transform columns do not produce was edited after reading (the
+    transform columns are stale), so the value is the intent.
     """
     problems: list[pd.DataFrame] = []
     n = len(desired)
@@ -475,6 +478,10 @@ def classify(
             )
         )
 
+    if value_wins and has_tt:
+        implied = effective(original, des_tt_cmp, des_tv)
+        stale_tx = val_given & ~is_clear_word & ~_same(des_val, implied)
+        tx_differs &= ~stale_tx
     set_tx = tx_differs & wants_type & ~missing_tv
     # "clear" always clears. A null transform_type clears only when the row's value does not
     # say otherwise (null, or the original); beside any other value it is a value edit, so an

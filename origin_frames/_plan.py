@@ -334,13 +334,35 @@ def _unique(values: Iterable[Any]) -> list[str]:
     return sorted({str(v) for v in distinct if v is not None and not pd.isna(v)})
 
 
-def _call_reader(reader: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
-    """Calls a reader; an unknown region/entity filter falls back to reading unfiltered."""
+def _call_reader(reader: Any, scenario_id: str, **kwargs: Any) -> pd.DataFrame | None:
+    """Calls a reader; on an unknown region/entity, reads the listed ones one by one.
+
+    Unknown names are skipped (their rows are then reported as unknown by validation), so a
+    typo never turns into a read of the whole scenario. The fallback makes at most one call
+    per listed region and entity.
+    """
     try:
-        return reader(*args, **kwargs)
+        return reader(scenario_id, **kwargs)
     except NotFoundError:
-        kwargs = {k: None for k in kwargs if k != "native_units"}
-        return reader(*args, **kwargs)
+        pass
+    frames: list[pd.DataFrame] = []
+    for region in kwargs.get("regions") or [None]:
+        one = {**kwargs, "regions": None if region is None else [region]}
+        try:
+            frames.append(reader(scenario_id, **one))
+            continue
+        except NotFoundError:
+            pass
+        entity_arg = next((k for k in ("technologies", "commodities") if kwargs.get(k)), None)
+        if entity_arg is None:
+            continue
+        for entity in kwargs[entity_arg]:
+            try:
+                frames.append(reader(scenario_id, **{**one, entity_arg: [entity]}))
+            except NotFoundError:
+                continue
+    frames = [f for f in frames if f is not None and len(f)]
+    return pd.concat(frames) if frames else None
 
 
 def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.DataFrame:
@@ -354,7 +376,8 @@ def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.Dat
     Returns:
         The current cells, key levels as columns (empty frame with the key when none).
     """
-    frames: list[pd.DataFrame] = []
+    frames: list[pd.DataFrame | None] = []
+    done: set[str] = set()
     for domain in _unique(desired["domain"]):
         part = desired[desired["domain"] == domain]
         regions = _unique(part["region"]) or None
@@ -365,6 +388,11 @@ def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.Dat
                              technologies=entities)
             )
         elif domain in ("demand", "demand_technology"):
+            if "demand" in done:
+                continue
+            done.add("demand")
+            both = desired["domain"].isin(["demand", "demand_technology"]).to_numpy()
+            regions = _unique(desired.loc[both, "region"]) or None
             frames.append(_call_reader(client.demand, scenario_id, regions=regions))
         elif domain == "commodity":
             named = [r for r in regions or [] if r != ALL_REGIONS]
@@ -380,10 +408,10 @@ def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.Dat
                 )
         elif domain == "interconnector":
             frames.append(_call_reader(client.interconnectors, scenario_id, regions=regions))
-    frames = [f for f in frames if f is not None and len(f)]
-    if not frames:
+    found = [f for f in frames if f is not None and len(f)]
+    if not found:
         return _empty_current()
-    flat = [_diff.flatten(f) for f in frames]
+    flat = [_diff.flatten(f) for f in found]
     current = pd.concat(flat, ignore_index=True) if len(flat) > 1 else flat[0]
     domains = set(_unique(desired["domain"]))
     current = current[current["domain"].astype(object).isin(domains)]
@@ -700,7 +728,9 @@ def build_plan(
         rejected.update(frame["row"].tolist())
     keep = ~unknown & ~dup & ~desired["row"].isin(rejected).to_numpy()
     matched = desired.loc[keep].reset_index(drop=True)
-    cells, found = _diff.classify(matched, current, pos[keep])
+    # A getter's frame (it carries ``original``) edited in place: see _diff.classify.
+    value_wins = "original" in changes.columns
+    cells, found = _diff.classify(matched, current, pos[keep], value_wins=value_wins)
     problems.extend(found)
     pins = _demand_pins(changes, current, pos_all, chosen, cells)
     if len(pins):

@@ -314,3 +314,20 @@ def test_alignment_matches_every_row_of_a_shuffled_copy():
     assert (pos >= 0).all()
     back = cur.iloc[pos].reset_index(drop=True)
     assert back["original"].tolist() == shuffled["original"].tolist()
+
+
+def test_edited_copy_with_stale_transform_columns_follows_its_value():
+    cur = synthetic_current()
+    edited = cur.copy()
+    is_def = (edited["variable"] == "discountRate").to_numpy() & (
+        edited.index.get_level_values("technology") == "ccgt"
+    )
+    # The row was read as Delta 1 (value 7); the user edits only the value.
+    edited.loc[is_def, "value"] = 9.0
+    plan = plan_of(edited)
+    assert plan.cells["transform_type"].tolist() == ["Absolute", "Absolute"]
+    assert plan.cells["after"].tolist() == [9.0, 9.0]
+    # The same edited copy against a server that now holds Absolute 9 changes nothing.
+    applied = cur.copy()
+    applied.loc[is_def, ["transform_type", "transform_value", "value"]] = ["Absolute", 9.0, 9.0]
+    assert len(build_plan(None, SID, edited, current=applied, config=CONFIG)) == 0
