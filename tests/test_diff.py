@@ -329,5 +329,6 @@ def test_edited_copy_with_stale_transform_columns_follows_its_value():
     assert plan.cells["after"].tolist() == [9.0, 9.0]
     # The same edited copy against a server that now holds Absolute 9 changes nothing.
     applied = cur.copy()
+    applied["transform_type"] = applied["transform_type"].astype(object)
     applied.loc[is_def, ["transform_type", "transform_value", "value"]] = ["Absolute", 9.0, 9.0]
     assert len(build_plan(None, SID, edited, current=applied, config=CONFIG)) == 0
