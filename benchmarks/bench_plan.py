@@ -39,8 +39,8 @@ def synthetic_frame(n_cells: int, seed: int = 0) -> pd.DataFrame:
     """A technology frame of the contract with about ``n_cells`` cells (32 regions)."""
     regions = [f"r{i:02d}" for i in range(32)]
     years = np.arange(2025, 2061)
-    variables = ["capex", "opex", "capacity", "efficiency", "loadFactorAverage", "lifetimeBuildLimit",
-                 "yearlyBuildLimit", "marginalLossFactor"]
+    variables = ["capex", "opex", "capacity", "efficiency", "loadFactorAverage",
+                 "lifetimeBuildLimit", "yearlyBuildLimit", "marginalLossFactor"]
     per_tech = len(regions) * len(years) * len(variables)
     techs = [f"tech{i:03d}" for i in range(max(1, n_cells // per_tech))]
     idx = pd.MultiIndex.from_product(
@@ -131,20 +131,24 @@ def bench_apply(n_calls: int, cells_per_call: int, latency_ms: float) -> dict[st
         urls = {"scenario_base_url": emu.scenario_base_url,
                 "inputs_base_url": emu.inputs_base_url}
         sdk = OriginSession({"token": TOKEN, **urls})
-        client = OriginFrames(token=TOKEN, **urls)
+        client = OriginFrames(TOKEN, progress=False, **urls)
         sid = _tenanted_scenario(sdk)
         tech = client.technologies(sid)
         flat = _diff.flatten(tech)
+        params = client.inputs_config()["technology"]["parameters"]
+        locked = {p["name"] for p in params if p.get("lock")}
+        flat = flat[~flat["variable"].isin(locked)]
         yearly = flat[flat["year"].notna() & flat["month"].isna()
-                      & (flat["kind"].astype(object) == "exogenous")]
+                      & (flat["kind"].astype(object) == "exogenous") & (flat["value"] != 0)]
         groups = yearly.groupby(
             ["region", "technology", "variable", "sub_region", "sub_technology", "subsidy"],
             observed=True, dropna=False, sort=True,
         )
         chosen = [g.head(cells_per_call) for _, g in groups if len(g) >= cells_per_call]
-        chosen = chosen[:n_calls]
-        edit = pd.concat(chosen, ignore_index=True)
-        edit["value"] = edit["value"] * 1.1 + 1.0
+        if len(chosen) < n_calls:
+            raise SystemExit(f"only {len(chosen)} entities with {cells_per_call} cells")
+        edit = pd.concat(chosen[:n_calls], ignore_index=True)
+        edit["value"] = edit["value"] * 0.95
         plan = build_plan(client, sid, edit)
         t0 = time.perf_counter()
         apply_plan(client, plan, batch_size=100, verify=False, progress=False)
@@ -188,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         from origin_frames._client import OriginFrames
 
         with Emulator(scale=1) as emu:
-            client = OriginFrames(token=TOKEN, scenario_base_url=emu.scenario_base_url,
-                                  inputs_base_url=emu.inputs_base_url)
+            client = OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url,
+                                  progress=False)
             sid = next(s for s in client.scenarios().index if "eur" in str(s).lower())
             current = _read_eur(client, sid)
         if args.quick:

@@ -34,7 +34,7 @@ from ._exceptions import (
     StalePlanError,
     TransportError,
 )
-from ._plan import Plan, read_current
+from ._plan import Plan, log_mark, read_current
 
 OnError = Literal["rollback", "stop", "continue"]
 DEFAULT_BATCH_SIZE = 50
@@ -339,7 +339,9 @@ def apply_plan(
         if audit is not None:
             _audit(audit, plan, result)
         return result
-    if not force:
+    # An unchanged transforms log proves the touched cells unchanged without re-reading them.
+    fresh = plan.log_mark is not None and log_mark(client, plan.scenario_id) == plan.log_mark
+    if not force and not fresh:
         stale = stale_cells(client, plan)
         if len(stale):
             err = StalePlanError(

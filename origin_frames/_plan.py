@@ -107,6 +107,9 @@ class Plan:
             ``n_cells`` (see :attr:`calls` for the payloads).
         fingerprint: sha256 of the server state of the touched cells at planning time.
         created_at: ISO-8601 UTC time of planning.
+        log_mark: sha256 of the session's transforms log, read before the cells; when the
+            log is unchanged at apply time nothing can have changed the cells either, so the
+            stale check needs no re-read. None when unknown.
     """
 
     scenario_id: str
@@ -115,6 +118,7 @@ class Plan:
     fingerprint: str
     created_at: str
     client: Any = field(default=None, repr=False, compare=False)
+    log_mark: str | None = None
     _variables: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -232,6 +236,7 @@ class Plan:
             "scenario_id": self.scenario_id,
             "fingerprint": self.fingerprint,
             "created_at": self.created_at,
+            "log_mark": self.log_mark,
             "cells": _records(self.cells),
             "calls": _records(self.calls.assign(regions=self.calls["regions"].map(list))),
         }
@@ -270,6 +275,7 @@ class Plan:
             fingerprint=doc["fingerprint"],
             created_at=doc["created_at"],
             client=client,
+            log_mark=doc.get("log_mark"),
             _variables=calls["variables"].tolist(),
         )
 
@@ -327,6 +333,22 @@ def fingerprint(cells: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------------------------
 # reading the current state
 # --------------------------------------------------------------------------------------------
+_LOG_QUERY = """query TransformsLog($sessionId: String!) {
+  getSession(sessionId: $sessionId) { transforms { updateParameters steps reason } }
+}"""
+
+
+def log_mark(client: Any, scenario_id: str) -> str | None:
+    """sha256 of the session's transforms log (None when the client cannot read it)."""
+    transport = getattr(client, "transport", None)
+    if transport is None or not hasattr(transport, "graphql"):
+        return None
+    data = transport.graphql("inputs", _LOG_QUERY, {"sessionId": scenario_id})
+    log = ((data or {}).get("getSession") or {}).get("transforms") or []
+    text = json.dumps(log, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{len(log)}:{text}".encode()).hexdigest()
+
+
 def _unique(values: Iterable[Any]) -> list[str]:
     """Sorted distinct non-null strings."""
     distinct = pd.unique(pd.Series(values, dtype=object) if not isinstance(values, pd.Series)
@@ -687,9 +709,12 @@ def build_plan(
         )
     # Index levels are read in place (no reset_index copy of a million-row frame).
     keys, bad_keys = _diff.key_frame(changes)
+    mark = None
     if current is None:
         if client is None:
             raise PlanError("Give a client, or the current frame and the config.")
+        # Read before the cells: any change after this point also changes the log.
+        mark = log_mark(client, scenario_id)
         current = read_current(client, scenario_id, keys)
     if config is None:
         config = client.inputs_config() if client is not None else {}
@@ -758,6 +783,7 @@ def build_plan(
         fingerprint=fingerprint(cells),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         client=client,
+        log_mark=mark,
     )
 
 

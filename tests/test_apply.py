@@ -294,3 +294,15 @@ class _SdkViaClient:
              "regionGroupCode": "gbr"}
         )
         return str(created.index[0])
+
+
+def test_unchanged_transforms_log_skips_the_stale_re_read(client, sid):
+    edit = small_inputs(client, sid)
+    edit = edit[edit["domain"] == "commodity"].copy()
+    edit["value"] = edit["value"] * 1.01
+    plan = build_plan(client, sid, edit)
+    assert plan.log_mark is not None
+    sent = client.transport.stats["requests"]
+    apply_plan(client, plan, verify=False, progress=False)
+    # One log read and one batch: the touched cells were not read again.
+    assert client.transport.stats["requests"] - sent == 2
