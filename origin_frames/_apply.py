@@ -438,6 +438,36 @@ def _rollback(
     return [int(c) not in bad_originals for c in call_ids], requests
 
 
+def send_update(client: Any, variables: dict[str, Any], mutation: str) -> dict[str, Any]:
+    """Sends one compiled update (from ``compile_transforms``) and returns the service's answer.
+
+    Args:
+        client: The client (``.transport``).
+        variables: The mutation variables.
+        mutation: ``technology_exogenous``, ``technology_endogenous``, ``demand``,
+            ``demand_technology``, ``commodity`` or ``interconnector``.
+
+    Returns:
+        The mutation's ``data`` entry.
+
+    Raises:
+        OriginGraphQLError: when the service rejects the update (via the transport).
+
+    Example:
+        >>> v = compile_transforms("commodity", sid, region=["gbr"], technology="gas",
+        ...                        variable="price", transform=tx)  # doctest: +SKIP
+        >>> send_update(client, v, "commodity")  # doctest: +SKIP
+    """
+    parameter = variables.get("parameter")
+    definition = mutation.startswith("technology") and all(
+        item.get("year") is None for item in variables.get("tx") or []
+    )
+    sel = _mutations.selection(mutation, parameter, definition=definition)
+    document, values = _mutations.single(mutation, variables, sel)
+    data = client.transport.graphql("inputs", document, values)
+    return data.get(_mutations.KINDS[mutation].field) or {}
+
+
 def require_plan(plan: Any) -> Plan:
     """Checks that ``plan`` is a :class:`Plan`.
 

@@ -12,7 +12,7 @@ import pytest
 from origin_sdk.OriginSession import OriginSession
 
 from origin_frames import Emulator, OriginFrames
-from origin_frames._apply import apply_plan
+from origin_frames._apply import apply_plan, send_update
 from origin_frames._diff import _neutral_to_null, flatten
 from origin_frames._exceptions import ApplyError, StalePlanError
 from origin_frames._plan import Plan, build_plan, compile_transforms
@@ -202,12 +202,8 @@ def test_compile_transforms_matches_the_official_updaters(client, sdk, sid, doma
                {"year": 2030, "transform": {"type": "Percentage", "value": -2.0}}]
     variables = compile_transforms(domain, sid, transform=seed_tx, **entity)
     sdk_call(sdk, sid, sorted(seed_tx, key=lambda t: t["year"]))
-    from origin_frames import _mutations
-
     kind = "technology_endogenous" if domain == "technology" else domain
-    doc, values = _mutations.single(kind, variables, _mutations.selection(kind, "capex"))
-    answer = client.transport.graphql_raw("inputs", doc, values)
-    assert answer["errors"] == []
+    assert send_update(client, variables, kind)
     first, second = transforms_log(client, sid)
     assert first == second
 

@@ -50,11 +50,7 @@ edits = st.lists(
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=edits)
 def test_applied_plan_reads_back_as_the_edit_and_replans_to_nothing(client, sdk, ops):
-    sid = getattr(test_applied_plan_reads_back_as_the_edit_and_replans_to_nothing, "_sid", None)
-    if sid is None or sid[0] is not sdk:
-        sid = (sdk, new_scenario(sdk, "property"))
-        test_applied_plan_reads_back_as_the_edit_and_replans_to_nothing._sid = sid  # type: ignore[attr-defined]
-    scenario = sid[1]
+    scenario = new_scenario(sdk, "property")
     edit = property_frame(client, scenario)
     edit["transform_type"] = edit["transform_type"].astype(object)
     for pick, op, factor in ops:
