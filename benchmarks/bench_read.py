@@ -37,7 +37,12 @@ import requests  # noqa: E402
 
 from origin_frames import Emulator, OriginFrames, schemas  # noqa: E402
 from origin_frames._client import _batches, _tech_reads  # noqa: E402
-from origin_frames._frames import CellFrameBuilder, add_technology_blocks  # noqa: E402
+from origin_frames._frames import (  # noqa: E402
+    CellFrameBuilder,
+    add_technology_blocks,
+    decode_technology_answer,
+    gc_paused,
+)
 from origin_frames._queries import TechSelection, technology_batch  # noqa: E402
 
 TOKEN = "bench-token-0123456789"
@@ -92,12 +97,14 @@ def raw_fetch(emu: Emulator, documents: list[tuple[str, dict]], concurrency: int
 
 
 def json_to_frame(bodies: list[bytes], batches: list, selection: TechSelection) -> pd.DataFrame:
-    """Client-side work only: decode, build, validate."""
-    builder = CellFrameBuilder()
-    for body, batch in zip(bodies, batches, strict=True):
-        session = json.loads(body)["data"]["getSession"]
-        add_technology_blocks(builder, session, batch, selection)
-    return schemas.validate(builder.frame(), schemas.TechnologyCells)
+    """Client-side work only, as the client does it: typed decode, build, validate."""
+    with gc_paused():
+        builder = CellFrameBuilder()
+        for body, batch in zip(bodies, batches, strict=True):
+            session = decode_technology_answer(body)["data"]["getSession"]
+            add_technology_blocks(builder, session, batch, selection)
+        frame = builder.frame()
+    return schemas.validate(frame, schemas.TechnologyCells)
 
 
 def run(latency: float, quick: bool) -> list[dict[str, Any]]:

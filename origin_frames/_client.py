@@ -34,6 +34,7 @@ from ._frames import (
     decode_technology_answer,
     demand_frame,
     demand_technology_frame,
+    gc_paused,
     interconnector_frame,
     records_frame,
 )
@@ -783,10 +784,12 @@ class OriginFrames:
             return self._session(scenario_id, document, variables, decode_technology_answer)
 
         answers = self._run(fetch, batches, "technologies")
-        builder = CellFrameBuilder()
-        for batch, session in zip(batches, answers, strict=True):
-            add_technology_blocks(builder, session, batch, selection)
-        return schemas.validate(builder.frame(), schemas.TechnologyCells)
+        with gc_paused():
+            builder = CellFrameBuilder()
+            for batch, session in zip(batches, answers, strict=True):
+                add_technology_blocks(builder, session, batch, selection)
+            frame = builder.frame()
+        return schemas.validate(frame, schemas.TechnologyCells)
 
     # -- demand ---------------------------------------------------------------------------
     def get_demand_regions(self, scenario_id: str) -> pd.DataFrame:
