@@ -53,6 +53,8 @@ from ._queries import (
 from ._transport import Service, Transport
 
 if TYPE_CHECKING:
+    from ._apply import ApplyResult
+    from ._plan import Plan
     from .emulator import Emulator
 
 __all__ = ["OriginFrames"]
@@ -1068,6 +1070,58 @@ class OriginFrames:
         }
         frames = [readers[d]() for d in INPUT_DOMAINS if d in chosen]
         return schemas.validate(concat_inputs(frames), schemas.InputCells)
+
+    # -- plan / apply ---------------------------------------------------------------------
+    def plan(
+        self,
+        scenario_id: str,
+        changes: pd.DataFrame | Sequence[pd.DataFrame],
+        *,
+        current: pd.DataFrame | None = None,
+    ) -> Plan:
+        """Diffs desired cells against the server; sends nothing (see ``_plan.build_plan``).
+
+        Args:
+            scenario_id: The scenario to change.
+            changes: An edited getter frame, an explicit change frame, or a list of them.
+            current: The current cells, when already read.
+
+        Returns:
+            The plan (empty when the server already holds these values).
+
+        Raises:
+            ValidationError: Every bad row at once.
+            PlanError: The current state cannot be diffed.
+
+        Example:
+            >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
+            >>> plan = client.plan(sid, tech.assign(value=tech["value"] * 0.9))
+        """
+        from ._plan import build_plan  # the plan layer loads only when used
+
+        return build_plan(self, scenario_id, changes, current=current)
+
+    def apply(self, plan: Plan, **options: Any) -> ApplyResult:
+        """Sends a plan's calls (see ``_apply.apply_plan`` for ``options``).
+
+        Args:
+            plan: From :meth:`plan`.
+            **options: ``batch_size``, ``on_error``, ``force``, ``verify``, ``audit``, ...
+
+        Returns:
+            The apply result, call by call.
+
+        Raises:
+            ApplyError: Some calls failed (after rollback/stop/continue as asked).
+            StalePlanError: The server changed since the plan was made.
+
+        Example:
+            >>> result = client.apply(client.plan(sid, edited))  # doctest: +SKIP
+        """
+        from ._apply import apply_plan
+
+        options.setdefault("progress", self.progress)
+        return apply_plan(self, plan, **options)
 
     # -- outputs --------------------------------------------------------------------------
     def get_scenario_outputs(
