@@ -316,6 +316,9 @@ class OriginFrames:
 
         Raises:
             OriginError: When the request fails.
+
+        Example:
+            >>> client.inputs_config()["technology"]["parameters"][0]["name"]  # doctest: +SKIP
         """
         with self._lock:
             if self._inputs_config is None:
@@ -366,6 +369,9 @@ class OriginFrames:
 
         Raises:
             NotFoundError: The scenario does not exist or is not visible.
+
+        Example:
+            >>> client.get_scenario_by_id(sid).loc[sid, "default_currency"]  # doctest: +SKIP
         """
         data = self._gql(
             "scenario", q.GET_SCENARIO_DETAILS, {"filter": {"scenarioGlobalId": scenario_id}}
@@ -386,6 +392,10 @@ class OriginFrames:
 
         Returns:
             The created scenario as a one-row detail frame.
+
+        Example:
+            >>> client.create_scenario({"projectGlobalId": pid, "name": "Low gas",  # doctest: +SKIP
+            ...     "baseScenarioGlobalId": sid})
         """
         data = self._gql("scenario", q.CREATE_SCENARIO, {"scenario": dict(scenario)})
         return self._scenarios_frame([data["createScenario"]], detail=True)
@@ -398,6 +408,9 @@ class OriginFrames:
 
         Returns:
             The updated scenario as a one-row detail frame.
+
+        Example:
+            >>> client.update_scenario({"scenarioGlobalId": sid, "name": "x"})  # doctest: +SKIP
         """
         data = self._gql("scenario", q.UPDATE_SCENARIO, {"scenario": dict(scenario_update)})
         return self._scenarios_frame([data["updateScenario"]], detail=True)
@@ -410,6 +423,9 @@ class OriginFrames:
 
         Returns:
             One row indexed by ``scenario_id`` with the service's ``result``.
+
+        Example:
+            >>> client.delete_scenario(sid).loc[sid, "result"]  # doctest: +SKIP
         """
         data = self._gql("scenario", q.DELETE_SCENARIO, {"scenarioGlobalId": scenario_id})
         return _result_frame("scenario_id", scenario_id, data.get("deleteScenario"))
@@ -422,6 +438,9 @@ class OriginFrames:
 
         Returns:
             The scenario as a one-row detail frame (``scenario_run_status`` Queued).
+
+        Example:
+            >>> client.launch_scenario(sid)["scenario_run_status"]  # doctest: +SKIP
         """
         data = self._gql("scenario", q.LAUNCH_SCENARIO, {"scenarioGlobalId": scenario_id})
         return self._scenarios_frame([data["launchScenario"]], detail=True)
@@ -434,6 +453,9 @@ class OriginFrames:
 
         Returns:
             The years.
+
+        Example:
+            >>> client.get_weather_year_list(sid)  # doctest: +SKIP
         """
         data = self._gql("scenario", q.WEATHER_YEARS, {"scenarioGlobalId": scenario_id})
         return list((data.get("getWeatherYearList") or {}).get("years") or [])
@@ -449,6 +471,9 @@ class OriginFrames:
 
         Returns:
             One row per project, indexed by ``project_id``.
+
+        Example:
+            >>> client.get_projects()["name"]  # doctest: +SKIP
         """
         return self._projects_frame(self._gql("scenario", q.GET_PROJECTS).get("getProjects"))
 
@@ -464,6 +489,9 @@ class OriginFrames:
 
         Raises:
             NotFoundError: Unknown project.
+
+        Example:
+            >>> client.get_project(pid).loc[pid, "scenario_ids"]  # doctest: +SKIP
         """
         data = self._gql("scenario", q.GET_PROJECT, {"projectId": project_id})
         record = data.get("getProject")
@@ -485,6 +513,9 @@ class OriginFrames:
 
         Returns:
             One row per scenario, indexed by ``scenario_id``.
+
+        Example:
+            >>> client.get_project_scenarios(pid).index.tolist()  # doctest: +SKIP
         """
         data = self._gql("scenario", q.GET_PROJECT, {"projectId": project_id})
         record = data.get("getProject") or {}
@@ -514,6 +545,9 @@ class OriginFrames:
 
         Returns:
             The created project as a one-row frame.
+
+        Example:
+            >>> client.create_project({"name": "Gas", "productId": "SaaS"})  # doctest: +SKIP
         """
         body = dict(project)
         if "productId" in body:
@@ -529,6 +563,9 @@ class OriginFrames:
 
         Returns:
             The updated project as a one-row frame.
+
+        Example:
+            >>> client.update_project({"projectGlobalId": pid, "name": "Renamed"})  # doctest: +SKIP
         """
         body = dict(project_update)
         if "productId" in body:
@@ -544,6 +581,9 @@ class OriginFrames:
 
         Returns:
             One row indexed by ``project_id`` with the service's ``result``.
+
+        Example:
+            >>> client.delete_project(pid)  # doctest: +SKIP
         """
         data = self._gql("scenario", q.DELETE_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("deleteProject"))
@@ -556,6 +596,9 @@ class OriginFrames:
 
         Returns:
             One row indexed by ``project_id`` with the service's ``result``.
+
+        Example:
+            >>> client.pin_project(pid)  # doctest: +SKIP
         """
         data = self._gql("scenario", q.PIN_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("createProjectPin"))
@@ -568,6 +611,9 @@ class OriginFrames:
 
         Returns:
             One row indexed by ``project_id`` with the service's ``result``.
+
+        Example:
+            >>> client.unpin_project(pid)  # doctest: +SKIP
         """
         data = self._gql("scenario", q.UNPIN_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("deleteProjectPin"))
@@ -583,6 +629,9 @@ class OriginFrames:
             One row per download, indexed by ``type, granularity, sub_type``; columns
             ``filename``, ``needs_year``, ``needs_node``. ``frame.attrs["years"]`` holds
             the years the region offers.
+
+        Example:
+            >>> client.get_meta_json(meta_url).attrs["years"]  # doctest: +SKIP
         """
         url = f"{self.settings.scenario_base_url}/{meta_url.lstrip('/')}"
         meta = self.transport.get(url).json()
@@ -605,6 +654,9 @@ class OriginFrames:
 
         Raises:
             NotFoundError: Unknown scenario.
+
+        Example:
+            >>> client.get_inputs_session(sid).query("is_main_region")  # doctest: +SKIP
         """
         info = self._session_info(scenario_id)
         pri = info.get("productRegionInformation") or {}
@@ -635,6 +687,9 @@ class OriginFrames:
 
         Returns:
             One row per data group, indexed by ``data_group`` (schema ``DataGroups``).
+
+        Example:
+            >>> client.get_inputs_data_groups(sid)["loading"]  # doctest: +SKIP
         """
         groups = self._session_info(scenario_id).get("dataGroups") or {}
         records = [{"name": k, **(v or {})} for k, v in groups.items()]
@@ -655,6 +710,9 @@ class OriginFrames:
 
         Returns:
             One row per logged update, indexed by ``step`` (schema ``TransformsLog``).
+
+        Example:
+            >>> client.get_inputs_transforms(sid)["reason"]  # doctest: +SKIP
         """
         log = self._session_info(scenario_id).get("transforms") or []
         records = [{"step": i, **t} for i, t in enumerate(log)]
@@ -681,6 +739,9 @@ class OriginFrames:
         Returns:
             One row per (region, technology, kind, sub_region, sub_technology, subsidy)
             view (schema ``TechnologyNames``).
+
+        Example:
+            >>> client.get_technology_names(sid).loc["gbr"]  # doctest: +SKIP
         """
         reads = _tech_reads(self._groupings(scenario_id), None, None)
         rows = []
@@ -802,6 +863,9 @@ class OriginFrames:
 
         Returns:
             One row per region with its ``peak_load_demand`` (schema ``DemandRegions``).
+
+        Example:
+            >>> client.get_demand_regions(sid)["peak_load_demand"]  # doctest: +SKIP
         """
         document = (
             "query ($sessionId: String!) { getSession(sessionId: $sessionId) "
@@ -826,6 +890,9 @@ class OriginFrames:
         Returns:
             One row per cell (schema ``DemandCells``): system variables under technology
             ``"system"`` (domain ``demand``), demand technologies under their name.
+
+        Example:
+            >>> client.get_demand(sid, {"region": "gbr"})  # doctest: +SKIP
         """
         selection = self._demand_selection()
         document, variables = demand_document(scenario_id, selection)
@@ -842,6 +909,10 @@ class OriginFrames:
 
         Returns:
             One row per cell (schema ``DemandCells``).
+
+        Example:
+            >>> client.demand(sid, regions=["gbr"]).groupby("variable",  # doctest: +SKIP
+            ...     observed=True)["value"].sum()
         """
         selection = self._demand_selection()
         document, variables = demand_document(scenario_id, selection, regions)
@@ -859,6 +930,9 @@ class OriginFrames:
 
         Returns:
             One row per (region, technology) (schema ``DemandTechnologyNames``).
+
+        Example:
+            >>> client.get_demand_technology_names(sid).loc["gbr"]  # doctest: +SKIP
         """
         document = (
             "query ($sessionId: String!, $demTechFilter: GetDemandTechFilterDemandTechnologyInput)"
@@ -894,6 +968,9 @@ class OriginFrames:
 
         Returns:
             One row per cell (schema ``DemandCells``, domain ``demand_technology``).
+
+        Example:
+            >>> client.get_demand_technologies(sid, {"region": "gbr"})  # doctest: +SKIP
         """
         selection = self._demand_selection()
         document, variables = demand_technologies_document(
@@ -931,6 +1008,9 @@ class OriginFrames:
 
         Returns:
             One row per price cell (schema ``CommodityCells``).
+
+        Example:
+            >>> client.get_commodities(sid, regions=["gbr"], commodities=["gas"])  # doctest: +SKIP
         """
         return self.commodities(scenario_id, regions, commodities, bool(native_units_flag))
 
@@ -951,6 +1031,9 @@ class OriginFrames:
 
         Returns:
             One row per price cell (schema ``CommodityCells``).
+
+        Example:
+            >>> client.commodities(sid, native_units=True)["unit"].unique()  # doctest: +SKIP
         """
         wanted: list[str | None] = list(regions) if regions is not None else [None]
         batches = _batches(wanted, self.settings.batch_size)
@@ -977,6 +1060,9 @@ class OriginFrames:
 
         Returns:
             An index-only frame of ``(region, connected_region)`` pairs, sorted.
+
+        Example:
+            >>> client.get_interconnectors_connections(sid).loc["gbr"]  # doctest: +SKIP
         """
         docs = self._session(
             scenario_id, q.INTERCONNECTOR_ENDS, {"sessionId": scenario_id,
@@ -1004,6 +1090,9 @@ class OriginFrames:
 
         Returns:
             One row per cell (schema ``InterconnectorCells``).
+
+        Example:
+            >>> client.get_interconnectors(sid, "gbr", "fra")  # doctest: +SKIP
         """
         flt = {"OR": [{"from": region, "to": connection_region},
                       {"from": connection_region, "to": region}]}  # fmt: skip
@@ -1020,6 +1109,9 @@ class OriginFrames:
 
         Returns:
             One row per cell (schema ``InterconnectorCells``).
+
+        Example:
+            >>> client.interconnectors(sid, regions=["gbr"])  # doctest: +SKIP
         """
         flt = None
         if regions is not None:
@@ -1055,6 +1147,9 @@ class OriginFrames:
 
         Raises:
             ConfigurationError: An unknown domain name.
+
+        Example:
+            >>> client.inputs(sid, regions=["irl"]).domain.value_counts()  # doctest: +SKIP
         """
         chosen = list(domains) if domains is not None else list(INPUT_DOMAINS)
         unknown = sorted(set(chosen) - set(INPUT_DOMAINS))
@@ -1095,7 +1190,7 @@ class OriginFrames:
 
         Example:
             >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
-            >>> plan = client.plan(sid, tech.assign(value=tech["value"] * 0.9))
+            >>> plan = client.plan(sid, tech.assign(value=tech["value"] * 0.9))  # doctest: +SKIP
         """
         from ._plan import build_plan  # the plan layer loads only when used
 
@@ -1156,6 +1251,9 @@ class OriginFrames:
         Raises:
             NotFoundError: Unknown scenario, region or download.
             DataNotReadyTimeout: The file was still being generated at the deadline.
+
+        Example:
+            >>> client.get_scenario_outputs(sid, "gbr", "system", "1y").head()  # doctest: +SKIP
         """
         from ._outputs import get_scenario_outputs
 
@@ -1243,6 +1341,9 @@ def download_definitions_frame(meta: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns:
         The validated ``DownloadDefinitions`` frame, years in ``attrs["years"]``.
+
+    Example:
+        >>> download_definitions_frame({"dataDefinitions": [], "years": []}).shape  # doctest: +SKIP
     """
     defs = meta.get("dataDefinitions") or []
     frame = pd.DataFrame(

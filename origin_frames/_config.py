@@ -57,6 +57,9 @@ class Secret:
 
         Returns:
             The wrapped string.
+
+        Example:
+            >>> Secret("abc").reveal()  # doctest: +SKIP
         """
         return self._value
 
@@ -211,6 +214,9 @@ class Settings:
 
         Raises:
             ConfigurationError: For any other service name.
+
+        Example:
+            >>> settings.graphql_url("inputs")  # doctest: +SKIP
         """
         if service == "scenario":
             return f"{self.scenario_base_url}/v1/graphql"

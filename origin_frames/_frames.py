@@ -134,6 +134,9 @@ def gc_paused() -> Iterator[None]:
 
     Yields:
         Nothing; the collector is restored on exit (if it was enabled).
+
+    Example:
+        >>> with gc_paused(): frame = builder.frame()  # doctest: +SKIP
     """
     with _GC_LOCK:
         if _GC_STATE["depth"] == 0:
@@ -162,6 +165,9 @@ def decode_technology_answer(body: bytes) -> dict[str, Any]:
 
     Raises:
         ValueError: The body is not JSON of that shape (``msgspec.DecodeError``).
+
+    Example:
+        >>> decode_technology_answer(response.content)["errors"]  # doctest: +SKIP
     """
     with gc_paused():
         answer = _TECHNOLOGY_DECODER.decode(body)
@@ -215,6 +221,9 @@ class CellFrameBuilder:
             year: ``"cell"`` to read ``year`` from each cell, ``"none"`` for
                 non-yearly cells, or a sequence of years aligned with ``cells``.
             monthly: Read ``month`` from each cell.
+
+        Example:
+            >>> builder.add_block({"variable": "capex"}, cells, year="cell")  # doctest: +SKIP
         """
         if not cells:
             return
@@ -258,6 +267,9 @@ class CellFrameBuilder:
 
         Returns:
             The frame, dtypes as in the frame contract.
+
+        Example:
+            >>> builder.frame().shape  # doctest: +SKIP
         """
         cells = self._cells
         n = len(cells)
@@ -382,6 +394,9 @@ def technology_frame(
 
     Returns:
         One row per technology cell.
+
+    Example:
+        >>> technology_frame(data["getSession"], reads, selection)  # doctest: +SKIP
     """
     builder = CellFrameBuilder()
     add_technology_blocks(builder, session, reads, selection)
@@ -468,6 +483,9 @@ def demand_frame(
     Returns:
         System variables under technology ``"system"`` (domain ``demand``) and demand
         technologies under their own name (domain ``demand_technology``).
+
+    Example:
+        >>> demand_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -490,6 +508,9 @@ def demand_technology_frame(
 
     Returns:
         One row per demand-technology cell (domain ``demand_technology``).
+
+    Example:
+        >>> demand_technology_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
     """
     builder = CellFrameBuilder()
     _add_demand_technologies(builder, documents or [], selection)
@@ -531,6 +552,9 @@ def commodity_frame(
 
     Returns:
         One row per commodity price cell (variable ``price``).
+
+    Example:
+        >>> commodity_frame(data["getSession"], [None], {"gas": "p/therm"})  # doctest: +SKIP
     """
     builder = CellFrameBuilder()
     for i, region in enumerate(regions):
@@ -560,6 +584,9 @@ def interconnector_frame(
 
     Returns:
         One row per cell; ``region`` is the ``from`` end, ``technology`` the ``to`` end.
+
+    Example:
+        >>> interconnector_frame(docs, ["lossFactor"], {"lossFactor": "%"})  # doctest: +SKIP
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -573,6 +600,10 @@ def empty_inputs_frame() -> pd.DataFrame:
 
     Returns:
         Zero rows, every column and index level with its contract dtype.
+
+    Example:
+        >>> len(empty_inputs_frame())
+        0
     """
     return CellFrameBuilder().frame()
 
@@ -588,6 +619,9 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
     Raises:
         KeyError: A contract column or index level is missing.
+
+    Example:
+        >>> conform(pd.concat([tech, demand]))  # doctest: +SKIP
     """
     out = frame.reset_index() if list(frame.index.names) == INDEX else frame.copy()
     for name in ("region", "technology", *_STR_COLUMNS):
@@ -616,6 +650,9 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
     Returns:
         One frame; an empty frame with the full schema when ``frames`` is empty.
+
+    Example:
+        >>> concat_inputs([tech, demand]).domain.value_counts()  # doctest: +SKIP
     """
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -645,6 +682,9 @@ def to_parquet(frame: pd.DataFrame, path: str | os.PathLike[str] | io.IOBase) ->
     Args:
         frame: Any frame returned by ``origin_frames``.
         path: File path or binary buffer.
+
+    Example:
+        >>> to_parquet(client.technologies(sid), "tech.parquet")  # doctest: +SKIP
     """
     names = [n for n in frame.index.names if n is not None]
     flat = frame.reset_index() if names else frame
@@ -665,6 +705,9 @@ def read_parquet(path: str | os.PathLike[str] | io.IOBase) -> pd.DataFrame:
 
     Returns:
         The frame as it was written.
+
+    Example:
+        >>> read_parquet("tech.parquet").equals(tech)  # doctest: +SKIP
     """
     import pyarrow.parquet as pq
 
@@ -699,6 +742,10 @@ def records_frame(
 
     Returns:
         The frame, typed per ``spec``; empty with every column when there are no records.
+
+    Example:
+        >>> records_frame([{"id": "a"}], [("id", "id", "str")], "id").index.tolist()
+        ['a']
     """
     records = list(records or [])
     data: dict[str, Any] = {}

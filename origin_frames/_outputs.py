@@ -47,6 +47,9 @@ def default_cache_dir() -> Path:
 
     Returns:
         The directory (not created here).
+
+    Example:
+        >>> default_cache_dir().name  # doctest: +SKIP
     """
     env = os.environ.get(CACHE_ENV)
     if env:
@@ -91,6 +94,9 @@ def parse_csv(text: str) -> pd.DataFrame:
 
     Raises:
         ServerError: The CSV lacks its two header rows.
+
+    Example:
+        >>> parse_csv("Year,Price\\nyear,gbp/MWh\\n2030,70\\n")["value"].tolist()  # doctest: +SKIP
     """
     raw = pd.read_csv(io.StringIO(text), header=[0, 1])
     if raw.columns.nlevels != 2:

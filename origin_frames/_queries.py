@@ -317,6 +317,9 @@ class DemandSelection:
 
         Returns:
             The variable lists and name -> unit maps.
+
+        Example:
+            >>> DemandSelection.from_config(client.inputs_config()).system  # doctest: +SKIP
         """
         demand = config.get("demand", config)
         system = demand.get("demandVariables") or []
@@ -357,6 +360,9 @@ def demand_document(
 
     Returns:
         ``(document, variables)``.
+
+    Example:
+        >>> demand_document("s1", DemandSelection.from_config(cfg), ["gbr"])  # doctest: +SKIP
     """
     document = (
         "query ($sessionId: String!, $demandFilter: GetDemandFilterDemandInput, "
@@ -384,6 +390,9 @@ def demand_technologies_document(
 
     Returns:
         ``(document, variables)``.
+
+    Example:
+        >>> demand_technologies_document("s1", selection, {"region": "gbr"})  # doctest: +SKIP
     """
     document = (
         "query ($sessionId: String!, $demTechFilter: GetDemandTechFilterDemandTechnologyInput, "
@@ -416,6 +425,9 @@ def commodity_batch(
 
     Returns:
         ``(document, variables)``.
+
+    Example:
+        >>> commodity_batch("s1", ["gbr", "fra"], ["gas"])  # doctest: +SKIP
     """
     decls = ["$sessionId: String!", "$commodities: [String!]", "$nativeUnitsFlag: Boolean"]
     variables: dict[str, Any] = {
@@ -454,6 +466,9 @@ def interconnector_document(
 
     Returns:
         ``(document, variables)``.
+
+    Example:
+        >>> interconnector_document("s1", ["importCapacity"], {"from": "gbr"})  # doctest: +SKIP
     """
     yearly = " ".join(f"{v} {PLAIN}" for v in variables_)
     document = (

@@ -198,6 +198,9 @@ class Transport:
             PermissionDeniedError: 403.
             DataNotReadyTimeout: DataNotReady past ``not_ready_deadline_s``.
             OriginTimeoutError, OriginConnectionError, ServerError: after the retries.
+
+        Example:
+            >>> transport.graphql_raw("inputs", document, variables)["errors"]  # doctest: +SKIP
         """
         url = self.settings.graphql_url(service)
         body = json.dumps({"query": document, "variables": dict(variables or {})})

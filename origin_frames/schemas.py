@@ -58,6 +58,9 @@ def duplicated_keys(frame: pd.DataFrame) -> pd.Series:
 
     Returns:
         A boolean Series aligned with ``frame``: True for every member of a duplicate group.
+
+    Example:
+        >>> frame[duplicated_keys(frame)]  # doctest: +SKIP
     """
     parts: dict[str, Any] = {}
     index = frame.index
