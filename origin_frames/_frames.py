@@ -198,7 +198,7 @@ class CellFrameBuilder:
     def __init__(self) -> None:
         self._keys: dict[str, list[Any]] = {k: [] for k in _BLOCK_KEYS}
         self._counts: list[int] = []
-        self._cells: list[dict[str, Any]] = []
+        self._cells: list[Any] = []  # dicts, or _Cell structs from the typed decoder
         self._years: list[Any] = []
         self._months: list[Any] = []
         self._typed: bool | None = None  # cells are _Cell structs (True) or dicts (False)
@@ -206,7 +206,7 @@ class CellFrameBuilder:
     def add_block(
         self,
         keys: Mapping[str, Any],
-        cells: Sequence[dict[str, Any] | None],
+        cells: Sequence[Any],
         *,
         year: str | Sequence[Any] = "none",
         monthly: bool = False,
@@ -276,12 +276,12 @@ class CellFrameBuilder:
         counts = np.asarray(self._counts, dtype=np.int64)
 
         if self._typed:
-            original = np.array([c.original for c in cells], dtype=float)
+            original = np.array([c.original for c in cells], dtype=np.float64)
             transforms: list[Any] = [c.transform for c in cells]
             warnings: list[Any] = [c.validationWarnings for c in cells]
             errors: list[Any] = [c.validationErrors for c in cells]
         else:
-            original = np.array([c.get("original") for c in cells], dtype=float)
+            original = np.array([c.get("original") for c in cells], dtype=np.float64)
             transforms = [c.get("transform") for c in cells]
             warnings = [c.get("validationWarnings") for c in cells]
             errors = [c.get("validationErrors") for c in cells]

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -109,7 +109,9 @@ class Transport:
     ) -> None:
         self.settings = settings
         self._owns_session = session is None
-        self._session: SessionLike = session if session is not None else self._new_session()
+        self._session: SessionLike = (
+            session if session is not None else cast(SessionLike, self._new_session())
+        )
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
