@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from origin_frames import _diff
-from origin_frames._plan import build_plan
+from origin_frames._plan import ConfigFacts, build_plan
 
 TOKEN = "bench-token-0123456789"
 
@@ -75,13 +75,29 @@ def _read_eur(client: Any, sid: str) -> pd.DataFrame:
     return client.inputs(sid)
 
 
-def bench_plan(current: pd.DataFrame, changed_share: float = 0.10) -> dict[str, Any]:
-    """Times build_plan on an edited copy with ``changed_share`` of values changed."""
+def bench_plan(
+    current: pd.DataFrame, config: dict[str, Any] | None = None, changed_share: float = 0.10
+) -> dict[str, Any]:
+    """Times build_plan on an edited copy with ``changed_share`` of values changed.
+
+    Edits scale values by 0.95 (inside every hard limit whose lower bound is 0) and skip
+    locked parameters, so the plan validates like a real edit.
+    """
+    config = config or {}
+    facts = ConfigFacts.from_config(config)
+    locked = [n for n, p in facts.parameters.items() if p.get("lock")]
     rng = np.random.default_rng(1)
     edited = current.copy()
-    mask = rng.random(len(edited)) < changed_share
     values = edited["value"].to_numpy(copy=True)
-    values[mask] = values[mask] * 1.05 + 1.0
+    mask = (rng.random(len(edited)) < changed_share) & (values != 0)
+    mask &= ~edited["variable"].isin(locked).to_numpy()
+    if facts.read_only:
+        pairs = pd.MultiIndex.from_arrays(
+            [edited.index.get_level_values("technology").astype(object),
+             edited["variable"].astype(object)]
+        )
+        mask &= ~pairs.isin(list(facts.read_only))
+    values[mask] = values[mask] * 0.95
     edited["value"] = values
     frame_bytes = int(current.memory_usage(deep=True).sum())
     # Time without tracemalloc (it slows allocation-heavy code several-fold), best of 3;
@@ -89,11 +105,11 @@ def bench_plan(current: pd.DataFrame, changed_share: float = 0.10) -> dict[str, 
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        plan = build_plan(None, "bench", edited, current=current, config={})
+        plan = build_plan(None, "bench", edited, current=current, config=config)
         times.append(time.perf_counter() - t0)
     elapsed = min(times)
     tracemalloc.start()
-    build_plan(None, "bench", edited, current=current, config={})
+    build_plan(None, "bench", edited, current=current, config=config)
     _size, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
@@ -181,9 +197,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="plan on a generated frame instead of the scale=1 emulator")
     parser.add_argument("--skip-apply", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--cells", type=int, default=None,
+                        help="plan on the first N cells read (default 1,000,000; 0 = all)")
     args = parser.parse_args(argv)
     n_cells = 100_000 if args.quick else 1_000_000
+    if args.cells is not None:
+        n_cells = args.cells
     results: dict[str, Any] = {}
+    config: dict[str, Any] = {}
     if args.synthetic:
         current = synthetic_frame(n_cells)
         source = "synthetic"
@@ -194,12 +215,15 @@ def main(argv: list[str] | None = None) -> int:
         with Emulator(scale=1) as emu:
             client = OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url,
                                   progress=False)
-            sid = next(s for s in client.scenarios().index if "eur" in str(s).lower())
+            sid = str(client.get_aurora_scenarios("eur").index[0])
+            t0 = time.perf_counter()
             current = _read_eur(client, sid)
-        if args.quick:
+            read_seconds = time.perf_counter() - t0
+            config = client.inputs_config()
+        if n_cells:
             current = current.iloc[:n_cells]
-        source = "emulator scale=1"
-    results["plan"] = {"source": source, **bench_plan(current)}
+        source = f"emulator scale=1 (read {read_seconds:.0f} s)"
+    results["plan"] = {"source": source, **bench_plan(current, config)}
     if not args.skip_apply:
         n_calls, per_call = (50, 20) if args.quick else (500, 20)
         results["apply"] = bench_apply(n_calls, per_call, latency_ms=50.0)

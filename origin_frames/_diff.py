@@ -89,7 +89,9 @@ def normalise_changes(
     row = np.arange(len(flat)) if rows is None else np.asarray(rows, dtype=np.int64)
     out: dict[str, Any] = {"row": row}
     for name in STRING_KEYS:
-        out[name] = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
+        # Explicit object Series: pandas 3 would infer arrow-backed ``str`` (slow, NaN for None).
+        values = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
+        out[name] = pd.Series(values, dtype=object)
     for name in ("year", "month"):
         if name not in flat.columns:
             out[name] = pd.array([pd.NA] * len(flat), dtype="Int64")
@@ -152,7 +154,7 @@ def normalise_changes(
                 )
             )
             lowered[bad] = None
-        result["transform_type"] = lowered
+        result["transform_type"] = pd.Series(lowered, dtype=object)
     return result, problems
 
 
@@ -161,10 +163,11 @@ def _problem(keys: pd.DataFrame, rows: np.ndarray, reason: str, fix: str) -> pd.
     frame = pd.DataFrame({"row": np.asarray(rows)})
     for name in KEY:
         if name in keys.columns:
+            # An explicit object Series: pandas 3 would infer ``str`` and show None as nan.
             frame[name] = (
                 keys[name].astype("Int64").to_numpy()
                 if name in ("year", "month")
-                else _as_object(keys[name])
+                else pd.Series(_as_object(keys[name]), dtype=object)
             )
     frame["reason"] = reason
     frame["fix"] = fix

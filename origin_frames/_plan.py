@@ -562,18 +562,15 @@ def _rule_checks(
                 )
             )
     after = cells["after"].to_numpy(dtype=np.float64)
+    names = pd.Series(variables, dtype=object)
     for bound_key, is_error in (("hardLimit", True), ("initialRange", False)):
-        lower = np.full(len(cells), -np.inf)
-        upper = np.full(len(cells), np.inf)
-        for name, spec in facts.parameters.items():
-            bound = spec.get(bound_key) or {}
-            mask = tech & (variables == name)
-            if not mask.any():
-                continue
-            if bound.get("lower") is not None:
-                lower[mask] = float(bound["lower"])
-            if bound.get("upper") is not None:
-                upper[mask] = float(bound["upper"])
+        bounds = {n: (p.get(bound_key) or {}) for n, p in facts.parameters.items()}
+        lo_map = {n: b.get("lower") for n, b in bounds.items() if b.get("lower") is not None}
+        hi_map = {n: b.get("upper") for n, b in bounds.items() if b.get("upper") is not None}
+        lower = names.map(lo_map).astype("float64").fillna(-np.inf).to_numpy(copy=True)
+        upper = names.map(hi_map).astype("float64").fillna(np.inf).to_numpy(copy=True)
+        lower[~tech] = -np.inf
+        upper[~tech] = np.inf
         outside = tech & ~np.isnan(after) & ((after < lower) | (after > upper))
         if not outside.any():
             continue
@@ -630,19 +627,18 @@ def _demand_pins(
     cols = {n: _diff.column(changes, n) for n in ("domain", "variable", "region", "year")}
     if any(c is None for c in cols.values()) or "value" not in changes.columns:
         return cells.iloc[0:0]
-    domain = cols["domain"].astype(object).to_numpy()
-    variable = cols["variable"].astype(object).to_numpy()
     dependent = np.zeros(len(changes), dtype=bool)
     for dom, var in _DEPENDENTS:
-        dependent |= (domain == dom) & (variable == var)
+        dependent |= ((cols["domain"] == dom) & (cols["variable"] == var)).to_numpy()
     dependent &= pos_all >= 0
     dependent[chosen] = False
     if not dependent.any():
         return cells.iloc[0:0]
+    some = np.flatnonzero(dependent)
     where = pd.MultiIndex.from_arrays(
-        [cols["region"].astype(object), cols["year"].astype("Int64")]
+        [cols["region"].iloc[some].astype(object), cols["year"].iloc[some].astype("Int64")]
     )
-    dependent &= where.isin(driven)
+    dependent[some[~where.isin(driven)]] = False
     idx = np.flatnonzero(dependent & changes["value"].notna().to_numpy())
     if len(idx) == 0:
         return cells.iloc[0:0]
