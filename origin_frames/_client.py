@@ -13,6 +13,7 @@ import re
 import secrets
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["OriginFrames"]
 
 T = TypeVar("T")
+_GROUPINGS_CACHE_SIZE = 64
 INPUT_DOMAINS = ("technology", "demand", "commodity", "interconnector")
 
 _RENAMES = {
@@ -191,6 +193,7 @@ class OriginFrames:
         self._lock = threading.Lock()
         self._inputs_config: dict[str, Any] | None = None
         self._dash_config: dict[str, Any] | None = None
+        self._groupings_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._emulator: Emulator | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -726,9 +729,19 @@ class OriginFrames:
 
     # -- technologies ---------------------------------------------------------------------
     def _groupings(self, scenario_id: str) -> dict[str, Any]:
-        """``getTechnologyGroupings`` JSON."""
+        """``getTechnologyGroupings`` JSON, cached per scenario (a scenario's keys never change)."""
+        with self._lock:
+            hit = self._groupings_cache.get(scenario_id)
+            if hit is not None:
+                self._groupings_cache.move_to_end(scenario_id)
+                return hit
         session = self._session(scenario_id, q.TECHNOLOGY_NAMES, {"sessionId": scenario_id})
-        return session.get("getTechnologyGroupings") or {}
+        groupings = session.get("getTechnologyGroupings") or {}
+        with self._lock:
+            self._groupings_cache[scenario_id] = groupings
+            while len(self._groupings_cache) > _GROUPINGS_CACHE_SIZE:
+                self._groupings_cache.popitem(last=False)
+        return groupings
 
     def get_technology_names(self, scenario_id: str) -> pd.DataFrame:
         """Every readable technology view: region, technology, kind and sub-keys.
