@@ -86,6 +86,9 @@ def test_project_crud_and_pins_match_the_official_sdk(client, sdk) -> None:
     schemas.Projects.validate(created)
     listed = client.get_projects()
     assert listed.index.tolist() == [p["projectGlobalId"] for p in sdk.get_projects()]
+    detail, theirs = client.get_project(pid), sdk.get_project(pid)
+    assert detail.loc[pid, "product_name"] == theirs["productName"] == "Advisory"
+    assert detail.loc[pid, "scenario_ids"] == [s["scenarioGlobalId"] for s in theirs["scenarios"]]
     renamed = client.update_project({"projectGlobalId": pid, "name": "Beta"})
     assert renamed.loc[pid, "name"] == "Beta"
     assert client.pin_project(pid).loc[pid, "result"] is True
@@ -185,10 +188,13 @@ def test_transforms_log_records_an_update(client, sdk, sid) -> None:
     assert cell["value"].tolist() == pytest.approx((cell["original"] + 100).tolist())
 
 
-def test_meta_json_lists_download_definitions(client, sid) -> None:
+def test_meta_json_lists_download_definitions(client, sdk, sid) -> None:
     regions = client.get_scenario_by_id(sid)["regions"].iloc[0]
     frame = client.get_meta_json(regions["gbr"]["metaUrl"])
     schemas.DownloadDefinitions.validate(frame)
+    theirs = sdk.get_meta_json(regions["gbr"]["metaUrl"])
+    assert frame["filename"].tolist() == [d["filename"] for d in theirs["dataDefinitions"]]
+    assert frame.attrs["years"] == theirs["years"]
     assert ("system", "1y") in {idx[:2] for idx in frame.index}
     assert frame["needs_year"].any() and frame.attrs["years"]
 
