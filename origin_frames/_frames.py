@@ -625,10 +625,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.reset_index() if list(frame.index.names) == INDEX else frame.copy()
     for name in ("region", "technology", *_STR_COLUMNS):
-        out[name] = out[name].astype("str").where(out[name].notna(), None)
-        out[name] = pd.array(
-            pa.array(out[name].tolist(), type=pa.large_string()), dtype="str"
-        )
+        values = out[name].astype(object)
+        out[name] = values.where(values.notna(), None).astype("str")
     for name in ("year", "month"):
         out[name] = out[name].astype("Int64")
     for name in ("original", "transform_value", "value"):

@@ -262,3 +262,15 @@ def test_gc_pause_nests_and_restores_the_collector() -> None:
         assert not gc.isenabled()  # it stays as the caller left it
     finally:
         gc.enable()
+
+
+def test_conform_restores_contract_dtypes_of_a_flattened_object_frame() -> None:
+    from origin_frames._frames import conform
+
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    loose = frame.reset_index().astype(object)
+    restored = conform(loose)
+    assert restored.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert restored.index.dtypes.to_dict() == frame.index.dtypes.to_dict()
+    pd.testing.assert_frame_equal(restored, frame, check_categorical=False)
+    schemas.validate(restored, schemas.TechnologyCells)
