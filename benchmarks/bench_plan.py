@@ -227,10 +227,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_apply:
         n_calls, per_call = (50, 20) if args.quick else (500, 20)
         results["apply"] = bench_apply(n_calls, per_call, latency_ms=50.0)
-    print(f"{'benchmark':<10} {'metric':<18} {'value':>12}")
+    plan_r = results["plan"]
+    results["targets"] = {
+        "plan < 2 s": plan_r["seconds"] < 2.0,
+        "plan peak < 3x frame": plan_r["peak_over_frame"] < 3.0,
+    }
+    if "apply" in results:
+        results["targets"]["apply >= 10x SDK loop"] = (results["apply"]["speedup"] or 0) >= 10
+    print(f"{'benchmark':<10} {'metric':<22} {'value':>14}")
     for name, metrics in results.items():
         for key, value in metrics.items():
-            print(f"{name:<10} {key:<18} {value!s:>12}")
+            print(f"{name:<10} {key:<22} {value!s:>14}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

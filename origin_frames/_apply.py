@@ -202,6 +202,13 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
 
     Returns:
         The stale cells (key, planned ``before``, ``now``); empty when the plan is fresh.
+
+    Raises:
+        OriginError: when the re-read fails (via the client).
+
+    Example:
+        >>> stale_cells(client, plan).empty  # doctest: +SKIP
+        True
     """
     cells = plan.cells
     if len(cells) == 0:

@@ -339,7 +339,22 @@ _LOG_QUERY = """query TransformsLog($sessionId: String!) {
 
 
 def log_mark(client: Any, scenario_id: str) -> str | None:
-    """sha256 of the session's transforms log (None when the client cannot read it)."""
+    """sha256 of a session's transforms log, the cheap proof that nothing changed since.
+
+    Args:
+        client: The client (``.transport.graphql``).
+        scenario_id: The scenario (inputs session) id.
+
+    Returns:
+        The hex digest, or None when the client has no GraphQL transport.
+
+    Raises:
+        OriginError: when the read fails (via the transport).
+
+    Example:
+        >>> log_mark(client, sid) == plan.log_mark  # doctest: +SKIP
+        True
+    """
     transport = getattr(client, "transport", None)
     if transport is None or not hasattr(transport, "graphql"):
         return None
@@ -826,6 +841,10 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
 
     Returns:
         A flat tidy frame with the full key and ``values``.
+
+    Example:
+        >>> wide = to_wide(frame)  # doctest: +SKIP
+        >>> from_wide(wide)["variable"].unique()  # doctest: +SKIP
     """
     long = wide.stack(future_stack=True).rename(values).reset_index()
     long = long.rename(columns={long.columns[len(_WIDE_INDEX)]: "variable"})
