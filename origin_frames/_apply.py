@@ -220,8 +220,9 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
     if len(current):
         tt = current["transform_type"].astype(object).to_numpy()
         now_tt[pos >= 0] = tt[pos[pos >= 0]]
-    now_tt = np.where(pd.isna(now_tt), None, now_tt)
-    before_tt = np.where(pd.isna(cells["before_type"]), None, cells["before_type"].to_numpy())
+    now_tt[pd.isna(now_tt)] = None
+    before_tt = cells["before_type"].to_numpy(dtype=object, copy=True)
+    before_tt[pd.isna(before_tt)] = None
     same = (
         (pos >= 0)
         & _diff._same(now, cells["before"].to_numpy())
@@ -392,8 +393,8 @@ def apply_plan(
             ok, tries = _rollback(transport, plan, calls["call_id"].to_numpy()[applied], size,
                                   sleep)
             result.requests += tries
-            for i, good in zip(applied, ok, strict=True):
-                statuses[i] = "rolled_back" if good else "rollback_failed"
+            for at, good in zip(applied.tolist(), ok, strict=True):
+                statuses[at] = "rolled_back" if good else "rollback_failed"
     status["status"] = statuses
     status["error"] = errors
     status["attempts"] = attempts_col

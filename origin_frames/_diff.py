@@ -446,7 +446,8 @@ def classify(
         des_tv = np.full(n, np.nan)
     des_val = desired["value"].to_numpy(dtype=np.float64) if has_value else np.full(n, np.nan)
     is_clear_word = des_tt == CLEAR
-    des_tt_cmp = np.where(is_clear_word, None, des_tt)
+    des_tt_cmp = np.array(des_tt, dtype=object, copy=True)
+    des_tt_cmp[is_clear_word] = None
     des_tt_n, des_tv_n = _neutral_to_null(des_tt_cmp, des_tv)
 
     wants_type = pd.notna(des_tt_cmp)
@@ -816,11 +817,11 @@ def payloads(
         for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
             out.append(
                 payload(
-                    call["domain"],
+                    str(call["domain"]),
                     scenario_id,
-                    regions=list(call["regions"]),
+                    regions=list(call["regions"] or ()),
                     technology=call["technology"],
-                    variable=call["variable"],
+                    variable=str(call["variable"]),
                     kind=call["kind"],
                     sub_region=call["sub_region"],
                     sub_technology=call["sub_technology"],

@@ -639,19 +639,24 @@ def _demand_pins(
     driven = pd.MultiIndex.from_arrays(
         [drivers["region"].astype(object), drivers["year"].astype("Int64")]
     )
-    cols = {n: _diff.column(changes, n) for n in ("domain", "variable", "region", "year")}
-    if any(c is None for c in cols.values()) or "value" not in changes.columns:
+    domain = _diff.column(changes, "domain")
+    variable = _diff.column(changes, "variable")
+    region = _diff.column(changes, "region")
+    year = _diff.column(changes, "year")
+    if domain is None or variable is None or region is None or year is None:
+        return cells.iloc[0:0]
+    if "value" not in changes.columns:
         return cells.iloc[0:0]
     dependent = np.zeros(len(changes), dtype=bool)
     for dom, var in _DEPENDENTS:
-        dependent |= ((cols["domain"] == dom) & (cols["variable"] == var)).to_numpy()
+        dependent |= ((domain == dom) & (variable == var)).to_numpy()
     dependent &= pos_all >= 0
     dependent[chosen] = False
     if not dependent.any():
         return cells.iloc[0:0]
     some = np.flatnonzero(dependent)
     where = pd.MultiIndex.from_arrays(
-        [cols["region"].iloc[some].astype(object), cols["year"].iloc[some].astype("Int64")]
+        [region.iloc[some].astype(object), year.iloc[some].astype("Int64")]
     )
     dependent[some[~where.isin(driven)]] = False
     idx = np.flatnonzero(dependent & changes["value"].notna().to_numpy())
