@@ -302,3 +302,47 @@ def test_unchanged_transforms_log_skips_the_stale_re_read(client, sid):
     apply_plan(client, plan, verify=False, progress=False)
     # One log read and one batch: the touched cells were not read again.
     assert client.transport.stats["requests"] - sent == 2
+
+
+def _demand(client: OriginFrames, sid: str, regions: list[str]) -> pd.DataFrame:
+    return flatten(client.demand(sid, regions=regions))
+
+
+def test_identical_changes_in_two_regions_go_out_as_one_call(client, sid):
+    demand = _demand(client, sid, ["gbr", "fra"])
+    rows = demand[(demand["domain"] == "demand") & (demand["variable"] == "baseDemand")
+                  & demand["year"].isin([2030, 2031])]
+    change = rows.drop(columns=["value"]).assign(transform_type="Percentage",
+                                                 transform_value=3.0)
+    plan = build_plan(client, sid, change)
+    assert len(plan.calls) == 1
+    assert plan.calls.iloc[0]["variables"]["regions"] == ["fra", "gbr"]
+    apply_plan(client, plan, progress=False)
+    after = _demand(client, sid, ["gbr", "fra"]).merge(
+        rows[["region", "technology", "year", "domain", "variable"]])
+    np.testing.assert_allclose(after["value"], after["original"] * 1.03)
+
+
+def test_total_demand_edit_keeps_listed_components_and_rescales_unlisted_ones(client, sid):
+    demand = _demand(client, sid, ["gbr"])
+    total = (demand["domain"] == "demand") & (demand["variable"] == "totalDemand") & (
+        demand["year"] == 2030)
+    base = (demand["domain"] == "demand") & (demand["variable"] == "baseDemand") & (
+        demand["year"] == 2030)
+    edited = demand.copy()
+    edited.loc[total, "value"] = edited.loc[total, "value"] * 1.2
+    plan = build_plan(client, sid, edited)
+    assert "pinned" in set(plan.cells["change"])
+    apply_plan(client, plan, progress=False)
+    now = _demand(client, sid, ["gbr"])
+    np.testing.assert_allclose(now.loc[base, "value"], demand.loc[base, "value"])
+    np.testing.assert_allclose(now.loc[total, "value"], demand.loc[total, "value"] * 1.2)
+
+    # The same change as an explicit frame leaves the service's rescaling in place.
+    explicit = demand[total].drop(columns=["value"]).assign(transform_type="Percentage",
+                                                            transform_value=50.0)
+    apply_plan(client, build_plan(client, sid, explicit), progress=False)
+    later = _demand(client, sid, ["gbr"])
+    ratio = later.loc[total, "value"].to_numpy() / now.loc[total, "value"].to_numpy()
+    np.testing.assert_allclose(later.loc[base, "value"].to_numpy(),
+                               now.loc[base, "value"].to_numpy() * ratio)
