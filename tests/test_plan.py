@@ -29,10 +29,15 @@ def client(emulator: Emulator) -> Iterator[OriginFrames]:
 
 
 def property_frame(client: OriginFrames, sid: str) -> pd.DataFrame:
-    """A small frame with every kind of cell: CCGT (yearly, monthly, definitions), gbr demand."""
-    tech = flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
-    demand = flatten(client.demand(sid, regions=["gbr"]))
-    frame = editable(client, pd.concat([tech, demand], ignore_index=True)).reset_index(drop=True)
+    """Every kind of cell: CCGT (yearly, monthly, definitions), demand, commodities and
+    interconnectors of gbr."""
+    frames = [
+        flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"])),
+        flatten(client.demand(sid, regions=["gbr"])),
+        flatten(client.commodities(sid, regions=["gbr"])),
+        flatten(client.interconnectors(sid, regions=["gbr"])),
+    ]
+    frame = editable(client, pd.concat(frames, ignore_index=True)).reset_index(drop=True)
     for name in ("transform_type",):
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     return frame
