@@ -139,9 +139,13 @@ def normalise_changes(
         numeric[bad_type | bad_inf] = np.nan
         result[name] = numeric.to_numpy()
     if "transform_type" in flat.columns:
-        tt = _as_object(flat["transform_type"])
-        lowered = np.array([t if t is None else str(t) for t in tt], dtype=object)
-        is_clear = np.array([t is not None and t.lower() == CLEAR for t in lowered], dtype=bool)
+        tt = pd.Series(_as_object(flat["transform_type"]), dtype=object)
+        given = tt.notna().to_numpy()
+        text = tt[given].astype(str)
+        lowered = tt.to_numpy(copy=True)
+        lowered[given] = text.to_numpy(dtype=object)
+        is_clear = np.zeros(len(tt), dtype=bool)
+        is_clear[given] = (text.str.lower() == CLEAR).to_numpy()
         lowered[is_clear] = CLEAR
         bad = ~pd.Series(lowered).isin((*TRANSFORM_TYPES, CLEAR)).to_numpy() & pd.notna(lowered)
         if bad.any():
