@@ -20,20 +20,32 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ._client import OriginFrames
+    from ._plan import Plan
     from .emulator import EmulatorOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
+TOKEN_ENV = "AURORA_API_KEY"
+# The client reads demand-technology cells together with system demand.
+_READ_DOMAIN = {"demand_technology": "demand"}
 
 
 class CommandError(Exception):
     """A user-facing failure of a command: printed as one line, exit code 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit 1: exit 2 means "plan has changes"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
 # -- shared options -------------------------------------------------------------------------
@@ -74,7 +86,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
 
 def _client_parent() -> argparse.ArgumentParser:
     """Options of every command that talks to Origin (real or emulated)."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     parent.add_argument(
         "--emulator",
         action="store_true",
@@ -94,6 +106,7 @@ def _client_parent() -> argparse.ArgumentParser:
 def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     """The client a command works with: the configured API, or a fresh emulator."""
     from ._client import OriginFrames
+    from ._exceptions import ConfigurationError
 
     if args.emulator:
         options = _emulator_options(args)
@@ -101,7 +114,13 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
             client_options={"progress": args.progress}, options=options
         )
     else:
-        client = OriginFrames(progress=args.progress)
+        try:
+            client = OriginFrames(progress=args.progress)
+        except ConfigurationError as exc:
+            raise CommandError(
+                f"{exc} (On the command line: export {TOKEN_ENV}=..., or add --emulator to "
+                "work against an embedded emulator.)"
+            ) from exc
     try:
         yield client
     finally:
@@ -183,6 +202,71 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
     return frames
 
 
+def _check_export_target(path: Path) -> None:
+    """Refuses an export directory holding anything but a previous export (it is replaced)."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise CommandError(f"{path} is a file: give a directory for the dataset with --out.")
+    foreign = [
+        entry
+        for entry in path.rglob("*")
+        if not (entry.is_dir() and entry.name.partition("=")[0] in ("domain", "region"))
+        and not (entry.is_file() and entry.suffix == ".parquet")
+    ]
+    top_ok = all(e.is_dir() and e.name.startswith("domain=") for e in path.iterdir())
+    if foreign or not top_ok:
+        raise CommandError(
+            f"{path} holds files that are not an origin-frames export, and export replaces "
+            "the directory: give a new or empty directory with --out."
+        )
+
+
+def _plan_changes(
+    client: OriginFrames, scenario_id: str, frames: list[pd.DataFrame], paths: Sequence[str]
+) -> Plan:
+    """Plans the change files, naming each bad row's file and line on a ValidationError."""
+    import numpy as np
+
+    from ._exceptions import ValidationError
+
+    try:
+        return client.plan(scenario_id, frames)
+    except ValidationError as exc:
+        report = exc.report
+        rows = report.index.to_numpy() if len(report) else []
+        places = []
+        starts = np.cumsum([0] + [len(f) for f in frames])
+        for row in rows:
+            if not isinstance(row, int | np.integer):
+                continue
+            number = int(np.searchsorted(starts, row, side="right")) - 1
+            if 0 <= number < len(paths):
+                local = int(row) - int(starts[number])
+                line = f", line {local + 2}" if Path(paths[number]).suffix.lower() == ".csv" else ""
+                places.append(f"  row {int(row)} = {paths[number]} data row {local}{line}")
+        where = "\n" + "\n".join(places) if places else ""
+        fix = "Fix these rows of the change file(s) and retry."
+        raise CommandError(f"{exc}{where}\n{fix}") from exc
+
+
+def _print_plan(plan: Plan) -> None:
+    """Prints a plan: headline, counts per variable, and the first changed cells."""
+    import pandas as pd
+
+    print(repr(plan))
+    if not plan:
+        return
+    columns = ["domain", "variable", "kind", "month", "before", "after", "transform_type",
+               "transform_value", "warning"]  # fmt: skip
+    cells = plan.to_frame()
+    with pd.option_context("display.width", 160, "display.max_columns", 12):
+        print(plan.summary().to_string())
+        print(cells[[c for c in columns if c in cells.columns]].head(20).to_string())
+    if len(cells) > 20:
+        print(f"... and {len(cells) - 20} more cells (save them all with --out plan.json)")
+
+
 # -- commands ---------------------------------------------------------------------------------
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
@@ -217,11 +301,17 @@ def _cmd_projects(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._parquet import write_dataset
 
+    _check_export_target(Path(args.out))
     with _client(args) as client:
         scenario_id = resolve_scenario(client, args.scenario)
         detail = client.get_scenario_by_id(scenario_id)
         name = str(detail["name"].iloc[0]) if "name" in detail.columns and len(detail) else ""
-        frame = client.inputs(scenario_id, domains=args.domains, regions=args.regions)
+        if args.domains is None:
+            frame = client.inputs(scenario_id, regions=args.regions)
+        else:
+            reads = dict.fromkeys(_READ_DOMAIN.get(d, d) for d in args.domains)
+            frame = client.inputs(scenario_id, domains=list(reads), regions=args.regions)
+            frame = frame[frame["domain"].isin(args.domains).to_numpy(dtype=bool)]
         summary = write_dataset(
             frame,
             args.out,
@@ -263,8 +353,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     changes = _read_changes(args.changes)
     with _client(args) as client:
         scenario_id = _target_scenario(client, args)
-        plan = client.plan(scenario_id, changes)
-        print(plan)
+        plan = _plan_changes(client, scenario_id, changes, args.changes)
+        _print_plan(plan)
         if args.out:
             path = plan.to_json(args.out)
             print(f"saved plan to {path}")
@@ -288,13 +378,13 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         elif len(args.inputs) >= 2:
             args.scenario = args.inputs[0]
             changes = _read_changes(args.inputs[1:])
-            plan = client.plan(_target_scenario(client, args), changes)
+            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
         else:
             raise CommandError("Give a saved PLAN.json, or SCENARIO followed by CHANGES files.")
         if not plan:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK
-        print(plan)
+        _print_plan(plan)
         result = client.apply(
             plan, on_error=args.on_error, force=args.force, audit=args.audit,
             batch_size=args.batch_size,
@@ -306,7 +396,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``origin-frames``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="origin-frames",
         description="Tidy frames over Aurora's Origin API, and an Origin emulator.",
         epilog="Scenario selectors: an id, or latest:<region>[:<name words>].",
