@@ -29,7 +29,7 @@ from ._exceptions import (
     TransportError,
     ValidationError,
 )
-from ._frames import read_parquet, to_parquet
+from ._parquet import read_parquet, to_parquet, write_dataset
 from .emulator import Emulator, EmulatorOptions
 
 __all__ = [
@@ -55,5 +55,6 @@ __all__ = [
     "read_parquet",
     "schemas",
     "to_parquet",
+    "write_dataset",
 ]
 __version__ = "0.1.0"

@@ -52,6 +52,7 @@ from ._queries import (
     technology_batch,
 )
 from ._transport import Service, Transport
+from ._updaters import SeedUpdaters
 
 if TYPE_CHECKING:
     from ._apply import ApplyResult
@@ -119,7 +120,7 @@ _PROJECT = _spec(
 )
 
 
-class OriginFrames:
+class OriginFrames(SeedUpdaters):
     """A pandas-centric client of the Origin API.
 
     Args:

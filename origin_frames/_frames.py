@@ -17,8 +17,6 @@ the decoded JSON dicts.
 from __future__ import annotations
 
 import gc
-import io
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -48,10 +46,8 @@ __all__ = [
     "empty_inputs_frame",
     "gc_paused",
     "interconnector_frame",
-    "read_parquet",
     "records_frame",
     "technology_frame",
-    "to_parquet",
 ]
 
 INDEX = ["region", "technology", "year"]
@@ -671,59 +667,6 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(aligned)
 
 
-def to_parquet(frame: pd.DataFrame, path: str | os.PathLike[str] | io.IOBase) -> None:
-    """Writes a frame so that :func:`read_parquet` gives it back unchanged.
-
-    The index is stored as columns: a ``MultiIndex`` level with nulls (``year`` of
-    non-yearly cells) would otherwise come back as float.
-
-    Args:
-        frame: Any frame returned by ``origin_frames``.
-        path: File path or binary buffer.
-
-    Example:
-        >>> to_parquet(client.technologies(sid), "tech.parquet")  # doctest: +SKIP
-    """
-    names = [n for n in frame.index.names if n is not None]
-    flat = frame.reset_index() if names else frame
-    flat.attrs = {}
-    table = pa.Table.from_pandas(flat, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"origin_frames.index"] = ",".join(names).encode()
-    import pyarrow.parquet as pq
-
-    pq.write_table(table.replace_schema_metadata(meta), path)
-
-
-def read_parquet(path: str | os.PathLike[str] | io.IOBase) -> pd.DataFrame:
-    """Reads a frame written by :func:`to_parquet`, index and dtypes restored.
-
-    Args:
-        path: File path or binary buffer.
-
-    Returns:
-        The frame as it was written.
-
-    Example:
-        >>> read_parquet("tech.parquet").equals(tech)  # doctest: +SKIP
-    """
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    names = (table.schema.metadata or {}).get(b"origin_frames.index", b"").decode()
-    frame = table.to_pandas()
-    empty = pd.CategoricalDtype(pd.Index([], dtype="str"))
-    for name in frame.columns:
-        # Arrow forgets the (str) dtype of an empty category list.
-        dtype = frame[name].dtype
-        if isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == 0:
-            fixed = _FIXED_CATEGORIES.get(str(name))
-            frame[name] = frame[name].astype(
-                pd.CategoricalDtype(pd.Index(fixed, dtype="str")) if fixed else empty
-            )
-    return frame.set_index(names.split(",")) if names else frame
-
-
 # --- catalogue records -------------------------------------------------------------------
 def records_frame(
     records: Sequence[Mapping[str, Any]] | None,
@@ -774,3 +717,7 @@ def _typed(values: list[Any], kind: str) -> Any:
                                 format="ISO8601")  # fmt: skip
         return parsed.dt.as_unit("ns")
     return pd.Series(values, dtype=object)
+
+
+# Moved to _parquet; kept importable from here until every caller has moved.
+from ._parquet import read_parquet, to_parquet  # noqa: E402,F401

@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import schemas
 from ._exceptions import ConfigurationError, NotFoundError, ServerError
-from ._frames import read_parquet, to_parquet
+from ._parquet import read_parquet, to_parquet
 
 if TYPE_CHECKING:
     from ._client import OriginFrames

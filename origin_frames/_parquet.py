@@ -1,14 +1,16 @@
-"""Hive-partitioned Parquet datasets of input frames: ``domain=.../region=.../part-0.parquet``.
+"""Parquet for frames: single files (:func:`to_parquet`) and hive-partitioned datasets
+(:func:`write_dataset`, ``domain=.../region=.../part-0.parquet``).
 
-Each file carries the frame contract in its schema metadata (key ``origin_frames``):
-the dtypes and categories of every column, the index levels, the units per
-variable and whatever the caller adds (scenario id, export time). pyarrow.dataset,
-DuckDB and polars read the dataset directly; :func:`read_parquet` reads it back
-into frames that pass the same schemas as the getters' frames.
+Every file carries the frame contract in its schema metadata (key ``origin_frames``):
+the dtypes and categories of every column, the index levels, the units per variable
+and whatever the caller adds (scenario id, export time). :func:`read_parquet` reads a
+file or a dataset back into exactly the frame that was written; pyarrow.dataset,
+DuckDB and polars read the files directly.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -52,6 +54,48 @@ def _units(frame: pd.DataFrame) -> dict[str, str]:
     return {f"{d}.{v}": u for d, v, u in pairs.itertuples(index=False)}
 
 
+def _contract(frame: pd.DataFrame, flat: pd.DataFrame, extra: Mapping[str, Any] | None) -> bytes:
+    """The metadata that lets :func:`read_parquet` restore the frame exactly."""
+    contract = {
+        "format_version": FORMAT_VERSION,
+        "index": [n for n in frame.index.names if n is not None],
+        "columns": _column_spec(flat),
+        "units": _units(flat),
+        "extra": dict(extra or {}),
+    }
+    return json.dumps(contract, default=str).encode()
+
+
+def _table(frame: pd.DataFrame, extra: Mapping[str, Any] | None) -> pa.Table:
+    """The frame (index as columns) as an Arrow table carrying its contract."""
+    named = [n for n in frame.index.names if n is not None]
+    flat = frame.reset_index() if named else frame.reset_index(drop=True)
+    flat.attrs = {}
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    return table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), METADATA_KEY: _contract(frame, flat, extra)}
+    )
+
+
+def to_parquet(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str] | io.IOBase,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Writes any frame of ``origin_frames`` to one Parquet file, restorable exactly.
+
+    Args:
+        frame: An input frame, a catalogue frame or a plan frame.
+        path: File path or binary buffer.
+        metadata: Extra JSON-serialisable facts stored with the contract.
+
+    Example:
+        >>> to_parquet(client.technologies(sid), "tech.parquet")  # doctest: +SKIP
+    """
+    pq.write_table(_table(frame, metadata), path)
+
+
 def write_dataset(
     frame: pd.DataFrame,
     path: str | Path,
@@ -88,8 +132,9 @@ def write_dataset(
         shutil.rmtree(target)
     target.mkdir(parents=True, exist_ok=True)
 
-    flat = frame.reset_index()
-    missing = [p for p in PARTITIONS if p not in flat.columns]
+    table = _table(frame, metadata)
+    flat_columns = set(table.column_names)
+    missing = [p for p in PARTITIONS if p not in flat_columns]
     if missing:
         report = pd.DataFrame({"column": missing, "reason": "missing", "fix": "add the column"})
         raise ValidationError(
@@ -97,18 +142,7 @@ def write_dataset(
             "Pass a frame of the input contract (index region, technology, year; column domain).",
             report=report,
         )
-    contract = {
-        "format_version": FORMAT_VERSION,
-        "index": [n for n in frame.index.names if n is not None],
-        "columns": _column_spec(flat),
-        "units": _units(flat),
-        "extra": dict(metadata or {}),
-    }
-    table = pa.Table.from_pandas(flat, preserve_index=False)
-    table = table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(contract).encode()}
-    )
-    groups = _partition_groups(flat)
+    groups = _partition_groups(table)
     if not groups.contiguous:
         table = table.take(pa.array(groups.order))
     # Partition values live in the directory names, like pyarrow's hive writer does.
@@ -144,13 +178,15 @@ class _Groups:
     contiguous: bool
 
 
-def _partition_groups(flat: pd.DataFrame) -> _Groups:
+def _partition_groups(table: pa.Table) -> _Groups:
     """Finds each (domain, region) run with integer codes, without a per-row Python loop."""
     codes, uniques = [], []
     for name in PARTITIONS:
-        code, unique = pd.factorize(flat[name], use_na_sentinel=False)
-        codes.append(code.astype(np.int64))
-        uniques.append(unique)
+        encoded = table.column(name).combine_chunks()
+        if not pa.types.is_dictionary(encoded.type):
+            encoded = encoded.dictionary_encode()
+        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        uniques.append(encoded.dictionary.to_pylist())
     key = codes[0] * len(uniques[1]) + codes[1]
     change = np.flatnonzero(np.diff(key)) + 1
     contiguous = len(change) + 1 == len(np.unique(key)) if len(key) else True
@@ -208,9 +244,8 @@ def _restore(flat: pd.DataFrame, spec: Mapping[str, Mapping[str, Any]]) -> pd.Da
         column = flat[name]
         dtype = entry["dtype"]
         if dtype == "category":
-            column = column.astype("string").astype(
-                pd.CategoricalDtype(entry.get("categories", []))
-            )
+            categories = pd.Index(entry.get("categories", []), dtype="str")
+            column = column.astype("string").astype(pd.CategoricalDtype(categories))
         elif str(column.dtype) != dtype:
             column = column.astype(dtype)
         out[name] = column
@@ -218,16 +253,16 @@ def _restore(flat: pd.DataFrame, spec: Mapping[str, Mapping[str, Any]]) -> pd.Da
 
 
 def read_parquet(
-    path: str | Path,
+    path: str | os.PathLike[str] | io.IOBase,
     *,
     domains: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Reads a dataset written by :func:`write_dataset` back into an input frame.
+    """Reads a file of :func:`to_parquet` or a dataset of :func:`write_dataset` back.
 
     Args:
-        path: The dataset directory.
-        domains: Only these domains (partition pruning: other files are not read).
+        path: A Parquet file, a binary buffer, or a dataset directory.
+        domains: Only these domains (in a dataset, other partitions are not read).
         regions: Only these regions.
 
     Returns:
@@ -239,6 +274,12 @@ def read_parquet(
     Example:
         >>> frame = read_parquet("out/gbr", domains=["technology"])  # doctest: +SKIP
     """
+    if isinstance(path, io.IOBase) or not Path(path).is_dir():
+        if not isinstance(path, io.IOBase) and not Path(path).exists():
+            raise ConfigurationError(f"No Parquet file or dataset at {path}. Check the path.")
+        table = pq.read_table(path)
+        frame = _from_table(table)
+        return _select(frame, domains, regions)
     target = Path(path)
     dataset = _open(target)
     contract = read_dataset_metadata(target)
@@ -248,10 +289,29 @@ def read_parquet(
             values = [str(v) for v in wanted]
             condition = ds.field(name).isin(values)
             expression = condition if expression is None else expression & condition
-    table = dataset.to_table(filter=expression)
-    flat = table.to_pandas(ignore_metadata=True)
-    frame = _restore(flat, contract["columns"])
+    return _from_table(dataset.to_table(filter=expression), contract)
+
+
+def _from_table(table: pa.Table, contract: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The frame an Arrow table holds, dtypes and index restored from its contract."""
+    if contract is None:
+        raw = (table.schema.metadata or {}).get(METADATA_KEY)
+        contract = json.loads(raw) if raw is not None else None
+    if contract is None:  # a foreign Parquet file: plain pandas conversion
+        return table.to_pandas()
+    frame = _restore(table.to_pandas(ignore_metadata=True), contract["columns"])
     index = contract.get("index") or []
-    if index:
-        frame = frame.set_index(index)
-    return frame
+    return frame.set_index(index) if index else frame
+
+
+def _select(
+    frame: pd.DataFrame, domains: Iterable[str] | None, regions: Iterable[str] | None
+) -> pd.DataFrame:
+    """Rows of the given domains and regions (a single file has no partitions to prune)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for name, wanted in (("domain", domains), ("region", regions)):
+        if wanted is None:
+            continue
+        values = frame.index.get_level_values(name) if name in frame.index.names else frame[name]
+        mask &= pd.Index(values).astype("string").isin([str(v) for v in wanted])
+    return frame if mask.all() else frame[mask]

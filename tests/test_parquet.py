@@ -49,7 +49,8 @@ def contract_frame(rows_per_region: int = 50) -> pd.DataFrame:
             )
     flat = pd.concat(parts, ignore_index=True)
     for column in CATEGORY_COLUMNS:
-        flat[column] = flat[column].astype("category")
+        present = sorted(flat[column].dropna().unique())
+        flat[column] = flat[column].astype(pd.CategoricalDtype(pd.Index(present, dtype="str")))
     flat["transform_type"] = flat["transform_type"].astype(
         pd.CategoricalDtype(["Absolute", "Delta", "Percentage"])
     )
@@ -139,8 +140,19 @@ def test_frame_without_domain_is_refused_with_the_fix(tmp_path) -> None:
 
 
 def test_reading_a_directory_that_is_not_a_dataset_says_so(tmp_path) -> None:
-    with pytest.raises(ConfigurationError, match="No dataset directory"):
+    with pytest.raises(ConfigurationError, match="No Parquet file or dataset"):
         read_parquet(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigurationError, match="no Parquet files"):
         read_parquet(tmp_path / "empty")
+
+
+def test_single_file_round_trips_exactly_and_filters_like_a_dataset(tmp_path) -> None:
+    from origin_frames import to_parquet
+
+    frame = contract_frame()
+    to_parquet(frame, tmp_path / "cells.parquet", metadata={"note": "x"})
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "cells.parquet"), frame)
+    only = read_parquet(tmp_path / "cells.parquet", domains=["commodity"], regions=["all"])
+    assert len(only) == 50
+    assert set(only["domain"].astype(str)) == {"commodity"}

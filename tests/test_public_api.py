@@ -31,6 +31,7 @@ EXPECTED = {
     "read_parquet",
     "schemas",
     "to_parquet",
+    "write_dataset",
 }
 
 
