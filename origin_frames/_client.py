@@ -404,18 +404,37 @@ class OriginFrames(SeedUpdaters):
         data = self._gql("scenario", q.CREATE_SCENARIO, {"scenario": dict(scenario)})
         return self._scenarios_frame([data["createScenario"]], detail=True)
 
-    def update_scenario(self, scenario_update: Mapping[str, Any]) -> pd.DataFrame:
-        """Updates a scenario (``scenarioGlobalId`` plus the changed fields).
+    def update_scenario(self, scenario_update: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame:
+        """Updates scenarios: one ``UpdateScenarioInput``, or a frame of edited rows.
 
         Args:
-            scenario_update: The ``UpdateScenarioInput`` fields.
+            scenario_update: ``{"scenarioGlobalId": id, <changed fields>}``, or rows of
+                :meth:`get_scenario_by_id` / :meth:`get_aurora_scenarios` with edited
+                columns: only the fields that differ from the server are sent.
 
         Returns:
-            The updated scenario as a one-row detail frame.
+            The updated scenarios as detail frames (empty when nothing changed).
+
+        Raises:
+            ValidationError: A frame edits a column that cannot change, or an unknown id.
 
         Example:
             >>> client.update_scenario({"scenarioGlobalId": sid, "name": "x"})  # doctest: +SKIP
+            >>> row = client.get_scenario_by_id(sid)  # doctest: +SKIP
+            >>> client.update_scenario(row.assign(name="Renamed"))  # doctest: +SKIP
         """
+        if isinstance(scenario_update, pd.DataFrame):
+            from ._updaters import SCENARIO_EDITABLE, catalogue_updates
+
+            ids = [str(i) for i in scenario_update.index]
+            current = pd.concat([self.get_scenario_by_id(i) for i in ids]) if ids else None
+            updates = (
+                catalogue_updates(scenario_update, current, SCENARIO_EDITABLE, "scenarioGlobalId")
+                if current is not None
+                else []
+            )
+            frames = [self.update_scenario(u) for u in updates]
+            return pd.concat(frames) if frames else self._scenarios_frame([], detail=True)
         data = self._gql("scenario", q.UPDATE_SCENARIO, {"scenario": dict(scenario_update)})
         return self._scenarios_frame([data["updateScenario"]], detail=True)
 
@@ -559,18 +578,33 @@ class OriginFrames(SeedUpdaters):
         data = self._gql("scenario", q.CREATE_PROJECT, {"project": body})
         return self._projects_frame([data["createProject"]])
 
-    def update_project(self, project_update: Mapping[str, Any]) -> pd.DataFrame:
-        """Updates a project (``projectGlobalId`` plus the changed fields).
+    def update_project(self, project_update: Mapping[str, Any] | pd.DataFrame) -> pd.DataFrame:
+        """Updates projects: one ``UpdateProjectInputGroup``, or a frame of edited rows.
 
         Args:
-            project_update: The ``UpdateProjectInputGroup`` fields.
+            project_update: ``{"projectGlobalId": id, <changed fields>}`` (a product by
+                id or name), or rows of :meth:`get_projects` with edited columns: only
+                the fields that differ from the server are sent.
 
         Returns:
-            The updated project as a one-row frame.
+            The updated projects (empty when nothing changed).
+
+        Raises:
+            ValidationError: A frame edits a column that cannot change, or an unknown id.
 
         Example:
             >>> client.update_project({"projectGlobalId": pid, "name": "Renamed"})  # doctest: +SKIP
+            >>> projects = client.get_projects()  # doctest: +SKIP
+            >>> client.update_project(projects.assign(description="Q3 study"))  # doctest: +SKIP
         """
+        if isinstance(project_update, pd.DataFrame):
+            from ._updaters import PROJECT_EDITABLE, catalogue_updates
+
+            updates = catalogue_updates(
+                project_update, self.get_projects(), PROJECT_EDITABLE, "projectGlobalId"
+            )
+            frames = [self.update_project(u) for u in updates]
+            return pd.concat(frames) if frames else self._projects_frame([])
         body = dict(project_update)
         if "productId" in body:
             body["productId"] = self._product_id(body["productId"])

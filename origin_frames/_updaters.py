@@ -44,6 +44,11 @@ def _variable_rows(frame: pd.DataFrame, variable: str, **equal: str | None) -> p
     return frame[mask.fillna(False).to_numpy(dtype=bool)]
 
 
+def _folded(name: object) -> str:
+    """A name without case and spaces, so "Heat Pumps" and "heatPumps" compare equal."""
+    return str(name).replace(" ", "").lower()
+
+
 class SeedUpdaters:
     """``update_*`` methods of the official ``OriginSession``, returning frames."""
 
@@ -263,9 +268,12 @@ class SeedUpdaters:
         variables["autoCapacityMarketTarget"] = auto_capacity_market_target
         self._send("demand_technology", variables)
         cells = self.demand(scenario_id, regions)
-        return _variable_rows(
-            cells, variable, domain="demand_technology", technology=technology
-        )
+        cells = _variable_rows(cells, variable, domain="demand_technology")
+        # Frames name demand technologies by display name ("Heat Pumps") while callers
+        # of the seed pass the API name ("heatPumps"); the service accepts both.
+        names = pd.Series(cells.index.get_level_values("technology"), index=cells.index)
+        wanted = _folded(technology)
+        return cells[(names.map(_folded) == wanted).to_numpy(dtype=bool)]
 
     def update_commodity_price(
         self,
@@ -386,3 +394,90 @@ class SeedUpdaters:
         self._send("interconnector", variables)
         cells = self.interconnectors(scenario_id, [from_region])
         return _variable_rows(cells, variable, region=from_region, technology=to_region)
+
+
+# Editable fields of catalogue rows: frame column -> API input field.
+SCENARIO_EDITABLE: dict[str, str] = {
+    "name": "name",
+    "description": "description",
+    "use_exogified_inputs": "useExogifiedInputs",
+    "default_currency": "defaultCurrency",
+    "weather_year": "weatherYear",
+    "model_price_spikiness": "modelPriceSpikiness",
+    "user_input_reference": "userInputReference",
+    "user_input_repository": "userInputRepository",
+}
+PROJECT_EDITABLE: dict[str, str] = {
+    "name": "name",
+    "description": "description",
+    "product_id": "productId",
+}
+
+
+def _differs(before: Any, after: Any) -> bool:
+    """Whether a catalogue field changed (nulls equal nulls; lists compared by value)."""
+    if isinstance(before, list | tuple) or isinstance(after, list | tuple):
+        return list(before or []) != list(after or [])
+    before_na, after_na = pd.isna(before), pd.isna(after)
+    if before_na or after_na:
+        return bool(before_na) != bool(after_na)
+    return bool(before != after)
+
+
+def catalogue_updates(
+    edited: pd.DataFrame,
+    current: pd.DataFrame,
+    editable: Mapping[str, str],
+    id_field: str,
+) -> list[dict[str, Any]]:
+    """The update inputs that turn ``current`` rows into ``edited`` ones: changed fields only.
+
+    Args:
+        edited: Catalogue rows as returned by a getter, edited; indexed by id.
+        current: The same rows as the server holds them now.
+        editable: Frame column -> API field of the columns that may change.
+        id_field: The API's id field (``scenarioGlobalId`` / ``projectGlobalId``).
+
+    Returns:
+        One input per row that changed, e.g. ``{"scenarioGlobalId": id, "name": "x"}``.
+
+    Raises:
+        ValidationError: unknown ids, or changes to columns that cannot be edited
+            (every bad cell listed); nothing is sent.
+    """
+    from ._exceptions import ValidationError
+
+    problems: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for row_id, row in edited.iterrows():  # catalogue frames have a handful of rows
+        if row_id not in current.index:
+            problems.append({
+                "id": row_id, "column": None, "reason": "no such record on the server.",
+                "fix": "edit rows read from the server; create new records with create_*.",
+            })  # fmt: skip
+            continue
+        before = current.loc[row_id]
+        change: dict[str, Any] = {}
+        for column in row.index:
+            if column not in before.index or not _differs(before[column], row[column]):
+                continue
+            if column not in editable:
+                problems.append({
+                    "id": row_id, "column": column, "reason": "this column cannot be edited.",
+                    "fix": f"edit only {sorted(editable)}.",
+                })  # fmt: skip
+                continue
+            value = row[column]
+            change[editable[column]] = None if pd.isna(value) else _plain(value)
+        if change:
+            updates.append({id_field: str(row_id), **change})
+    if problems:
+        raise ValidationError(
+            "Some catalogue edits cannot be sent; nothing was sent.", pd.DataFrame(problems)
+        )
+    return updates
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python value from a pandas/numpy scalar."""
+    return value.item() if hasattr(value, "item") else value
