@@ -29,11 +29,14 @@ from ._exceptions import (
     TransportError,
     ValidationError,
 )
+from ._apply import ApplyResult
 from ._parquet import read_parquet, to_parquet, write_dataset
+from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
 
 __all__ = [
     "ApplyError",
+    "ApplyResult",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -46,15 +49,18 @@ __all__ = [
     "OriginGraphQLError",
     "OriginTimeoutError",
     "PermissionDeniedError",
+    "Plan",
     "PlanError",
     "ServerError",
     "Settings",
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "from_wide",
     "read_parquet",
     "schemas",
     "to_parquet",
+    "to_wide",
     "write_dataset",
 ]
 __version__ = "0.1.0"

@@ -10,8 +10,8 @@
     │   └── ServerError             5xx (or 429) still failing after the allowed retries
     ├── AuthenticationError         401: the token is missing or wrong
     ├── PermissionDeniedError       403: the token may not do this
-    ├── NotFoundError               unknown scenario, project, technology, region, ...
     ├── OriginGraphQLError          the service answered with GraphQL ``errors``
+    │   └── NotFoundError           unknown scenario, project, technology, region, ...
     ├── DataNotReadyTimeout         the session kept answering DataNotReady past the deadline
     ├── ValidationError             an input frame has bad rows (see ``.report``)
     ├── PlanError                   a plan cannot be built

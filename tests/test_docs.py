@@ -47,3 +47,18 @@ def test_every_example_of_the_page_runs(page: Path, tmp_path: Path, monkeypatch)
         close = getattr(client, "close", None)
         if callable(close):
             close()
+
+
+def test_api_reference_is_generated_from_the_current_docstrings() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_api", ROOT / "docs" / "gen_api.py")
+    assert spec is not None and spec.loader is not None
+    gen_api = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen_api)
+    expected = gen_api.render()
+    assert (ROOT / "docs" / "api.md").read_text() == expected, (
+        "docs/api.md is stale: run `python docs/gen_api.py`."
+    )
+    for method in ("plan", "apply", "technologies", "update_technology_exogenous"):
+        assert f"### `OriginFrames.{method}`" in expected

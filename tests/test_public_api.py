@@ -10,6 +10,7 @@ import origin_frames
 
 EXPECTED = {
     "ApplyError",
+    "ApplyResult",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -22,15 +23,18 @@ EXPECTED = {
     "OriginGraphQLError",
     "OriginTimeoutError",
     "PermissionDeniedError",
+    "Plan",
     "PlanError",
     "ServerError",
     "Settings",
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "from_wide",
     "read_parquet",
     "schemas",
     "to_parquet",
+    "to_wide",
     "write_dataset",
 }
 
