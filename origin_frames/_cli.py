@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NoReturn
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._apply import ApplyResult
     from ._client import OriginFrames
     from ._plan import Plan
     from .emulator import EmulatorOptions
@@ -362,6 +363,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
+    from ._exceptions import ApplyError, StalePlanError
     from ._plan import Plan
 
     with _client(args) as client:
@@ -385,12 +387,38 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK
         _print_plan(plan)
-        result = client.apply(
-            plan, on_error=args.on_error, force=args.force, audit=args.audit,
-            batch_size=args.batch_size,
-        )
-        print(result)
+        try:
+            result = client.apply(
+                plan, on_error=args.on_error, force=args.force, audit=args.audit,
+                batch_size=args.batch_size,
+            )
+        except StalePlanError as exc:
+            raise CommandError(
+                f"{exc} (On the command line: run `origin-frames plan` again, or add --force.)"
+            ) from exc
+        except ApplyError as exc:
+            if exc.result is not None:
+                _print_result(exc.result)
+            raise CommandError(
+                f"{str(exc).replace('See .result.calls', 'See the calls above')} "
+                f"(--on-error {args.on_error})"
+            ) from exc
+        _print_result(result)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _print_result(result: ApplyResult) -> None:
+    """Prints an apply result and every call that did not end as applied."""
+    import pandas as pd
+
+    print(repr(result))
+    calls = result.calls
+    bad = calls[(calls["status"] != "applied").to_numpy(dtype=bool)]
+    if len(bad):
+        columns = ["mutation", "regions", "technology", "variable", "kind", "n_cells", "attempts",
+                   "status", "error"]  # fmt: skip
+        with pd.option_context("display.width", 160):
+            print(bad[[c for c in columns if c in bad.columns]].head(50).to_string(max_colwidth=80))
 
 
 # -- parser -----------------------------------------------------------------------------------

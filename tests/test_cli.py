@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from origin_frames import OriginFrames, schemas
-from origin_frames._cli import main
+from origin_frames._cli import main, resolve_scenario
 from origin_frames._parquet import read_parquet
 from origin_frames._plan import Plan
 from origin_frames.emulator import Emulator
@@ -467,22 +467,33 @@ def test_apply_of_a_stale_plan_fails_unless_forced(own_emulator, tmp_path: Path,
     assert run(capsys, "apply", sid, other)[0] == 0
     code, out, err = run(capsys, "apply", str(plan_file))
     assert code == 1
-    assert "plan" in err.lower() and "Traceback" not in err
+    assert one_line(err)
+    assert "changed on the server since planning" in err
+    assert "run `origin-frames plan` again, or add --force" in err
     code, out, err = run(capsys, "apply", str(plan_file), "--force")
     assert code == 0, err
     assert "[applied: 1]" in out
 
 
-def test_apply_with_a_read_only_token_fails_and_says_so(own_emulator, tmp_path: Path, capsys,
-                                                         monkeypatch):  # fmt: skip
+@pytest.mark.parametrize("on_error", ["rollback", "stop", "continue"])
+def test_apply_refused_by_the_server_lists_the_failed_calls(
+    on_error: str, own_emulator, tmp_path: Path, capsys, monkeypatch
+):
     emu, token, readonly = own_emulator
-    sid = _new_scenario(emu, token)
     monkeypatch.setenv("AURORA_API_KEY", readonly)
     changes = write(tmp_path / "changes.csv", CHANGES)
-    code, out, err = run(capsys, "apply", sid, changes, "--on-error", "stop")
+    code, out, err = run(capsys, "apply", "latest:gbr:central", changes, "--on-error", on_error)
     assert code == 1
-    assert err.startswith("origin-frames: error:")
+    assert one_line(err)
+    assert "1 of 1 calls failed" in err and "HTTP 403" in err and f"(--on-error {on_error})" in err
+    assert ".result" not in err
+    assert re.search(r"technology_endogenous .*CCGT\s+capex\s+endogenous\s+2\s+1\s+failed", out)
     assert readonly not in out + err
+
+    with OriginFrames(token, emu.scenario_base_url, emu.inputs_base_url) as client:
+        sid = resolve_scenario(client, "latest:gbr:central")
+        tech = client.get_technology(sid, "CCGT", region="gbr").reset_index()
+    assert tech["transform_type"].isna().all()
 
 
 # -- progress --------------------------------------------------------------------------------
