@@ -1,0 +1,135 @@
+"""Runs every benchmark side by side with the official SDK on the same emulator; one table.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--json PATH]
+
+Columns: the figure measured, origin_frames' number, the baseline's (the official SDK's
+loop, the emulator's own serving time, or a raw pyarrow write), their ratio, the target
+and whether it was met. ``--quick`` (under two minutes on a 2-core machine) runs the read
+benchmark at 50 ms only on 4 pan-European regions, plans 100k cells, applies 50 calls and
+exports the gbr scenario; the full run uses the whole pan-European scenario, 1 M planned
+cells and 500 applied calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_export  # noqa: E402
+import bench_plan  # noqa: E402
+import bench_read  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from origin_frames import Emulator, OriginFrames  # noqa: E402
+
+
+def _row(figure: str, ours: float, baseline: float | None, baseline_name: str, unit: str,
+         ratio: float | None, target: str, met: bool | None) -> dict[str, Any]:  # fmt: skip
+    """One line of the table."""
+    return {
+        "figure": figure,
+        "origin_frames": ours,
+        "baseline": baseline,
+        "baseline_is": baseline_name,
+        "unit": unit,
+        "ratio": None if ratio is None else round(ratio, 2),
+        "target": target,
+        "met": met,
+    }
+
+
+def read_rows(quick: bool) -> list[dict[str, Any]]:
+    """Read benchmark rows (bench_read.run), as table lines."""
+    rows = []
+    for latency in [50.0] if quick else [0.0, 50.0]:
+        for r in bench_read.run(latency, quick):
+            at = f"@{latency:.0f} ms"
+            case = r["case"]
+            if case == "gbr-base":
+                speedup = r["speedup"]
+                target_met = speedup >= 10 if latency == 50 else None
+                rows.append(_row(
+                    f"every technology of gbr ({r['cells']} cells) {at}", r["origin_frames_s"],
+                    r["baseline_s"], "official SDK loop", "s", speedup,
+                    ">= 10x" if latency == 50 else "", target_met,
+                ))  # fmt: skip
+            elif case.startswith("eur-all") or case == "gbr-all":
+                over = r["origin_frames_s"] / r["serving_s"]
+                is_eur = case.startswith("eur-all")
+                rows.append(_row(
+                    f"{case} read ({r['cells']} cells) {at}", r["origin_frames_s"],
+                    r["serving_s"], "emulator serving", "s", r["serving_s"] / r["origin_frames_s"],
+                    "within 2x of serving" if is_eur else "", over <= 2 if is_eur else None,
+                ))  # fmt: skip
+            elif case == "json->frame":
+                rate = r["cells_per_s"]
+                rows.append(_row(
+                    f"JSON -> validated frame {at}", round(rate), None, "", "cells/s", None,
+                    ">= 250,000 cells/s", rate >= 250_000,
+                ))  # fmt: skip
+    return rows
+
+
+def plan_rows(quick: bool) -> list[dict[str, Any]]:
+    """Plan (diff engine) and apply rows (bench_plan)."""
+    with Emulator(scale=1) as emu:
+        with OriginFrames(bench_plan.TOKEN, emu.scenario_base_url, emu.inputs_base_url,
+                          progress=False) as client:  # fmt: skip
+            sid = str(client.get_aurora_scenarios("eur").index[0])
+            regions = sorted(client.get_technology_names(sid).index.unique(level=0))
+            current = client.technologies(sid, regions[:4] if quick else None)
+            config = client.inputs_config()
+    cells = 100_000 if quick else 1_000_000
+    current = current.iloc[:cells]
+    plan = bench_plan.bench_plan(current, config)
+    calls, per_call = (50, 20) if quick else (500, 20)
+    apply = bench_plan.bench_apply(calls, per_call, latency_ms=50.0)
+    return [
+        _row(f"plan {plan['cells']:,} cells, {plan['changed']:,} changed", plan["seconds"],
+             None, "", "s", None, "< 2 s", plan["seconds"] < 2.0),
+        _row("plan peak memory / frame memory", plan["peak_over_frame"], plan["frame_mb"],
+             "frame MB", "x", None, "< 3x", plan["peak_over_frame"] < 3.0),
+        _row(f"apply {apply['cells']:,} cells in {apply['calls']} calls @50 ms",
+             apply["apply_seconds"], apply["sdk_loop_seconds"], "official SDK loop", "s",
+             apply["speedup"], ">= 10x", (apply["speedup"] or 0) >= 10),
+    ]  # fmt: skip
+
+
+def export_rows(quick: bool) -> list[dict[str, Any]]:
+    """Parquet export throughput row (bench_export)."""
+    r = bench_export.run(quick)
+    return [_row(f"Parquet export ({r['cells']:,} cells)", r["origin_frames_cells_per_s"],
+                 r["raw_cells_per_s"], "raw pq.write_table", "cells/s", r["ratio"],
+                 ">= 0.8x", r["ratio"] >= 0.8)]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs all benchmarks and prints one table (and JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the under-two-minutes subset")
+    parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows = read_rows(args.quick) + plan_rows(args.quick) + export_rows(args.quick)
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 220, "display.max_columns", 20,
+                           "display.max_colwidth", 60):  # fmt: skip
+        print(table.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
+    elapsed = time.perf_counter() - started
+    print(f"\n{sum(bool(m) for m in table['met'] if m is not None)} of "
+          f"{int(table['met'].notna().sum())} targets met; {elapsed:.0f} s")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "seconds": elapsed}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
