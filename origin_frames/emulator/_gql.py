@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Union
 
 from graphql import (
     DocumentNode,
@@ -142,6 +143,33 @@ def is_mutation(schema: GraphQLSchema, document: str) -> bool:
     )
 
 
+#: Key order of rendered records: ``((key, nested layout or None), ...)``.
+Layout = tuple[tuple[str, Union["Layout", None]], ...]
+
+
+class RenderedRecords(list):  # type: ignore[type-arg]
+    """A resolver's list of dict records that are already in their wire form.
+
+    Returning one is a promise: every item is a dict (never None) whose keys are those
+    of ``layout``, in that order; every leaf is exactly what its GraphQL serializer
+    returns (``int`` for Int, a finite ``float`` for Float, a valid name for an enum,
+    a list or tuple of ``str`` for ``[String!]!``: both encode as the same JSON array,
+    and tuples of atoms keep records out of the cycle collector's way); a field that
+    is non-null in the schema
+    is never None; nested records keep the same promise for their own layout. The
+    executor then completes the list without serialising a leaf again: as-is when the
+    selection asks for exactly ``layout``, else by picking keys. Resolvers that cannot
+    keep the promise (a non-finite float, say) return a plain list, which takes the
+    checked path and gets graphql-core's errors.
+    """
+
+    __slots__ = ("layout",)
+
+    def __init__(self, items: Iterable[dict[str, Any]], layout: Layout) -> None:
+        super().__init__(items)
+        self.layout = layout
+
+
 class _Fallback(Exception):
     """A record the fast path cannot complete exactly; the standard executor takes over."""
 
@@ -149,6 +177,82 @@ class _Fallback(Exception):
 # A compiled selection: (response key, field name, non-null?, leaf serializer | None,
 # list of leaves?, nested selection | None).
 _Selection = list[tuple[str, str, bool, Any, bool, "list | None"]]
+
+
+def _has_directives(
+    selection_set: gql_ast.SelectionSetNode | None,
+    fragments: dict[str, gql_ast.FragmentDefinitionNode],
+    seen: set[str],
+) -> bool:
+    """Whether any selection below (fragments included) carries a directive."""
+    if selection_set is None:
+        return False
+    for node in selection_set.selections:
+        if node.directives:
+            return True
+        if isinstance(node, gql_ast.FragmentSpreadNode):
+            name = node.name.value
+            fragment = fragments.get(name)
+            if name in seen or fragment is None:
+                continue
+            seen.add(name)
+            if fragment.directives or _has_directives(fragment.selection_set, fragments, seen):
+                return True
+        elif _has_directives(getattr(node, "selection_set", None), fragments, seen):
+            return True
+    return False
+
+
+class _SharedSelections:
+    """Compiled selections shared across requests of directive-free operations (bounded)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._free: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+        self._compiled: OrderedDict[tuple[int, tuple[int, ...]], tuple[Any, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def directive_free(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, gql_ast.FragmentDefinitionNode],
+    ) -> bool:
+        """Whether no selection of the operation carries a directive (memoised per AST)."""
+        with self._lock:
+            hit = self._free.get(id(operation))
+            if hit is not None and hit[0] is operation:
+                return hit[1]
+        free = not _has_directives(operation.selection_set, fragments, set())
+        with self._lock:
+            self._free[id(operation)] = (operation, free)  # the AST stays alive with its id
+            if len(self._free) > self._size:
+                self._free.popitem(last=False)
+        return free
+
+    def get(
+        self, record_type: GraphQLObjectType, details: Any, compile_: Any
+    ) -> _Selection | None:
+        """The compiled selection of (type, field nodes), compiling it on a miss."""
+        nodes = tuple(d.node for d in details)
+        key = (id(record_type), tuple(id(n) for n in nodes))
+        with self._lock:
+            hit = self._compiled.get(key)
+            if (
+                hit is not None
+                and hit[0] is record_type
+                and all(a is b for a, b in zip(hit[1], nodes, strict=True))
+            ):
+                self._compiled.move_to_end(key)
+                return hit[2]  # type: ignore[no-any-return]
+        compiled = compile_()
+        with self._lock:
+            self._compiled[key] = (record_type, nodes, compiled)  # keeps the nodes' ids unique
+            if len(self._compiled) > self._size:
+                self._compiled.popitem(last=False)
+        return compiled  # type: ignore[no-any-return]
+
+
+_SHARED_SELECTIONS = _SharedSelections()
 
 
 class _RecordListExecutor(Executor):
@@ -175,6 +279,13 @@ class _RecordListExecutor(Executor):
     ) -> Any:
         item_type = return_type.of_type
         record_type = get_nullable_type(item_type)
+        if isinstance(result, RenderedRecords) and is_object_type(record_type):
+            selection = self._selection(record_type, field_details_list)
+            plan = None if selection is None else _trusted_plan(selection, result.layout)
+            if plan is True:
+                return list(result)
+            if plan is not None:
+                return [_pick(item, plan) for item in result]
         if isinstance(result, list) and len(result) > 8 and is_object_type(record_type):
             selection = self._selection(record_type, field_details_list)
             if selection is not None:
@@ -195,7 +306,14 @@ class _RecordListExecutor(Executor):
         hit = cache.get(key)
         if hit is not None:
             return hit[1]
-        compiled = self._compile(record_type, details)
+        if _SHARED_SELECTIONS.directive_free(self.operation, self.fragment_definitions):
+            # Without directives, the selection depends on the AST nodes only (not on
+            # variables), so requests repeating a cached document share the compilation.
+            compiled = _SHARED_SELECTIONS.get(
+                record_type, details, lambda: self._compile(record_type, details)
+            )
+        else:
+            compiled = self._compile(record_type, details)
         cache[key] = (details, compiled)  # keep details alive so its id stays unique
         return compiled
 
@@ -253,7 +371,7 @@ def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any]
         elif nested is not None:
             out[response_key] = _project(value, nested, field_non_null)
         elif is_list:
-            if not isinstance(value, list | tuple) or any(v is None for v in value):
+            if not isinstance(value, list | tuple) or None in value:
                 raise _Fallback
             out[response_key] = [serialize(v) for v in value]
         else:
@@ -261,6 +379,54 @@ def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any]
                 out[response_key] = serialize(value)
             except GraphQLError as exc:
                 raise _Fallback from exc
+    return out
+
+
+# A pick plan over rendered records: (response key, record key, constant, nested plan);
+# True stands for "the record as it is".
+_Plan = list[tuple[str, str, Any, "_Plan | bool | None"]]
+
+
+def _trusted_plan(selection: _Selection, layout: Layout) -> _Plan | bool | None:
+    """How to complete rendered records for a selection: True (as-is), a plan, or None."""
+    keys = dict(layout)
+    plan: _Plan = []
+    for response_key, name, non_null, serialize, _is_list, nested in selection:
+        if name == "__typename":
+            plan.append((response_key, name, serialize, None))
+            continue
+        if name not in keys:
+            if non_null:
+                return None  # the standard path reports the missing non-null field
+            plan.append((response_key, name, None, None))
+            continue
+        sub_layout = keys[name]
+        if (nested is None) != (sub_layout is None):
+            return None
+        sub: _Plan | bool | None = None
+        if nested is not None and sub_layout is not None:
+            sub = _trusted_plan(nested, sub_layout)
+            if sub is None:
+                return None
+        plan.append((response_key, name, None, sub))
+    same = len(plan) == len(layout) and all(
+        rk == name == key and const is None and (sub is None or sub is True)
+        for (rk, name, const, sub), (key, _) in zip(plan, layout, strict=True)
+    )
+    return True if same else plan
+
+
+def _pick(item: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+    """One rendered record reshaped to a selection (leaves are already serialised)."""
+    out: dict[str, Any] = {}
+    for response_key, name, const, sub in plan:
+        if const is not None:
+            out[response_key] = const
+            continue
+        value = item.get(name)
+        if sub is not None and sub is not True and value is not None:
+            value = _pick(value, sub)
+        out[response_key] = value
     return out
 
 

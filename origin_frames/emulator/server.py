@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import msgspec
+
 from . import _gql
 from ._options import EmulatorOptions
 from ._protocol import HttpResponse, RequestContext, Service
@@ -31,6 +33,15 @@ log = logging.getLogger(__name__)
 SCENARIO_PREFIX = "/scenarioExplr"
 INPUTS_PREFIX = "/modelInputs"
 _MAX_BODY = 64 * 1024 * 1024
+
+
+def _encode(answer: dict[str, Any]) -> bytes:
+    """A GraphQL answer as JSON bytes (msgspec: ~10x faster than ``json.dumps`` on cells)."""
+    try:
+        return msgspec.json.encode(answer)
+    except (TypeError, msgspec.EncodeError):
+        # A value msgspec does not know (never seen in answers): keep json's behaviour.
+        return json.dumps(answer).encode()
 
 
 class _App:
@@ -207,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
                 403, {"message": "Forbidden: this token may read but not change data."}
             )
         answer = service.graphql(document, variables, ctx, payload.get("operationName"))
-        return HttpResponse.json(200, answer)
+        return HttpResponse(200, _encode(answer), {"Content-Type": "application/json"})
 
 
 class Emulator:

@@ -9,6 +9,8 @@ what they ask for. Cell lists are built from ``ndarray.tolist()`` in one pass.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +20,7 @@ import numpy as np
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 
 from .. import _gql
-from .._gql import ServiceError
+from .._gql import Layout, RenderedRecords, ServiceError
 from .._protocol import HttpResponse, RequestContext
 from ..catalogue import MODEL_MAX_YEAR, MODEL_MIN_YEAR
 from . import config as cfg
@@ -48,6 +50,19 @@ def _ctx(info: GraphQLResolveInfo) -> _Context:
 
 # -- cells ---------------------------------------------------------------------------
 
+_TRANSFORM_LAYOUT: Layout = (("type", None), ("value", None))
+_CELL_TAIL: Layout = (
+    ("original", None),
+    ("validationWarnings", None),
+    ("validationErrors", None),
+    ("transform", _TRANSFORM_LAYOUT),
+)
+_LAYOUTS: dict[str, Layout] = {
+    "yearly": (("year", None), *_CELL_TAIL),
+    "monthly": (("year", None), ("month", None), *_CELL_TAIL),
+    "single": (("year", None), *_CELL_TAIL),
+}
+
 
 def _transforms(ttype: np.ndarray, tval: np.ndarray) -> list[dict[str, Any] | None]:
     """Per-cell ``transform`` objects (None where the cell has none)."""
@@ -69,7 +84,7 @@ def cells(
     label: str,
     factor: float = 1.0,
 ) -> list[dict[str, Any]]:
-    """Wire cells of a block, in (year, month) order.
+    """Wire cells of a block, in (year, month) order, already in their GraphQL wire form.
 
     Args:
         block: The cells.
@@ -79,7 +94,10 @@ def cells(
         factor: Divides stored values (native commodity units); Percentage is unitless.
 
     Returns:
-        ``[{year, month?, original, validationWarnings, validationErrors, transform}]``.
+        ``[{year, month?, original, validationWarnings, validationErrors, transform}]``:
+        a :class:`~.._gql.RenderedRecords` (the executor passes it through without
+        re-serialising) when every number is finite, else a plain list that takes
+        graphql-core's checked path.
 
     Example:
         >>> cells(Block.of(np.array([1.0]), "single"), None, None, "x")[0]["original"]
@@ -95,9 +113,17 @@ def cells(
         hard = cfg.Range(hard.lower / factor, hard.upper / factor) if hard else None
     transforms = _transforms(ttype, tval)
     if block.shape == "monthly":
-        years = seed.MONTHLY_YEARS
-        warnings, errors = validation_messages(eff, warn, hard, label, years, seed.MONTHLY_MONTHS)
-        return [
+        years, months = seed.MONTHLY_YEARS, seed.MONTHLY_MONTHS
+    elif block.shape == "single":
+        years, months = None, None
+    else:
+        years, months = seed.YEARS, None
+    # Message tuples (mostly the shared empty one) keep cell dicts free of GC-tracked
+    # containers: cached cells then cost the cycle collector nothing.
+    warn_lists, error_lists = validation_messages(eff, warn, hard, label, years, months)
+    originals: list[float] = original.tolist()
+    if block.shape == "monthly":
+        rows = [
             {
                 "year": y,
                 "month": m,
@@ -109,31 +135,95 @@ def cells(
             for y, m, o, w, e, t in zip(
                 _MONTHLY_YEARS_LIST,
                 _MONTHS_LIST,
-                original.tolist(),
-                warnings,
-                errors,
+                originals,
+                warn_lists,
+                error_lists,
                 transforms,
                 strict=True,
             )
         ]
-    if block.shape == "single":
-        warnings, errors = validation_messages(eff, warn, hard, label, None)
-        return [
+    elif block.shape == "single":
+        rows = [
             {
                 "year": None,
-                "original": float(original[0]),
-                "validationWarnings": warnings[0],
-                "validationErrors": errors[0],
+                "original": originals[0],
+                "validationWarnings": warn_lists[0],
+                "validationErrors": error_lists[0],
                 "transform": transforms[0],
             }
         ]
-    warnings, errors = validation_messages(eff, warn, hard, label, seed.YEARS)
-    return [
-        {"year": y, "original": o, "validationWarnings": w, "validationErrors": e, "transform": t}
-        for y, o, w, e, t in zip(
-            _YEARS_LIST, original.tolist(), warnings, errors, transforms, strict=True
-        )
-    ]
+    else:
+        rows = [
+            {
+                "year": y,
+                "original": o,
+                "validationWarnings": w,
+                "validationErrors": e,
+                "transform": t,
+            }
+            for y, o, w, e, t in zip(
+                _YEARS_LIST, originals, warn_lists, error_lists, transforms, strict=True
+            )
+        ]
+    finite = bool(np.isfinite(original).all()) and bool(np.isfinite(tval[ttype != NONE]).all())
+    # Float cannot represent NaN/inf: such cells must meet graphql-core's own error path.
+    return RenderedRecords(rows, _LAYOUTS[block.shape]) if finite else rows
+
+
+class _RenderCache:
+    """Rendered cell lists of stored blocks, reused while the block's arrays are unchanged.
+
+    The key holds the block's full state (the bytes of its three arrays), so any write
+    (transforms, propagation, rebasing) makes the next read render afresh: a cached
+    list is returned only when rendering again would give the same answer. Bounded
+    LRU by cells; its own lock, since several emulators may share the process.
+    """
+
+    def __init__(self, max_cells: int) -> None:
+        self.max_cells = max_cells
+        self._items: OrderedDict[tuple[Any, ...], tuple[Block, bytes, list[dict[str, Any]]]]
+        self._items = OrderedDict()
+        self._cells = 0
+        self._lock = threading.Lock()
+
+    def cells(
+        self,
+        block: Block,
+        warn: cfg.Range | None,
+        hard: cfg.Range | None,
+        label: str,
+        factor: float = 1.0,
+    ) -> list[dict[str, Any]]:
+        """:func:`cells` of a stored block, from the cache when its arrays are unchanged."""
+        state = block.original.tobytes() + block.ttype.tobytes() + block.tval.tobytes()
+        key = (id(block), block.shape, warn, hard, label, factor)
+        with self._lock:
+            hit = self._items.get(key)
+            # The entry keeps its block alive, so no other block can reuse that id meanwhile.
+            if hit is not None and hit[0] is block and hit[1] == state:
+                self._items.move_to_end(key)
+                return hit[2]
+        rendered = cells(block, warn, hard, label, factor)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._cells -= len(old[2])
+            self._items[key] = (block, state, rendered)
+            self._cells += len(rendered)
+            while self._cells > self.max_cells and len(self._items) > 1:
+                _, (_, _, evicted) = self._items.popitem(last=False)
+                self._cells -= len(evicted)
+        return rendered
+
+    def clear(self) -> None:
+        """Forgets every rendered list."""
+        with self._lock:
+            self._items.clear()
+            self._cells = 0
+
+
+#: Rendered cells of stored blocks (about 0.4 kB per cell held).
+RENDER_CACHE = _RenderCache(max_cells=300_000)
 
 
 def _yearly_rows(columns: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -193,7 +283,7 @@ class _Plant:
         spec = _PARAM_SPEC[name]
 
         def resolve(info: GraphQLResolveInfo) -> Any:
-            rendered = cells(block, spec.initial_range, spec.hard_limit, name)
+            rendered = RENDER_CACHE.cells(block, spec.initial_range, spec.hard_limit, name)
             return rendered if many else rendered[0]
 
         return resolve
