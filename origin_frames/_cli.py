@@ -166,7 +166,7 @@ def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
     elif fmt == "json":
         frame.reset_index().to_json(path, orient="records", date_format="iso", indent=2)
     else:
-        from ._frames import to_parquet
+        from ._parquet import to_parquet
 
         to_parquet(frame, path)
     print(f"wrote {len(frame)} rows to {path}")
@@ -176,14 +176,17 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
     """Change frames from CSV or Parquet files, with a clear error for each bad file."""
     import pandas as pd
 
+    from ._exceptions import OriginError
+
     frames = []
     for name in paths:
         path = Path(name)
-        if not path.is_file():
+        if not (path.is_file() or path.is_dir()):
             raise CommandError(f"No changes file at {path}. Check the path.")
         try:
-            if path.suffix.lower() in {".parquet", ".pq"}:
-                from ._frames import read_parquet
+            # A directory is a dataset of `export`, edited in place.
+            if path.is_dir() or path.suffix.lower() in {".parquet", ".pq"}:
+                from ._parquet import read_parquet
 
                 frame = read_parquet(path)
             elif path.suffix.lower() == ".csv":
@@ -193,8 +196,10 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
                     keep_default_na=True,
                 )
             else:
-                raise CommandError(f"{path}: give changes as .csv or .parquet.")
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
+                raise CommandError(
+                    f"{path}: give changes as .csv, .parquet or an exported dataset directory."
+                )
+        except (ValueError, OSError, pd.errors.ParserError, OriginError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CommandError(f"Could not read {path}: {first}. Fix the file and retry.") from exc
         if frame.empty:
@@ -466,7 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, parents=[parent], help=helptext)
         if name == "plan":
             command.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
-            command.add_argument("changes", nargs="+", help="CSV or Parquet change files")
+            command.add_argument(
+                "changes", nargs="+", help="CSV or Parquet change files, or exported datasets"
+            )
             command.add_argument("--out", help="save the plan as JSON")
             command.set_defaults(func=_cmd_plan)
         else:

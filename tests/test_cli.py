@@ -13,7 +13,7 @@ import pytest
 
 from origin_frames import OriginFrames, schemas
 from origin_frames._cli import main, resolve_scenario
-from origin_frames._parquet import read_parquet
+from origin_frames._parquet import read_parquet, to_parquet
 from origin_frames._plan import Plan
 from origin_frames.emulator import Emulator
 
@@ -310,6 +310,37 @@ def test_plan_of_target_values_exits_2(tmp_path: Path, capsys):
     assert re.search(r"2030\s+technology\s+capex.*\s1234\.5", out)
 
 
+def test_plan_of_an_unedited_export_finds_nothing_and_an_edited_one_finds_the_edits(
+    tmp_path: Path, capsys
+):
+    dataset = tmp_path / "ds"
+    code, _, err = run(
+        capsys, "export", "latest:gbr:central", "--emulator", "--out", str(dataset),
+        "--domains", "demand", "--regions", "gbr",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    code, out, err = run(capsys, "plan", "latest:gbr:central", str(dataset), "--emulator")
+    assert (code, err) == (0, "")
+    assert "no changes" in out
+
+    frame = read_parquet(dataset)
+    edited = frame.copy()
+    edited.iloc[:3, edited.columns.get_loc("value")] *= 1.5
+    target = tmp_path / "edited.parquet"
+    to_parquet(edited, target)
+    saved = tmp_path / "plan.json"
+    code, out, err = run(
+        capsys, "plan", "latest:gbr:central", str(target), "--emulator", "--out", str(saved)
+    )
+    assert code == 2, err
+    cells = Plan.from_json(saved).to_frame()
+    # Edits of totalDemand also pin its components, so the plan may hold more cells.
+    for (region, tech, year), row in edited.iloc[:3].iterrows():
+        hit = cells.xs((region, tech, year))
+        hit = hit[hit["variable"].astype(str) == str(row["variable"])]
+        assert hit["after"].to_numpy() == pytest.approx([row["value"]])
+
+
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
@@ -319,7 +350,7 @@ def test_plan_of_target_values_exits_2(tmp_path: Path, capsys):
             "year.csv", CHANGE_COLUMNS + "\ntechnology,gbr,CCGT,capex,endogenous,20x0,Delta,1\n",
             "20x0", id="bad-year",
         ),
-        pytest.param("changes.txt", CHANGES, "give changes as .csv or .parquet", id="suffix"),
+        pytest.param("changes.txt", CHANGES, ".csv, .parquet or an exported", id="suffix"),
         pytest.param("bad.parquet", b"not parquet at all", "Could not read", id="bad-parquet"),
     ],
 )  # fmt: skip
