@@ -138,9 +138,11 @@ def resolve_scenario(client: OriginFrames, selector: str) -> str:
     region, words = parts[0], [w.lower() for w in parts[1:]]
     scenarios = client.get_aurora_scenarios(region)
     if words:
+        import numpy as np
+
         names = scenarios["name"].astype(str).str.lower()
-        mask = names.apply(lambda name: all(w in name for w in words))
-        scenarios = scenarios[mask.to_numpy(dtype=bool)]
+        masks = [names.str.contains(w, regex=False).to_numpy(dtype=bool) for w in words]
+        scenarios = scenarios[np.logical_and.reduce(masks)]
     if scenarios.empty:
         raise CommandError(
             f"No published scenario matches {selector!r}. "
@@ -371,23 +373,33 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from ._exceptions import ApplyError, StalePlanError
     from ._plan import Plan
 
+    # Arguments and files are checked before any connection is made.
+    saved = len(args.inputs) == 1 and args.inputs[0].endswith(".json")
+    if saved:
+        if args.new_scenario:
+            raise CommandError(
+                "--new-scenario works with SCENARIO CHANGES...; a saved plan already names "
+                "its scenario. Drop --new-scenario, or plan again with it."
+            )
+        if args.emulator:
+            raise CommandError(
+                "A saved plan belongs to the server it was planned on; a fresh --emulator "
+                "cannot hold it. Apply SCENARIO CHANGES... instead."
+            )
+        path = Path(args.inputs[0])
+        if not path.is_file():
+            raise CommandError(f"No plan file at {path}. Check the path.")
+        plan = Plan.from_json(path)
+    elif len(args.inputs) >= 2:
+        args.scenario = args.inputs[0]
+        changes = _read_changes(args.inputs[1:])
+    else:
+        raise CommandError("Give a saved PLAN.json, or SCENARIO followed by CHANGES files.")
     with _client(args) as client:
-        if len(args.inputs) == 1 and args.inputs[0].endswith(".json"):
-            if args.emulator:
-                raise CommandError(
-                    "A saved plan belongs to the server it was planned on; a fresh --emulator "
-                    "cannot hold it. Apply SCENARIO CHANGES... instead."
-                )
-            path = Path(args.inputs[0])
-            if not path.is_file():
-                raise CommandError(f"No plan file at {path}. Check the path.")
-            plan = Plan.from_json(path, client=client)
-        elif len(args.inputs) >= 2:
-            args.scenario = args.inputs[0]
-            changes = _read_changes(args.inputs[1:])
-            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
+        if saved:
+            plan.client = client
         else:
-            raise CommandError("Give a saved PLAN.json, or SCENARIO followed by CHANGES files.")
+            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
         if not plan:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK

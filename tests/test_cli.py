@@ -437,6 +437,45 @@ def test_apply_of_one_non_plan_argument_says_what_to_give(capsys):
     assert "Give a saved PLAN.json, or SCENARIO followed by CHANGES files." in err
 
 
+def test_apply_of_a_saved_plan_with_new_scenario_is_refused(tmp_path: Path, capsys):
+    plan = write(tmp_path / "plan.json", "{}")
+    code, _, err = run(capsys, "apply", plan, "--new-scenario", "S")
+    assert code == 1
+    assert one_line(err) and "a saved plan already names its scenario" in err
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        pytest.param("latest:", "Write the selector as latest:<region>", id="no-region"),
+        pytest.param("latest:gbr:central:nosuchword", "No published scenario", id="no-match"),
+        pytest.param("no-such-id", "'no-such-id' was not found", id="unknown-id"),
+    ],
+)
+def test_bad_scenario_selector_is_a_one_line_error(
+    selector: str, expected: str, tmp_path: Path, capsys
+):
+    code, _, err = run(capsys, "export", selector, "--emulator", "--out", str(tmp_path / "x"))
+    assert code == 1
+    assert one_line(err) and expected in err
+
+
+@pytest.mark.parametrize(
+    ("selector", "name"),
+    [
+        pytest.param("latest:gbr:central", "Central Oct 2026", id="one-word"),
+        pytest.param("latest:gbr:NET:zero", "Net Zero Oct 2026", id="words-any-case"),
+        pytest.param("latest:deu:jul:2026:low", "Low Jul 2026", id="three-words"),
+    ],
+)
+def test_selector_picks_the_newest_scenario_whose_name_has_every_word(
+    selector: str, name: str, capsys
+):
+    with OriginFrames.emulated() as client:
+        sid = resolve_scenario(client, selector)
+        assert client.get_scenario_by_id(sid)["name"].iloc[0] == name
+
+
 @pytest.fixture
 def own_emulator(monkeypatch: pytest.MonkeyPatch):
     """A private emulator the CLI reaches through the environment, like a real deployment."""
@@ -483,6 +522,28 @@ def test_saved_plan_applies_through_env_configured_server(own_emulator, tmp_path
     code, out, _ = run(capsys, "plan", sid, changes)
     assert code == 0
     assert "no changes" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(None, "No plan file at", id="missing"),
+        pytest.param("{not json", "Cannot read a plan from", id="not-json"),
+        pytest.param('{"format": 99}', "is not an origin_frames plan", id="wrong-format"),
+    ],
+)
+def test_apply_of_a_bad_plan_file_is_a_one_line_error_before_connecting(
+    content: str | None, expected: str, tmp_path: Path, capsys, monkeypatch
+):
+    # No token anywhere: the file is judged before any client is made.
+    monkeypatch.delenv("AURORA_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "plan.json"
+    if content is not None:
+        path.write_text(content)
+    code, out, err = run(capsys, "apply", str(path))
+    assert code == 1
+    assert one_line(err) and expected in err
 
 
 def test_apply_of_a_stale_plan_fails_unless_forced(own_emulator, tmp_path: Path, capsys):
