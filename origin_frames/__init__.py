@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from . import schemas
+from ._apply import ApplyResult
 from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
@@ -29,7 +30,6 @@ from ._exceptions import (
     TransportError,
     ValidationError,
 )
-from ._apply import ApplyResult
 from ._parquet import read_parquet, to_parquet, write_dataset
 from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
