@@ -10,7 +10,12 @@ A scenario argument is a scenario id, or ``latest:<region>[:<name filter>]``
 scenario of that region whose name contains every ``:``-separated word.
 
 Exit codes: 0 success (``plan``: nothing to change), 2 (``plan``: changes to
-apply, like ``terraform plan -detailed-exitcode``), 1 error, 130 interrupted.
+apply, like ``terraform plan -detailed-exitcode``), 1 error (usage errors too, so
+that 2 always means changes), 130 interrupted.
+
+Changes are CSV or Parquet files, or a dataset directory written by ``export``.
+``export`` replaces its ``--out`` directory only when it is new, empty or a previous
+export.
 """
 
 from __future__ import annotations
