@@ -90,7 +90,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
     )
 
 
-def _client_parent() -> argparse.ArgumentParser:
+def _client_parent() -> _Parser:
     """Options of every command that talks to Origin (real or emulated)."""
     parent = _Parser(add_help=False)
     parent.add_argument(
