@@ -84,3 +84,53 @@ def test_demand_and_commodity_answers_are_identical_to_graphql_cores(
         fast, standard = _both(emulator, monkeypatch, document, variables)
         assert "errors" not in fast
         assert fast == standard
+
+
+@pytest.mark.parametrize(
+    "cell_selection",
+    [
+        pytest.param("year original validationWarnings validationErrors transform { type value }",
+                     id="rendered-order"),  # fmt: skip
+        pytest.param("transform { value type } validationErrors original year", id="reordered"),
+        pytest.param("y: year o: original t: transform { k: type }", id="aliases"),
+        pytest.param("__typename month year original", id="typename-and-absent-month"),
+        pytest.param("original transform { __typename type }", id="nested-typename"),
+    ],
+)
+def test_rendered_cells_answer_like_graphql_core_for_any_selection(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, gbr_session: str, cell_selection: str
+) -> None:
+    document = """query ($s: String!) { getSession(sessionId: $s) {
+        getTechnology(name: "CCGT", region: "gbr") {
+            getExogenous { parameters { capacity { %s } availability { month %s } } }
+            getEndogenous { definitions { discountRate { %s } } }
+    } } }""" % ((cell_selection,) * 3)
+    fast, standard = _both(emulator, monkeypatch, document, {"s": gbr_session})
+    assert "errors" not in fast
+    assert fast == standard
+    assert _post(emulator, document, {"s": gbr_session}) == fast  # cached answer is the same
+
+
+def test_an_update_then_a_read_through_both_executors_agree(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from origin_sdk.OriginSession import OriginSession
+
+    sdk = OriginSession({"token": TOKEN, "scenario_base_url": emulator.scenario_base_url,
+                         "inputs_base_url": emulator.inputs_base_url})  # fmt: skip
+    gbr = [s for s in sdk.get_aurora_scenarios("gbr") if s["name"].startswith("Central")][0]
+    project = sdk.create_project({"name": "executor"})
+    created = sdk.create_scenario({"projectGlobalId": project["projectGlobalId"], "name": "e",
+                                   "baseScenarioGlobalId": gbr["scenarioGlobalId"]})  # fmt: skip
+    sid = created["scenarioGlobalId"]
+    config = _post(emulator, iq.get_config_gql)["data"]["getConfig"]
+    document = iq.get_technology_gql(config["technology"])
+    variables = {"sessionId": sid, "techName": "CCGT", "region": "gbr"}
+    _post(emulator, document, variables)  # warm the render cache
+    tx = [{"year": 2030, "month": 2, "transform": {"type": "Delta", "value": -0.1}}]
+    sdk.update_technology_exogenous(sid, "CCGT", "availability", tx, "gbr")
+    fast, standard = _both(emulator, monkeypatch, document, variables)
+    assert fast == standard
+    cells = fast["data"]["getSession"]["getTechnology"]["getExogenous"]["parameters"]
+    changed = [c for c in cells["availability"] if c["transform"] is not None]
+    assert [(c["year"], c["month"]) for c in changed] == [(2030, 2)]

@@ -210,6 +210,7 @@ class _SharedSelections:
         self._size = size
         self._free: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
         self._compiled: OrderedDict[tuple[int, tuple[int, ...]], tuple[Any, ...]] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, int], tuple[Any, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def directive_free(
@@ -252,6 +253,21 @@ class _SharedSelections:
         return compiled  # type: ignore[no-any-return]
 
 
+    def plan(self, selection: _Selection, layout: Layout) -> _Plan | bool | None:
+        """:func:`_trusted_plan`, memoised per (selection, layout) object pair."""
+        key = (id(selection), id(layout))
+        with self._lock:
+            hit = self._plans.get(key)
+            if hit is not None and hit[0] is selection and hit[1] is layout:
+                return hit[2]  # type: ignore[no-any-return]
+        plan = _trusted_plan(selection, layout)
+        with self._lock:
+            self._plans[key] = (selection, layout, plan)  # keeps both ids unique
+            if len(self._plans) > self._size:
+                self._plans.popitem(last=False)
+        return plan
+
+
 _SHARED_SELECTIONS = _SharedSelections()
 
 
@@ -281,7 +297,7 @@ class _RecordListExecutor(Executor):
         record_type = get_nullable_type(item_type)
         if isinstance(result, RenderedRecords) and is_object_type(record_type):
             selection = self._selection(record_type, field_details_list)
-            plan = None if selection is None else _trusted_plan(selection, result.layout)
+            plan = None if selection is None else _SHARED_SELECTIONS.plan(selection, result.layout)
             if plan is True:
                 return list(result)
             if plan is not None:

@@ -327,7 +327,7 @@ class Session:
     def technology(self, name: str, region: str, sub_region: str | None) -> dict[str, Any]:
         """The grouping entry of a technology, after validating name/region/sub-region."""
         self.check_region(region)
-        grouping = seed.groupings(self.group, region, self.scale)
+        grouping = seed.grouping_index(self.group, region, self.scale)
         if name not in grouping:
             raise _choose(f"technology in region {region!r}:", name, list(grouping))
         entry = grouping[name]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -162,6 +163,12 @@ def groupings(group: RegionGroup, region: str, scale: int) -> dict[str, dict]:
             },
         }
     return out
+
+
+@lru_cache(maxsize=512)
+def grouping_index(group: RegionGroup, region: str, scale: int) -> dict[str, dict]:
+    """:func:`groupings`, built once per (group, region, scale); shared, so read-only."""
+    return groupings(group, region, scale)
 
 
 def technology_keys(group: RegionGroup, region: str, scale: int) -> list[TechKey]:
