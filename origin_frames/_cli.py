@@ -215,24 +215,15 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
     return frames
 
 
-def _check_export_target(path: Path) -> None:
-    """Refuses an export directory holding anything but a previous export (it is replaced)."""
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise CommandError(f"{path} is a file: give a directory for the dataset with --out.")
-    foreign = [
-        entry
-        for entry in path.rglob("*")
-        if not (entry.is_dir() and entry.name.partition("=")[0] in ("domain", "region"))
-        and not (entry.is_file() and entry.suffix == ".parquet")
-    ]
-    top_ok = all(e.is_dir() and e.name.startswith("domain=") for e in path.iterdir())
-    if foreign or not top_ok:
-        raise CommandError(
-            f"{path} holds files that are not an origin-frames export, and export replaces "
-            "the directory: give a new or empty directory with --out."
-        )
+def _refuse_bad_export_target(path: Path) -> None:
+    """Checks --out before any reading, so a bad target fails fast."""
+    from ._exceptions import ConfigurationError
+    from ._parquet import check_dataset_target
+
+    try:
+        check_dataset_target(path)
+    except ConfigurationError as exc:
+        raise CommandError(f"{exc} Use --out to choose another.") from exc
 
 
 def _plan_changes(
@@ -314,7 +305,7 @@ def _cmd_projects(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._parquet import write_dataset
 
-    _check_export_target(Path(args.out))
+    _refuse_bad_export_target(Path(args.out))
     with _client(args) as client:
         scenario_id = resolve_scenario(client, args.scenario)
         detail = client.get_scenario_by_id(scenario_id)

@@ -96,6 +96,42 @@ def to_parquet(
     pq.write_table(_table(frame, metadata), path)
 
 
+def check_dataset_target(path: str | Path, *, overwrite: bool = True) -> None:
+    """Refuses a dataset directory whose contents writing there would destroy.
+
+    Args:
+        path: Where a dataset is about to be written.
+        overwrite: Whether a previous dataset there may be replaced.
+
+    Raises:
+        ConfigurationError: ``path`` is a file, holds anything but a previous dataset
+            (``domain=*/region=*/*.parquet``), or holds a dataset and ``overwrite`` is False.
+    """
+    target = Path(path)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ConfigurationError(f"{target} is a file: give a directory for the dataset.")
+    entries = list(target.iterdir())
+    if not entries:
+        return
+    partition_dirs = all(e.is_dir() and e.name.startswith("domain=") for e in entries)
+    foreign = [
+        e for e in target.rglob("*")
+        if not (e.is_dir() and e.name.partition("=")[0] in PARTITIONS)
+        and not (e.is_file() and e.suffix == ".parquet")
+    ]  # fmt: skip
+    if foreign or not partition_dirs:
+        raise ConfigurationError(
+            f"{target} holds files that are not an origin_frames dataset, and writing a "
+            "dataset replaces the directory: give a new or empty directory."
+        )
+    if not overwrite:
+        raise ConfigurationError(
+            f"{target} already holds a dataset. Choose an empty directory or pass overwrite=True."
+        )
+
+
 def write_dataset(
     frame: pd.DataFrame,
     path: str | Path,
@@ -110,25 +146,23 @@ def write_dataset(
             for instance the concatenation of every domain from ``OriginFrames.inputs``.
         path: Directory of the dataset; created if missing.
         metadata: Extra JSON-serialisable facts stored in every file (scenario id, ...).
-        overwrite: Replace an existing dataset at ``path``; when False an existing
-            non-empty directory is an error.
+        overwrite: Replace a dataset previously written at ``path``. A directory
+            holding anything else is never deleted: that is always an error.
 
     Returns:
         A summary frame, one row per partition: ``domain, region, rows``.
 
     Raises:
-        ConfigurationError: ``path`` exists, is not empty and ``overwrite`` is False.
+        ConfigurationError: ``path`` holds files that are not a dataset of this module,
+            or a dataset while ``overwrite`` is False.
         ValidationError: the frame lacks a partition column.
 
     Example:
         >>> summary = write_dataset(client.inputs(sid), "out/gbr")  # doctest: +SKIP
     """
     target = Path(path)
-    if target.exists() and any(target.iterdir()):
-        if not overwrite:
-            raise ConfigurationError(
-                f"{target} already holds files. Choose an empty directory or pass overwrite=True."
-            )
+    check_dataset_target(target, overwrite=overwrite)
+    if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True, exist_ok=True)
 

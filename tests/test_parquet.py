@@ -156,3 +156,14 @@ def test_single_file_round_trips_exactly_and_filters_like_a_dataset(tmp_path) ->
     only = read_parquet(tmp_path / "cells.parquet", domains=["commodity"], regions=["all"])
     assert len(only) == 50
     assert set(only["domain"].astype(str)) == {"commodity"}
+
+
+def test_a_directory_holding_other_files_is_never_deleted(tmp_path) -> None:
+    keep = tmp_path / "mine"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("precious")
+    with pytest.raises(ConfigurationError, match="not an origin_frames dataset"):
+        write_dataset(contract_frame(5), keep, overwrite=True)
+    assert (keep / "notes.txt").read_text() == "precious"
+    with pytest.raises(ConfigurationError, match="is a file"):
+        write_dataset(contract_frame(5), keep / "notes.txt")
