@@ -7,8 +7,8 @@ import pytest
 from origin_sdk.OriginSession import OriginSession
 
 from origin_frames.emulator.inputs import config as cfg
-from origin_frames.emulator.inputs.models import ParsedTx, apply_tx
-from origin_frames.emulator.inputs.resolvers import _RenderCache, cells
+from origin_frames.emulator.inputs.models import ParsedTx, RenderCache, apply_tx
+from origin_frames.emulator.inputs.resolvers import cells
 from origin_frames.emulator.inputs.seed import DELTA, Block
 
 
@@ -90,6 +90,27 @@ def test_other_tenants_scenarios_do_not_share_rendered_cells(sdk: OriginSession)
 _delta_at_3 = ParsedTx(np.array([3]), np.array([DELTA], dtype=np.int8), np.array([5.0]))
 
 
+def _gbr_coal(sdk: OriginSession, sid: str, native: bool = False) -> list[dict]:
+    docs = sdk.get_commodities(sid, regions=["gbr"], commodities=["coal"], native_units_flag=native)
+    return list(docs[0]["prices"])
+
+
+def test_commodity_updates_and_rebasing_show_in_the_next_read(sdk: OriginSession) -> None:
+    sid = _new_scenario(sdk)
+    high = [s for s in sdk.get_aurora_scenarios("gbr") if s["name"].startswith("High")][0]
+    stored, native = _gbr_coal(sdk, sid), _gbr_coal(sdk, sid, native=True)
+    assert _gbr_coal(sdk, sid) == stored and _gbr_coal(sdk, sid, native=True) == native
+    sdk.update_commodity_price(sid, "coal", ["gbr"], [_tx(2030, "Percentage", 20.0)])
+    updated = _gbr_coal(sdk, sid)
+    assert updated[5]["transform"] == {"type": "Percentage", "value": 20.0}
+    assert _gbr_coal(sdk, sid, native=True)[5]["transform"] == {"type": "Percentage", "value": 20.0}
+    sdk.change_base_commodities_assumptions(sid, high["scenarioGlobalId"])
+    theirs = _gbr_coal(sdk, high["scenarioGlobalId"])
+    rebased = _gbr_coal(sdk, sid)
+    assert [c["original"] for c in rebased] == [c["original"] for c in theirs]
+    assert [c["original"] for c in rebased] != [c["original"] for c in updated]
+
+
 def _block() -> Block:
     return Block.of(np.linspace(1.0, 36.0, 36), "yearly")
 
@@ -97,9 +118,14 @@ def _block() -> Block:
 _LIMITS = (cfg.Range(0, 100), cfg.Range(0, 1000), "x")
 
 
+def _cached(cache: RenderCache, block: Block, warn: object, hard: object, label: str) -> list:
+    """What the resolvers do: render through the session's cache."""
+    return cache.get(block, (warn, hard, label), lambda: cells(block, warn, hard, label))
+
+
 def test_the_cache_returns_the_same_list_while_the_block_is_unchanged() -> None:
-    cache, block = _RenderCache(max_cells=1000), _block()
-    assert cache.cells(block, *_LIMITS) is cache.cells(block, *_LIMITS)
+    cache, block = RenderCache(max_cells=1000), _block()
+    assert _cached(cache, block, *_LIMITS) is _cached(cache, block, *_LIMITS)
 
 
 @pytest.mark.parametrize(
@@ -111,31 +137,31 @@ def test_the_cache_returns_the_same_list_while_the_block_is_unchanged() -> None:
     ],
 )
 def test_any_write_to_a_block_renders_it_afresh(write) -> None:
-    cache, block = _RenderCache(max_cells=1000), _block()
-    before = cache.cells(block, *_LIMITS)
+    cache, block = RenderCache(max_cells=1000), _block()
+    before = _cached(cache, block, *_LIMITS)
     write(block)
-    after = cache.cells(block, *_LIMITS)
+    after = _cached(cache, block, *_LIMITS)
     assert after is not before
     assert after == cells(block, *_LIMITS)
     assert after != before
 
 
 def test_limits_and_labels_are_part_of_the_key() -> None:
-    cache, block = _RenderCache(max_cells=1000), _block()
-    loose = cache.cells(block, cfg.Range(0, 100), None, "x")
-    tight = cache.cells(block, cfg.Range(0, 10), None, "x")
+    cache, block = RenderCache(max_cells=1000), _block()
+    loose = _cached(cache, block, cfg.Range(0, 100), None, "x")
+    tight = _cached(cache, block, cfg.Range(0, 10), None, "x")
     assert loose[20]["validationWarnings"] == ()
     message = "x 2045: 21 is above the initialRange upper bound 10"
     assert tight[20]["validationWarnings"] == (message,)
 
 
 def test_the_cache_holds_at_most_its_cell_bound() -> None:
-    cache = _RenderCache(max_cells=100)
+    cache = RenderCache(max_cells=100)
     blocks = [_block() for _ in range(10)]
     for block in blocks:
-        cache.cells(block, *_LIMITS)
-    assert cache._cells <= 100
-    assert len(cache._items) == 100 // 36
+        _cached(cache, block, *_LIMITS)
+    assert cache.cells <= 100
+    assert len(cache) == 100 // 36
 
 
 def test_cells_with_non_finite_numbers_take_the_checked_path() -> None:

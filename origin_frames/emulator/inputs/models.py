@@ -32,7 +32,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,6 +269,72 @@ def validation_messages(
     return warnings, errors
 
 
+# -- rendered answers ----------------------------------------------------------------
+
+#: Cells of rendered answers one session keeps (about 0.4 kB each).
+RENDER_CACHE_CELLS = 300_000
+
+
+class RenderCache:
+    """Rendered cell lists of a session's blocks, reused while the block is unchanged.
+
+    The entry holds the block's full state (the bytes of its three arrays), so any
+    write (a transform, demand propagation, rebasing, a test poking an array) makes
+    the next read render afresh: a cached list is returned only when rendering again
+    would give the same answer. Bounded LRU by cells, with its own lock; it lives and
+    dies with its session (reset, deletion).
+
+    Example:
+        >>> cache = RenderCache(max_cells=100)
+        >>> block = Block.of(np.zeros(3), "yearly")
+        >>> cache.get(block, (), lambda: [1, 2, 3]) is cache.get(block, (), lambda: [])
+        True
+    """
+
+    def __init__(self, max_cells: int = RENDER_CACHE_CELLS) -> None:
+        self.max_cells = max_cells
+        self._items: OrderedDict[tuple[Any, ...], tuple[Block, bytes, list[Any]]]
+        self._items = OrderedDict()
+        self._cells = 0
+        self._lock = threading.Lock()
+
+    def get(self, block: Block, key: tuple[Any, ...], render: Callable[[], list[Any]]) -> list[Any]:
+        """The cached rendering of ``block`` under ``key``, or ``render()`` (then cached)."""
+        state = block.original.tobytes() + block.ttype.tobytes() + block.tval.tobytes()
+        full_key = (id(block), block.shape, *key)
+        with self._lock:
+            hit = self._items.get(full_key)
+            # The entry keeps its block alive, so no other block can reuse that id meanwhile.
+            if hit is not None and hit[0] is block and hit[1] == state:
+                self._items.move_to_end(full_key)
+                return hit[2]
+        rendered = render()
+        with self._lock:
+            old = self._items.pop(full_key, None)
+            if old is not None:
+                self._cells -= len(old[2])
+            self._items[full_key] = (block, state, rendered)
+            self._cells += len(rendered)
+            while self._cells > self.max_cells and len(self._items) > 1:
+                _, (_, _, evicted) = self._items.popitem(last=False)
+                self._cells -= len(evicted)
+        return rendered
+
+    @property
+    def cells(self) -> int:
+        """Cells held."""
+        return self._cells
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        """Forgets every rendered list."""
+        with self._lock:
+            self._items.clear()
+            self._cells = 0
+
+
 # -- sessions ------------------------------------------------------------------------
 
 
@@ -289,6 +356,7 @@ class Session:
     _demand: dict[str, seed.RegionDemand] = field(default_factory=dict, repr=False)
     _commodities: dict[str, dict[str, Block]] | None = field(default=None, repr=False)
     _interconnectors: list[seed.Interconnector] | None = field(default=None, repr=False)
+    render_cache: RenderCache = field(default_factory=RenderCache, repr=False, compare=False)
 
     # -- regions ---------------------------------------------------------------
     @property

@@ -9,8 +9,6 @@ what they ask for. Cell lists are built from ``ndarray.tolist()`` in one pass.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +24,7 @@ from ..catalogue import MODEL_MAX_YEAR, MODEL_MIN_YEAR
 from . import config as cfg
 from . import schema as schema_module
 from . import seed
-from .models import InputsBackend, Session, tenant_label, validation_messages
+from .models import InputsBackend, RenderCache, Session, tenant_label, validation_messages
 from .seed import ABSOLUTE, DELTA, NONE, Block
 
 _YEARS_LIST: list[int] = seed.YEARS.tolist()
@@ -170,62 +168,6 @@ def cells(
     return RenderedRecords(rows, _LAYOUTS[block.shape]) if finite else rows
 
 
-class _RenderCache:
-    """Rendered cell lists of stored blocks, reused while the block's arrays are unchanged.
-
-    The key holds the block's full state (the bytes of its three arrays), so any write
-    (transforms, propagation, rebasing) makes the next read render afresh: a cached
-    list is returned only when rendering again would give the same answer. Bounded
-    LRU by cells; its own lock, since several emulators may share the process.
-    """
-
-    def __init__(self, max_cells: int) -> None:
-        self.max_cells = max_cells
-        self._items: OrderedDict[tuple[Any, ...], tuple[Block, bytes, list[dict[str, Any]]]]
-        self._items = OrderedDict()
-        self._cells = 0
-        self._lock = threading.Lock()
-
-    def cells(
-        self,
-        block: Block,
-        warn: cfg.Range | None,
-        hard: cfg.Range | None,
-        label: str,
-        factor: float = 1.0,
-    ) -> list[dict[str, Any]]:
-        """:func:`cells` of a stored block, from the cache when its arrays are unchanged."""
-        state = block.original.tobytes() + block.ttype.tobytes() + block.tval.tobytes()
-        key = (id(block), block.shape, warn, hard, label, factor)
-        with self._lock:
-            hit = self._items.get(key)
-            # The entry keeps its block alive, so no other block can reuse that id meanwhile.
-            if hit is not None and hit[0] is block and hit[1] == state:
-                self._items.move_to_end(key)
-                return hit[2]
-        rendered = cells(block, warn, hard, label, factor)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._cells -= len(old[2])
-            self._items[key] = (block, state, rendered)
-            self._cells += len(rendered)
-            while self._cells > self.max_cells and len(self._items) > 1:
-                _, (_, _, evicted) = self._items.popitem(last=False)
-                self._cells -= len(evicted)
-        return rendered
-
-    def clear(self) -> None:
-        """Forgets every rendered list."""
-        with self._lock:
-            self._items.clear()
-            self._cells = 0
-
-
-#: Rendered cells of stored blocks (about 0.4 kB per cell held).
-RENDER_CACHE = _RenderCache(max_cells=300_000)
-
-
 def _yearly_rows(columns: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """``[{year, var1: cell, var2: cell}, ...]`` from per-variable cell lists."""
     rows: list[dict[str, Any]] = [{"year": y} for y in _YEARS_LIST]
@@ -268,22 +210,27 @@ _PARAM_SPEC = {p.name: p for p in cfg.PARAMETERS + cfg.DEFINITION_PARAMETERS}
 class _Plant:
     """``getExogenous`` / ``getEndogenous``: a plant key's parameters and definitions."""
 
-    def __init__(self, kind: str, display: str, blocks: dict[str, Block]) -> None:
+    def __init__(
+        self, kind: str, display: str, blocks: dict[str, Block], cache: RenderCache
+    ) -> None:
         self.technology = {"original": display}
         names = cfg.EXOGENOUS_PARAMETERS if kind == "exogenous" else cfg.ENDOGENOUS_PARAMETERS
         defs = cfg.EXOGENOUS_DEFINITIONS if kind == "exogenous" else cfg.ENDOGENOUS_DEFINITIONS
-        self.parameters = {n: self._lazy(blocks.get(n), n, many=True) for n in names}
-        self.definitions = {n: self._lazy(blocks.get(n), n, many=False) for n in defs}
+        self.parameters = {n: self._lazy(blocks.get(n), n, True, cache) for n in names}
+        self.definitions = {n: self._lazy(blocks.get(n), n, False, cache) for n in defs}
 
     @staticmethod
-    def _lazy(block: Block | None, name: str, many: bool) -> Any:
+    def _lazy(block: Block | None, name: str, many: bool, cache: RenderCache) -> Any:
         """A resolver rendering the block on demand ([] / None when the plant lacks it)."""
         if block is None:
             return [] if many else None
         spec = _PARAM_SPEC[name]
+        warn, hard = spec.initial_range, spec.hard_limit
 
         def resolve(info: GraphQLResolveInfo) -> Any:
-            rendered = RENDER_CACHE.cells(block, spec.initial_range, spec.hard_limit, name)
+            rendered = cache.get(
+                block, (warn, hard, name), lambda: cells(block, warn, hard, name)
+            )
             return rendered if many else rendered[0]
 
         return resolve
@@ -300,7 +247,7 @@ def _plant(
 ) -> _Plant:
     """The view of one plant key."""
     blocks = session.plant(kind, name, region, sub_region, sub_technology, subsidy)
-    return _Plant(kind, sub_technology or name, blocks)
+    return _Plant(kind, sub_technology or name, blocks, session.render_cache)
 
 
 class _Technology:
@@ -432,9 +379,14 @@ def _commodity_doc(
     blocks = session.commodities()[name]
     block = _aggregate([blocks[r] for r in regions], mean=True) if average else blocks[regions[0]]
     factor = com.factor if native else 1.0
+    warn, hard = com.initial_range, com.hard_limit
 
     def prices(info: GraphQLResolveInfo) -> list[dict[str, Any]]:
-        return cells(block, com.initial_range, com.hard_limit, name, factor)
+        if average:  # a fresh aggregate each time: nothing to reuse
+            return cells(block, warn, hard, name, factor)
+        return session.render_cache.get(
+            block, (warn, hard, name, factor), lambda: cells(block, warn, hard, name, factor)
+        )
 
     return {
         "commodity": name,
