@@ -20,17 +20,23 @@ Usage::
     python benchmarks/bench_read.py [--quick] [--json PATH]
 
 ``--quick`` runs latency 50 ms only and limits the pan-European case to 4 regions.
+
+The emulator runs in its own process (``origin-frames serve``), as a real service would:
+the client's decoding then overlaps the server's rendering instead of sharing one
+interpreter with it. ``--in-process`` runs it in a thread of the benchmark instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -62,6 +68,35 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, result
 
 
+class ServedEmulator:
+    """``origin-frames serve`` in a child process, with the Emulator's URL attributes."""
+
+    def __init__(self, process: subprocess.Popen[str], scenario: str, inputs: str) -> None:
+        self.process = process
+        self.scenario_base_url = scenario
+        self.inputs_base_url = inputs
+
+
+@contextlib.contextmanager
+def served(scale: int, latency_ms: float, in_process: bool = False) -> Iterator[Any]:
+    """An emulator in its own process (or in this one), stopped on exit."""
+    if in_process:
+        with Emulator(scale=scale, latency_ms=latency_ms) as emu:
+            yield emu
+        return
+    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", "0",
+               "--scale", str(scale), "--latency-ms", str(latency_ms)]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        scenario = process.stdout.readline().split()[-1]
+        inputs = process.stdout.readline().split()[-1]
+        yield ServedEmulator(process, scenario, inputs)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def sdk_loop(sdk: Any, sid: str, region: str, technologies: list[str]) -> pd.DataFrame:
     """The official client's way: one get_technology per technology, json_normalize each."""
     frames = []
@@ -82,7 +117,7 @@ def sdk_loop(sdk: Any, sid: str, region: str, technologies: list[str]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)
 
 
-def raw_fetch(emu: Emulator, documents: list[tuple[str, dict]], concurrency: int) -> list[bytes]:
+def raw_fetch(emu: Any, documents: list[tuple[str, dict]], concurrency: int) -> list[bytes]:
     """The emulator's serving time: POST every document, keep the raw bytes, no decoding."""
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_connections=concurrency, pool_maxsize=concurrency)
@@ -111,12 +146,12 @@ def json_to_frame(bodies: list[bytes], batches: list, selection: TechSelection) 
     return schemas.validate(frame, schemas.TechnologyCells)
 
 
-def run(latency: float, quick: bool) -> list[dict[str, Any]]:
+def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str, Any]]:
     """All cases at one latency."""
     from origin_sdk.OriginSession import OriginSession
 
     rows: list[dict[str, Any]] = []
-    with Emulator(scale=1, latency_ms=latency) as emu:
+    with served(1, latency, in_process) as emu:
         client = OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url, progress=False)
         sdk = OriginSession({"token": TOKEN, "scenario_base_url": emu.scenario_base_url,
                              "inputs_base_url": emu.inputs_base_url})  # fmt: skip
@@ -178,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="50 ms only, 4 eur regions")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--in-process", action="store_true", help="emulator in a thread")
     args = parser.parse_args(argv)
     latencies = [50.0] if args.quick else [0.0, 50.0]
-    rows = [row for latency in latencies for row in run(latency, args.quick)]
+    rows = [row for latency in latencies for row in run(latency, args.quick, args.in_process)]
     table = pd.DataFrame(rows)
     table["x_serving"] = table["origin_frames_s"] / table["serving_s"]
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -14,7 +14,7 @@ import secrets
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
@@ -291,8 +291,16 @@ class OriginFrames(SeedUpdaters):
 
     def _run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str) -> list[Any]:
         """Runs ``fn`` over ``items`` with at most ``concurrency`` in flight, in order."""
+        return list(self._iter_run(fn, items, desc))
+
+    def _iter_run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str) -> Iterator[Any]:
+        """Like ``_run``, but yields each result (in order) as soon as it is there.
+
+        The caller can work on answer i while answers i+1... are still being fetched.
+        """
         if len(items) <= 1:
-            return [fn(item) for item in items]
+            yield from (fn(item) for item in items)
+            return
         bar = None
         if self._show_progress():
             from tqdm.auto import tqdm
@@ -302,12 +310,15 @@ class OriginFrames(SeedUpdaters):
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin") as pool:
                 futures = [pool.submit(fn, item) for item in items]
-                results = []
-                for future in futures:
-                    results.append(future.result())
-                    if bar is not None:
-                        bar.update(1)
-                return results
+                try:
+                    for future in futures:
+                        result = future.result()
+                        if bar is not None:
+                            bar.update(1)
+                        yield result
+                finally:
+                    for future in futures:  # on an error, do not start what is still queued
+                        future.cancel()
         finally:
             if bar is not None:
                 bar.close()
@@ -894,9 +905,10 @@ class OriginFrames(SeedUpdaters):
             document, variables = technology_batch(scenario_id, batch, selection)
             return self._session(scenario_id, document, variables, decode_technology_answer)
 
-        answers = self._run(fetch, batches, "technologies")
         with gc_paused():
             builder = CellFrameBuilder()
+            # Frame the answers as they arrive, while later batches are still in flight.
+            answers = self._iter_run(fetch, batches, "technologies")
             for batch, session in zip(batches, answers, strict=True):
                 add_technology_blocks(builder, session, batch, selection)
             frame = builder.frame()
