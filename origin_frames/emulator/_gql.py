@@ -16,6 +16,7 @@ from typing import Any, Union
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
@@ -95,9 +96,10 @@ class _DocumentCache:
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
+        ast: DocumentNode | None
         try:
-            ast: DocumentNode | None = parse(document)
-            errors = [_format(e) for e in validate(schema, ast)]
+            ast = parsed = parse(document)
+            errors = [_format(e) for e in validate(schema, parsed)]
         except GraphQLError as exc:
             ast, errors = None, [_format(exc)]
         with self._lock:
@@ -155,8 +157,8 @@ class RenderedRecords(list):  # type: ignore[type-arg]
     returns (``int`` for Int, a finite ``float`` for Float, a valid name for an enum,
     a list or tuple of ``str`` for ``[String!]!``: both encode as the same JSON array,
     and tuples of atoms keep records out of the cycle collector's way); a field that
-    is non-null in the schema
-    is never None; nested records keep the same promise for their own layout. The
+    is non-null in the schema is never None; nested records keep the same promise for
+    their own layout. The
     executor then completes the list without serialising a leaf again: as-is when the
     selection asks for exactly ``layout``, else by picking keys. Resolvers that cannot
     keep the promise (a non-finite float, say) return a plain list, which takes the
@@ -252,7 +254,6 @@ class _SharedSelections:
                 self._compiled.popitem(last=False)
         return compiled  # type: ignore[no-any-return]
 
-
     def plan(self, selection: _Selection, layout: Layout) -> _Plan | bool | None:
         """:func:`_trusted_plan`, memoised per (selection, layout) object pair."""
         key = (id(selection), id(layout))
@@ -281,7 +282,10 @@ class _RecordListExecutor(Executor):
     ``__typename``, @skip/@include (applied by field collection), leaf serialisation
     and null checks. Anything else (arguments, custom resolvers, non-dict items,
     a null in a non-null field) falls back to the standard path, which then also
-    produces the standard errors.
+    produces the standard errors. A :class:`RenderedRecords` list skips even the
+    projection: returned as-is (a shallow copy) when the selection is its layout,
+    else reshaped by key. Compiled selections of directive-free documents are shared
+    across requests, since they then depend on the AST nodes alone.
     """
 
     def complete_list_value(  # type: ignore[override]
@@ -300,7 +304,7 @@ class _RecordListExecutor(Executor):
             plan = None if selection is None else _SHARED_SELECTIONS.plan(selection, result.layout)
             if plan is True:
                 return list(result)
-            if plan is not None:
+            if isinstance(plan, list):
                 return [_pick(item, plan) for item in result]
         if isinstance(result, list) and len(result) > 8 and is_object_type(record_type):
             selection = self._selection(record_type, field_details_list)
@@ -440,7 +444,7 @@ def _pick(item: dict[str, Any], plan: _Plan) -> dict[str, Any]:
             out[response_key] = const
             continue
         value = item.get(name)
-        if sub is not None and sub is not True and value is not None:
+        if isinstance(sub, list) and value is not None:
             value = _pick(value, sub)
         out[response_key] = value
     return out
@@ -469,6 +473,8 @@ def execute(
         operation_name=operation_name,
         executor_class=EXECUTOR_CLASS,
     )
+    if not isinstance(result, ExecutionResult):  # every resolver here is synchronous
+        raise TypeError("an emulator resolver returned an awaitable")
     answer: dict[str, Any] = {"data": result.data}
     if result.errors:
         answer["errors"] = [_format(e) for e in result.errors]

@@ -4,7 +4,10 @@ Views are small objects whose attributes hold values and whose methods resolve
 fields with arguments (graphql-core's default resolver calls a callable attribute
 with ``(info, **args)``), so nothing is rendered unless a document selects it:
 aliased batches (``t0: getTechnology(...) t1: getTechnology(...)``) render only
-what they ask for. Cell lists are built from ``ndarray.tolist()`` in one pass.
+what they ask for. Cell lists are built from ``ndarray.tolist()`` in one pass, in
+their final wire shape (:class:`~.._gql.RenderedRecords`, which the executor passes
+through), and kept in the session's :class:`~.models.RenderCache` until a write
+changes the block.
 """
 
 from __future__ import annotations
