@@ -77,6 +77,9 @@ class _App:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "OriginEmulator/1.0"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: without TCP_NODELAY, Nagle holds the
+    # body's last segment until the client's (delayed) ACK of the one before.
+    disable_nagle_algorithm = True
     app: _App  # set on the subclass made per server
 
     # -- plumbing -----------------------------------------------------------------
