@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from origin_sdk.OriginSession import OriginSession
@@ -170,3 +172,28 @@ def test_cells_with_non_finite_numbers_take_the_checked_path() -> None:
     rendered = cells(block, *_LIMITS)
     assert type(rendered) is list  # not RenderedRecords: graphql-core reports the bad Float
 
+
+
+def test_concurrent_reads_during_updates_see_whole_transforms_and_end_on_the_last(
+    sdk: OriginSession,
+) -> None:
+    sid = _new_scenario(sdk)
+    sent = [float(k) for k in range(1, 16)]
+    seen: list[object] = []
+
+    def reader() -> None:
+        for _ in range(10):
+            seen.append(_capacity(sdk, sid)[2030]["transform"])
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        readers = [pool.submit(reader) for _ in range(2)]
+        for value in sent:
+            sdk.update_technology_exogenous(
+                sid, "CCGT", "capacity", [_tx(2030, "Delta", value)], "gbr"
+            )
+        for future in readers:
+            future.result(timeout=60)
+    allowed = [None] + [{"type": "Delta", "value": v} for v in sent]
+    assert len(seen) == 20
+    assert all(t in allowed for t in seen)
+    assert _capacity(sdk, sid)[2030]["transform"] == {"type": "Delta", "value": sent[-1]}
