@@ -48,32 +48,58 @@ def _units(frame: pd.DataFrame) -> dict[str, str]:
     """Unit of each (domain, variable), as recorded in the frame."""
     if not {"domain", "variable", "unit"} <= set(frame.columns) or frame.empty:
         return {}
-    # Deduplicate first (cheap on categorical codes), convert the few survivors after.
-    pairs = frame[["domain", "variable", "unit"]].drop_duplicates().dropna(subset=["unit"])
-    pairs = pairs.astype("string")
-    return {f"{d}.{v}": u for d, v, u in pairs.itertuples(index=False)}
+    # Deduplicate on integer codes (cheap for categoricals), convert the few survivors.
+    codes, uniques = [], []
+    for name in ("domain", "variable", "unit"):
+        code, unique = pd.factorize(frame[name], use_na_sentinel=True)
+        codes.append(code.astype(np.int64))
+        uniques.append(unique)
+    key = (codes[0] * (len(uniques[1]) + 1) + codes[1]) * (len(uniques[2]) + 1) + codes[2]
+    _, first = np.unique(key, return_index=True)
+    units = {}
+    for row in first:
+        d, v, u = (c[row] for c in codes)
+        if u >= 0 and d >= 0 and v >= 0:
+            units[f"{uniques[0][d]}.{uniques[1][v]}"] = str(uniques[2][u])
+    return units
 
 
-def _contract(frame: pd.DataFrame, flat: pd.DataFrame, extra: Mapping[str, Any] | None) -> bytes:
-    """The metadata that lets :func:`read_parquet` restore the frame exactly."""
-    contract = {
-        "format_version": FORMAT_VERSION,
-        "index": [n for n in frame.index.names if n is not None],
-        "columns": _column_spec(flat),
-        "units": _units(flat),
-        "extra": dict(extra or {}),
-    }
-    return json.dumps(contract, default=str).encode()
+def _index_spec(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Dtypes of the named index levels, read off the levels (no per-row work)."""
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        dtypes = {name: level.dtype for name, level in zip(index.names, index.levels, strict=True)}
+    else:
+        dtypes = {index.name: index.dtype}
+    spec: dict[str, dict[str, Any]] = {}
+    for name, dtype in dtypes.items():
+        if name is None:
+            continue
+        entry: dict[str, Any] = {"dtype": str(dtype)}
+        if isinstance(dtype, pd.CategoricalDtype):
+            entry["categories"] = [str(c) for c in dtype.categories]
+        spec[str(name)] = entry
+    return spec
 
 
 def _table(frame: pd.DataFrame, extra: Mapping[str, Any] | None) -> pa.Table:
-    """The frame (index as columns) as an Arrow table carrying its contract."""
+    """The frame (named index levels as columns) as an Arrow table carrying its contract."""
     named = [n for n in frame.index.names if n is not None]
-    flat = frame.reset_index() if named else frame.reset_index(drop=True)
-    flat.attrs = {}
-    table = pa.Table.from_pandas(flat, preserve_index=False)
+    body = frame.copy(deep=False)
+    body.attrs = {}
+    # Index levels become columns inside the Arrow conversion: no reset_index copy.
+    table = pa.Table.from_pandas(body, preserve_index=bool(named))
+    if not named:
+        table = table.drop_columns([c for c in table.column_names if c not in frame.columns])
+    contract = {
+        "format_version": FORMAT_VERSION,
+        "index": named,
+        "columns": {**_index_spec(frame), **_column_spec(frame)},
+        "units": _units(frame),
+        "extra": dict(extra or {}),
+    }
     return table.replace_schema_metadata(
-        {**(table.schema.metadata or {}), METADATA_KEY: _contract(frame, flat, extra)}
+        {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(contract, default=str).encode()}
     )
 
 
@@ -176,7 +202,7 @@ def write_dataset(
             "Pass a frame of the input contract (index region, technology, year; column domain).",
             report=report,
         )
-    groups = _partition_groups(table)
+    groups = _partition_groups(frame)
     if not groups.contiguous:
         table = table.take(pa.array(groups.order))
     # Partition values live in the directory names, like pyarrow's hive writer does.
@@ -190,7 +216,7 @@ def write_dataset(
         pq.write_table(body.slice(start, stop - start), folder / "part-0.parquet")
 
     # Parquet encoding releases the GIL: partitions are written side by side.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
         list(pool.map(write_one, range(len(groups.labels))))
     return pd.DataFrame(
         {
@@ -212,15 +238,19 @@ class _Groups:
     contiguous: bool
 
 
-def _partition_groups(table: pa.Table) -> _Groups:
+def _partition_groups(frame: pd.DataFrame) -> _Groups:
     """Finds each (domain, region) run with integer codes, without a per-row Python loop."""
     codes, uniques = [], []
     for name in PARTITIONS:
-        encoded = table.column(name).combine_chunks()
-        if not pa.types.is_dictionary(encoded.type):
-            encoded = encoded.dictionary_encode()
-        codes.append(encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-        uniques.append(encoded.dictionary.to_pylist())
+        if name in frame.index.names and isinstance(frame.index, pd.MultiIndex):
+            # An index level already holds codes and their values: nothing to hash.
+            level = frame.index.names.index(name)
+            code, unique = frame.index.codes[level], frame.index.levels[level]
+        else:
+            values = frame.index if name in frame.index.names else frame[name]
+            code, unique = pd.factorize(values, use_na_sentinel=False)
+        codes.append(np.asarray(code, dtype=np.int64))
+        uniques.append(list(unique))
     key = codes[0] * len(uniques[1]) + codes[1]
     change = np.flatnonzero(np.diff(key)) + 1
     contiguous = len(change) + 1 == len(np.unique(key)) if len(key) else True
