@@ -135,15 +135,20 @@ def _tenanted_scenario(sdk: Any) -> str:
     return scenario["scenarioGlobalId"]
 
 
-def bench_apply(n_calls: int, cells_per_call: int, latency_ms: float) -> dict[str, Any]:
-    """apply_plan vs the official SDK loop on the same n_calls x cells_per_call changes."""
+def bench_apply(
+    n_calls: int, cells_per_call: int, latency_ms: float, in_process: bool = False
+) -> dict[str, Any]:
+    """apply_plan vs the official SDK loop on the same n_calls x cells_per_call changes.
+
+    The emulator runs in its own process (as a real service does) unless ``in_process``.
+    """
+    from bench_read import served
     from origin_sdk.OriginSession import OriginSession
 
-    from origin_frames import Emulator
     from origin_frames._apply import apply_plan
     from origin_frames._client import OriginFrames
 
-    with Emulator(latency_ms=latency_ms) as emu:
+    with served(0, latency_ms, in_process) as emu:
         urls = {"scenario_base_url": emu.scenario_base_url,
                 "inputs_base_url": emu.inputs_base_url}
         sdk = OriginSession({"token": TOKEN, **urls})
