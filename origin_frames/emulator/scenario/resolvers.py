@@ -62,12 +62,6 @@ def _get_projects(_: Any, info: GraphQLResolveInfo) -> list[dict]:
     return c.backend.list_projects(c.request.tenant)
 
 
-def _get_project(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> dict:
-    """``getProject(projectGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.get_project(c.request.tenant, projectGlobalId)
-
-
 def _get_config(_: Any, info: GraphQLResolveInfo) -> dict:
     """``getConfig``."""
     return _ctx(info).backend.config()
@@ -79,77 +73,39 @@ def _get_weather_years(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) 
     return {"years": c.backend.weather_years(c.request.tenant, scenarioGlobalId)}
 
 
-def _create_scenario(_: Any, info: GraphQLResolveInfo, scenario: dict) -> dict:
-    """``createScenario(scenario)``."""
-    c = _ctx(info)
-    return c.backend.create_scenario(c.request.tenant, scenario)
+def _tenant_call(method: str, *extra: Any) -> Any:
+    """A resolver calling ``backend.<method>(tenant, <the field's one argument>, *extra)``.
 
+    Most root fields take exactly one argument (an id or an input object) and act for
+    the calling tenant; one factory keeps them identical.
+    """
 
-def _update_scenario(_: Any, info: GraphQLResolveInfo, scenario: dict) -> dict:
-    """``updateScenario(scenario)``."""
-    c = _ctx(info)
-    return c.backend.update_scenario(c.request.tenant, scenario)
+    def resolve(_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        c = _ctx(info)
+        (value,) = args.values()
+        return getattr(c.backend, method)(c.request.tenant, value, *extra)
 
-
-def _delete_scenario(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) -> bool:
-    """``deleteScenario(scenarioGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.delete_scenario(c.request.tenant, scenarioGlobalId)
-
-
-def _launch_scenario(_: Any, info: GraphQLResolveInfo, scenarioGlobalId: str) -> dict:
-    """``launchScenario(scenarioGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.launch_scenario(c.request.tenant, scenarioGlobalId)
-
-
-def _create_project(_: Any, info: GraphQLResolveInfo, project: dict) -> dict:
-    """``createProject(project)``."""
-    c = _ctx(info)
-    return c.backend.create_project(c.request.tenant, project)
-
-
-def _update_project(_: Any, info: GraphQLResolveInfo, project: dict) -> dict:
-    """``updateProject(project)``."""
-    c = _ctx(info)
-    return c.backend.update_project(c.request.tenant, project)
-
-
-def _delete_project(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
-    """``deleteProject(projectGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.delete_project(c.request.tenant, projectGlobalId)
-
-
-def _pin(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
-    """``createProjectPin(projectGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.set_pinned(c.request.tenant, projectGlobalId, True)
-
-
-def _unpin(_: Any, info: GraphQLResolveInfo, projectGlobalId: str) -> bool:
-    """``deleteProjectPin(projectGlobalId)``."""
-    c = _ctx(info)
-    return c.backend.set_pinned(c.request.tenant, projectGlobalId, False)
+    resolve.__doc__ = f"Calls ScenarioBackend.{method} for the calling tenant."
+    return resolve
 
 
 _QUERIES = {
     "getScenarios": _get_scenarios,
     "getProjects": _get_projects,
-    "getProject": _get_project,
+    "getProject": _tenant_call("get_project"),
     "getConfig": _get_config,
     "getWeatherYearList": _get_weather_years,
 }
 _MUTATIONS = {
-    "createScenario": _create_scenario,
-    "updateScenario": _update_scenario,
-    "deleteScenario": _delete_scenario,
-    "launchScenario": _launch_scenario,
-    "createProject": _create_project,
-    "updateProject": _update_project,
-    "deleteProject": _delete_project,
-    "createProjectPin": _pin,
-    "deleteProjectPin": _unpin,
+    "createScenario": _tenant_call("create_scenario"),
+    "updateScenario": _tenant_call("update_scenario"),
+    "deleteScenario": _tenant_call("delete_scenario"),
+    "launchScenario": _tenant_call("launch_scenario"),
+    "createProject": _tenant_call("create_project"),
+    "updateProject": _tenant_call("update_project"),
+    "deleteProject": _tenant_call("delete_project"),
+    "createProjectPin": _tenant_call("set_pinned", True),
+    "deleteProjectPin": _tenant_call("set_pinned", False),
 }
 
 
