@@ -525,8 +525,10 @@ def _add_demand_technologies(
     for doc in documents:
         keys = {
             "region": _original(doc.get("region")),
-            "technology": _original(doc.get("technology")) or _original(
-                doc.get("originTechnology")
+            # The API name (originTechnology, e.g. "heatPumps") is what updates take;
+            # the display name ("Heat Pumps") is only the fallback.
+            "technology": _original(doc.get("originTechnology")) or _original(
+                doc.get("technology")
             ),
             "domain": "demand_technology",
         }

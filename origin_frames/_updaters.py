@@ -44,11 +44,6 @@ def _variable_rows(frame: pd.DataFrame, variable: str, **equal: str | None) -> p
     return frame[mask.fillna(False).to_numpy(dtype=bool)]
 
 
-def _folded(name: object) -> str:
-    """A name without case and spaces, so "Heat Pumps" and "heatPumps" compare equal."""
-    return str(name).replace(" ", "").lower()
-
-
 class SeedUpdaters:
     """``update_*`` methods of the official ``OriginSession``, returning frames."""
 
@@ -268,12 +263,9 @@ class SeedUpdaters:
         variables["autoCapacityMarketTarget"] = auto_capacity_market_target
         self._send("demand_technology", variables)
         cells = self.demand(scenario_id, regions)
-        cells = _variable_rows(cells, variable, domain="demand_technology")
-        # Frames name demand technologies by display name ("Heat Pumps") while callers
-        # of the seed pass the API name ("heatPumps"); the service accepts both.
-        names = pd.Series(cells.index.get_level_values("technology"), index=cells.index)
-        wanted = _folded(technology)
-        return cells[(names.map(_folded) == wanted).to_numpy(dtype=bool)]
+        return _variable_rows(
+            cells, variable, domain="demand_technology", technology=technology
+        )
 
     def update_commodity_price(
         self,

@@ -140,7 +140,7 @@ def test_get_demand_matches_the_official_sdk(client, sdk, sid) -> None:
         sdk_rows(
             [t for d in docs for t in d["technologies"]],
             lambda d: d["region"]["original"],
-            lambda d: d["technology"]["original"],
+            lambda d: d["originTechnology"]["original"],
             tech,
         )
     )
@@ -160,7 +160,7 @@ def test_get_demand_technologies_matches_the_official_sdk(client, sdk, sid) -> N
     expected = sdk_rows(
         sdk.get_demand_technologies(sid, {"region": "gbr"}),
         lambda d: d["region"]["original"],
-        lambda d: d["technology"]["original"],
+        lambda d: d["originTechnology"]["original"],
         tech,
     )
     assert ours(frame, ["region", "technology", "variable", "year"]) == expected
