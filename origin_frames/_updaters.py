@@ -14,14 +14,14 @@ accept a frame of edited catalogue rows there.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 
 if TYPE_CHECKING:
     from ._transport import Transport
 
-Transforms = Sequence[Mapping[str, Any]] | pd.DataFrame
+Transforms: TypeAlias = Sequence[Mapping[str, Any]] | pd.DataFrame
 
 # Values stay in variables, like every document of the queries layer.
 REBASE_COMMODITIES = """mutation ($sessionId: String!, $rebaseReferenceId: String!) {

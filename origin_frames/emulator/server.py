@@ -74,6 +74,14 @@ class _App:
             return self._rng.choice(("502", "503", "drop"))
 
 
+def _http_url(address: Any) -> str:
+    """``http://host:port`` of a bound TCP server address."""
+    host, port = address[0], address[1]
+    if isinstance(host, bytes):
+        host = host.decode()
+    return f"http://{host}:{port}"
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "OriginEmulator/1.0"
     protocol_version = "HTTP/1.1"
@@ -103,8 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return _http_url(self.server.server_address)
 
     # -- verbs --------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
@@ -310,8 +317,7 @@ class Emulator:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("The emulator is not running: call start() or use `with`.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return _http_url(self._server.server_address)
 
     @property
     def port(self) -> int:
