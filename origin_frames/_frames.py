@@ -720,6 +720,3 @@ def _typed(values: list[Any], kind: str) -> Any:
         return parsed.dt.as_unit("ns")
     return pd.Series(values, dtype=object)
 
-
-# Moved to _parquet; kept importable from here until every caller has moved.
-from ._parquet import read_parquet, to_parquet  # noqa: E402,F401
