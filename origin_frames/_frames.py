@@ -699,6 +699,22 @@ def records_frame(
     return frame.set_index(index)
 
 
+_FLAG_STRINGS: dict[str, bool] = {"true": True, "false": False, "yes": True, "no": False}
+
+
+def _flag(value: Any) -> bool | None:
+    """A boolean API field that may come as a JSON boolean or a string (``"true"``/``"false"``).
+
+    The official client types some flags as ``str`` (``supportsExogenousInputs``), so both
+    shapes are read; any other string is unknown (missing), never guessed.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _FLAG_STRINGS.get(value.strip().lower())
+    return bool(value)
+
+
 def _typed(values: list[Any], kind: str) -> Any:
     """One catalogue column in its declared dtype."""
     if kind == "str":
@@ -709,7 +725,7 @@ def _typed(values: list[Any], kind: str) -> Any:
     if kind == "category":
         return pd.Categorical([None if v is None else str(v) for v in values])
     if kind == "bool":
-        return pd.array(values, dtype="boolean")
+        return pd.array([_flag(v) for v in values], dtype="boolean")
     if kind == "int":
         return pd.array(values, dtype="Int64")
     if kind == "float":

@@ -12,10 +12,18 @@ from dataclasses import dataclass
 MODEL_MIN_YEAR = 2025
 MODEL_MAX_YEAR = 2060
 
-PRODUCTS: tuple[dict[str, str], ...] = (
-    {"productId": "1", "name": "SaaS"},
-    {"productId": "2", "name": "Advisory"},
-    {"productId": "3", "name": "Internal"},
+#: ``getConfig.products``: the products a project can be filed under, ``{productId, name}``.
+#: Ids are integers: the official client's ``InputProject.productId`` is ``int | str`` and
+#: ``get_project_product_id`` matches the caller's value against ``productId`` *or* ``name``
+#: as given, so an int id only matches int ids. Projects answer ``productId`` as a string
+#: (``ProjectSummaryType.productId: str``; the field is a GraphQL ``ID``).
+PRODUCTS: tuple[dict[str, int | str], ...] = (
+    {"productId": 1, "name": "SaaS"},
+    {"productId": 2, "name": "Advisory"},
+    {"productId": 3, "name": "Internal"},
+    {"productId": 4, "name": "Power Market Forecasts"},
+    {"productId": 5, "name": "Renewables & Flexibility"},
+    {"productId": 6, "name": "Hydrogen"},
 )
 
 

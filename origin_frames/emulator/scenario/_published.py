@@ -1,7 +1,10 @@
-"""The published Aurora catalogue: quarterly vintages of four cases per region group.
+"""The published Aurora catalogue: quarterly vintages (2022-2026) of four cases per region group.
 
 Everything here is a pure function of the region group and the seed, so the same
-emulator options always publish the same scenarios under the same ids.
+emulator options always publish the same scenarios under the same ids. Entries are
+metadata only (a few strings and a seed each): a scenario's cells are generated
+lazily by the inputs service on first read, so the years of history cost nothing
+until someone opens an old vintage.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ ID_NAMESPACE = uuid.UUID("3b0f6c2e-8d4a-5e71-9c3f-0a6e2d9b7c41")
 
 CASES: tuple[str, ...] = ("Central", "High", "Low", "Net Zero")
 _MONTHS: dict[int, str] = {1: "Jan", 4: "Apr", 7: "Jul", 10: "Oct"}
+#: Aurora has published quarterly for years: a user finds "Central Apr 2022" next to this year's.
+FIRST_VINTAGE_YEAR = 2022
+LAST_VINTAGE_YEAR = 2026
 VINTAGES: tuple[tuple[int, int], ...] = tuple(
-    (year, month) for year in (2024, 2025, 2026) for month in _MONTHS
+    (year, month) for year in range(FIRST_VINTAGE_YEAR, LAST_VINTAGE_YEAR + 1) for month in _MONTHS
 )
 YEARS: tuple[int, ...] = tuple(range(MODEL_MIN_YEAR, MODEL_MAX_YEAR + 1))
 #: Weather years offered for fixed-capacity runs; an empty tuple means "not supported".

@@ -24,7 +24,7 @@ from .. import catalogue
 from .._gql import ServiceError
 from .._options import EmulatorOptions
 from ..catalogue import RegionGroup, SessionSpec
-from . import _outputs, _published
+from . import _model_files, _outputs, _published
 
 #: Seconds a signed file URL stays valid.
 URL_TTL_S = 300.0
@@ -76,6 +76,11 @@ class _Scenario:
     updated_at: float = 0.0
     launched_at: float | None = None
     launches: int = 0
+
+
+def _run_id(rec: _Scenario) -> str:
+    """The deterministic id of a scenario's latest run."""
+    return str(uuid.uuid5(_published.ID_NAMESPACE, f"{rec.scenario_id}/run/{rec.launches}"))
 
 
 @dataclass
@@ -222,9 +227,7 @@ class ScenarioBackend:
         if rec.published or rec.launched_at is not None:
             run_details = [
                 {
-                    "runGlobalId": str(
-                        uuid.uuid5(_published.ID_NAMESPACE, f"{rec.scenario_id}/run/{rec.launches}")
-                    ),
+                    "runGlobalId": _run_id(rec),
                     "runType": rec.run_type,
                     "runStatus": status,
                     "runStartedAtUTC": _iso(started),
@@ -261,7 +264,8 @@ class ScenarioBackend:
             "modelPriceSpikiness": rec.price_spikiness,
             "years": list(rec.years),
             "weatherYear": rec.weather_year,
-            "supportsExogenousInputs": True,
+            # A string, as the official client's ScenarioSummaryType types it.
+            "supportsExogenousInputs": "true",
             "modelType": rec.model_type,
             "lastUpdated": _iso(rec.updated_at),
             "runDetails": run_details,
@@ -636,7 +640,9 @@ class ScenarioBackend:
     # -- projects ---------------------------------------------------------------
     def _project_view(self, proj: _Project, now: float, with_scenarios: bool) -> dict[str, Any]:
         """The wire object of a project (lock held)."""
-        product = next((p for p in catalogue.PRODUCTS if p["productId"] == proj.product_id), None)
+        product = next(
+            (p for p in catalogue.PRODUCTS if str(p["productId"]) == proj.product_id), None
+        )
         view: dict[str, Any] = {
             "projectGlobalId": proj.project_id,
             "name": proj.name,
@@ -660,7 +666,7 @@ class ScenarioBackend:
         if product_id is None:
             return None
         pid = str(product_id)
-        if not any(p["productId"] == pid for p in catalogue.PRODUCTS):
+        if not any(str(p["productId"]) == pid for p in catalogue.PRODUCTS):
             known = ", ".join(f"{p['productId']} ({p['name']})" for p in catalogue.PRODUCTS)
             problems.append(f"productId '{pid}' is not a known product; use one of {known}.")
             return None
@@ -979,3 +985,86 @@ class ScenarioBackend:
             seed = rec.data_seed if rec.published else rec.data_seed ^ (rec.launches * 7919)
             case, years = rec.case, rec.years
         return filename, _outputs.render(request, region, group, case, seed, years)
+
+    # -- model files ----------------------------------------------------------------
+    def _model_run(
+        self, tenant: str | None, scenario_id: str, run_id: str, year: int | None
+    ) -> _model_files.RunRef:
+        """The completed run a model-files request names (lock held)."""
+        rec = self._require(scenario_id, tenant) if tenant is not None else None
+        if rec is None:
+            rec = self._scenarios.get(scenario_id)
+            if rec is None:
+                raise ServiceError(f"Scenario '{scenario_id}' no longer exists.", "NotFound")
+        status, _, _ = self._run_state(rec, self._clock())
+        if not (rec.published or rec.launched_at is not None) or run_id != _run_id(rec):
+            raise ServiceError(
+                f"Run '{run_id}' is not a run of scenario '{scenario_id}'; use a runGlobalId "
+                "from the scenario's runDetails.",
+                "NotFound",
+            )
+        if status != "Complete":
+            raise ServiceError(
+                f"Model files of run '{run_id}' are not available: the run is {status}.",
+                "NotFound",
+            )
+        if year is not None and year not in rec.years:
+            raise ServiceError(
+                f"Year {year} is not a model year of scenario '{scenario_id}'.", "NotFound"
+            )
+        return _model_files.RunRef(rec.scenario_id, run_id, rec.run_type, year)
+
+    def model_files(
+        self, tenant: str, scenario_id: str, run_id: str, year: int | None
+    ) -> dict[str, Any]:
+        """The model-files listing of a completed run (``GET /v1/modelFiles/<scenario>``).
+
+        Args:
+            tenant: The caller.
+            scenario_id: A visible scenario.
+            run_id: The ``runGlobalId`` of its latest run (``runDetails``).
+            year: The run year, for runs whose ``runDetails`` list years; else None.
+
+        Returns:
+            The listing JSON (see ``_model_files.listing``).
+
+        Raises:
+            ServiceError: NotFound for unknown scenarios, runs or years, or a run not Complete.
+        """
+        with self._lock:
+            return _model_files.listing(self._model_run(tenant, scenario_id, run_id, year))
+
+    def model_file_location(
+        self, tenant: str, scenario_id: str, run_id: str, year: int | None, name: str
+    ) -> str:
+        """The signed path (below ``/files/``) of one model file of a completed run.
+
+        Raises:
+            ServiceError: NotFound as for :meth:`model_files`, or for an unknown file name.
+        """
+        with self._lock:
+            run = self._model_run(tenant, scenario_id, run_id, year)
+        if not _model_files.is_model_file(name):
+            raise ServiceError(f"Run '{run_id}' has no model file '{name}'.", "NotFound")
+        path = f"/files/model/{run.scenario_id}/{run.run_id}/{year if year is not None else '-'}/{name}"
+        expires = int(self._clock() + URL_TTL_S)
+        return f"{path}?expires={expires}&signature={self._sign(path, expires)}"
+
+    def read_model_file(self, path: str, expires: str, signature: str) -> tuple[str, bytes]:
+        """The bytes of a signed model-file path; returns (file name, body).
+
+        Raises:
+            ServiceError: Forbidden for a bad or expired signature, NotFound otherwise.
+        """
+        expiry = int(expires) if expires.isdigit() else -1
+        if not hmac.compare_digest(self._sign(path, expiry), signature):
+            raise ServiceError("The file URL signature does not match.", "Forbidden")
+        if self._clock() > expiry:
+            raise ServiceError("The file URL has expired; ask for a new one.", "Forbidden")
+        parts = path.split("/")  # "", "files", "model", scenario, run, year, name
+        if len(parts) != 7 or not _model_files.is_model_file(parts[6]):
+            raise ServiceError("Unknown file.", "NotFound")
+        year = None if parts[5] == "-" else int(parts[5])
+        with self._lock:
+            run = self._model_run(None, parts[3], parts[4], year)
+        return parts[6], _model_files.body(run, parts[6])

@@ -8,7 +8,11 @@ plain dicts. REST routes (all below ``/scenarioExplr``):
 - ``GET /v1/downloads/<scenario>/<region>/data/<file>``: 425 while generating, else a
   response whose ``location`` header is a short-lived signed URL (``noredirect=true``
   answers 200, otherwise 302);
-- ``GET /files/<scenario>/<region>/<file>?expires=..&signature=..``: the CSV (public).
+- ``GET /files/<scenario>/<region>/<file>?expires=..&signature=..``: the CSV (public);
+- ``GET /v1/modelFiles/<scenario>?runGlobalId=<run>[&year=<y>]``: a completed run's model
+  files (JSON, see ``_model_files``);
+- ``GET /v1/modelFiles/<scenario>/files/<name>?runGlobalId=<run>[&year=<y>]``: 302 to a
+  short-lived signed ``/files/model/...`` URL (public) serving the file.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .models import ScenarioBackend
 _DOWNLOAD_RE = re.compile(
     r"^/v1/downloads/(?P<sid>[^/]+)/(?P<region>[^/]+)/(?:(?P<meta>meta\.json)|data/(?P<file>[^/]+))$"
 )
+_MODEL_FILES_RE = re.compile(r"^/v1/modelFiles/(?P<sid>[^/]+)(?:/files/(?P<name>[^/]+))?$")
 _STATUS_OF_KEY = {"NotFound": 404, "Forbidden": 403, "NotReady": 425, "BadUserInput": 400}
 
 
@@ -180,6 +185,8 @@ class ScenarioService:
         Returns:
             The HTTP answer, or None when the path is not a route of this service.
         """
+        if path.startswith("/files/model/"):
+            return self._model_file_body(method, path, query)
         if path.startswith("/files/"):
             if method not in ("GET", "HEAD"):
                 return HttpResponse.json(405, {"message": "Use GET to download a file."})
@@ -197,6 +204,8 @@ class ScenarioService:
                     "Content-Disposition": f'attachment; filename="{filename}"',
                 },
             )
+        if ctx is not None and _MODEL_FILES_RE.match(path):
+            return self._model_files(method, path, query, ctx)
         match = _DOWNLOAD_RE.match(path)
         if match is None or ctx is None:
             return None
@@ -215,3 +224,60 @@ class ScenarioService:
             answer.headers["location"] = location
             return answer
         return HttpResponse(302, b"", {"Location": location})
+
+    def _model_files(
+        self, method: str, path: str, query: dict[str, list[str]], ctx: RequestContext
+    ) -> HttpResponse:
+        """``/v1/modelFiles/<scenario>[/files/<name>]``: the listing, or a redirect to a file."""
+        if method != "GET":
+            return HttpResponse.json(405, {"message": "Use GET for model files."})
+        match = _MODEL_FILES_RE.match(path)
+        assert match is not None
+        run_id = (query.get("runGlobalId") or [""])[0]
+        year_text = (query.get("year") or [""])[0]
+        if not run_id or (year_text and not year_text.isdigit()):
+            return HttpResponse.json(
+                400,
+                {
+                    "message": "Give runGlobalId (from the scenario's runDetails) and, for runs "
+                    "listing years, a numeric year.",
+                    "errorKey": "BadUserInput",
+                },
+            )
+        year = int(year_text) if year_text else None
+        sid, name = match["sid"], match["name"]
+        try:
+            if name is None:
+                return HttpResponse.json(
+                    200, self.backend.model_files(ctx.tenant, sid, run_id, year)
+                )
+            signed = self.backend.model_file_location(ctx.tenant, sid, run_id, year, name)
+        except _gql.ServiceError as exc:
+            return _error(exc)
+        location = f"{ctx.base_url}{self.prefix}{signed}"
+        if (query.get("noredirect") or ["false"])[0].lower() == "true":
+            answer = HttpResponse.json(200, {"url": location})
+            answer.headers["location"] = location
+            return answer
+        return HttpResponse(302, b"", {"Location": location})
+
+    def _model_file_body(
+        self, method: str, path: str, query: dict[str, list[str]]
+    ) -> HttpResponse:
+        """The public, signed ``/files/model/...`` URL of one model file."""
+        if method not in ("GET", "HEAD"):
+            return HttpResponse.json(405, {"message": "Use GET to download a file."})
+        try:
+            name, body = self.backend.read_model_file(
+                path, (query.get("expires") or [""])[0], (query.get("signature") or [""])[0]
+            )
+        except _gql.ServiceError as exc:
+            return _error(exc)
+        return HttpResponse(
+            200,
+            body,
+            {
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
+        )

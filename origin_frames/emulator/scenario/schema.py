@@ -152,7 +152,7 @@ type Scenario {
   modelPriceSpikiness: ModelPriceSpikiness
   years: [Int]
   weatherYear: Int
-  supportsExogenousInputs: Boolean
+  supportsExogenousInputs: String
   modelType: ModelType
   lastUpdated: String
   runDetails: JSON
