@@ -127,7 +127,7 @@ def bench_plan(
 def _tenanted_scenario(sdk: Any) -> str:
     """A new project + scenario based on the first published gbr scenario."""
     base = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
-    project = sdk.create_project({"name": "bench", "productId": "1"})["projectGlobalId"]
+    project = sdk.create_project({"name": "bench", "productId": 1})["projectGlobalId"]
     scenario = sdk.create_scenario(
         {"projectGlobalId": project, "name": "bench", "baseScenarioGlobalId": base,
          "regionGroupCode": "gbr"}

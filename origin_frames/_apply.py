@@ -446,7 +446,7 @@ def _rollback(
     return [int(c) not in bad_originals for c in call_ids], requests
 
 
-def send_update(client: Any, variables: dict[str, Any], mutation: str) -> dict[str, Any]:
+def send_update(client: Any, variables: dict[str, Any], mutation: str) -> Any:
     """Sends one compiled update (from ``compile_transforms``) and returns the service's answer.
 
     Args:
@@ -456,7 +456,9 @@ def send_update(client: Any, variables: dict[str, Any], mutation: str) -> dict[s
             ``demand_technology``, ``commodity`` or ``interconnector``.
 
     Returns:
-        The mutation's ``data`` entry.
+        The mutation's ``data`` entry, as the service shaped it: one document or a list
+        (``updateCommodity`` and ``updateInterconnectorVariable`` answer one document in the
+        emulator; callers must not depend on which), ``{}`` when null.
 
     Raises:
         OriginGraphQLError: when the service rejects the update (via the transport).
@@ -473,7 +475,8 @@ def send_update(client: Any, variables: dict[str, Any], mutation: str) -> dict[s
     sel = _mutations.selection(mutation, parameter, definition=definition)
     document, values = _mutations.single(mutation, variables, sel)
     data = client.transport.graphql("inputs", document, values)
-    return data.get(_mutations.KINDS[mutation].field) or {}
+    answer = data.get(_mutations.KINDS[mutation].field)
+    return {} if answer is None else answer
 
 
 def require_plan(plan: Any) -> Plan:

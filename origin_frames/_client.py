@@ -31,6 +31,7 @@ from ._frames import (
     CellFrameBuilder,
     add_technology_blocks,
     commodity_frame,
+    demand_technology_names_frame,
     concat_inputs,
     decode_technology_answer,
     demand_frame,
@@ -994,27 +995,13 @@ class OriginFrames(SeedUpdaters):
         Example:
             >>> client.get_demand_technology_names(sid).loc["gbr"]  # doctest: +SKIP
         """
-        document = (
-            "query ($sessionId: String!, $demTechFilter: GetDemandTechFilterDemandTechnologyInput)"
-            " { getSession(sessionId: $sessionId) { getDemandTechnologies(filter: $demTechFilter)"
-            " { region { original } technology { original } originTechnology { original } } } }"
+        # Derived from the full demand-technology documents: the names-only selection the
+        # official client sends is documented there as unsupported by the service.
+        document, variables = demand_technologies_document(
+            scenario_id, self._demand_selection(), demand_technology_filter
         )
-        variables = {
-            "sessionId": scenario_id,
-            "demTechFilter": dict(demand_technology_filter) if demand_technology_filter else None,
-        }
-        docs = self._session(scenario_id, document, variables).get("getDemandTechnologies") or []
-        records = [
-            {k: (d.get(k) or {}).get("original") for k in ("region", "technology",
-                                                           "originTechnology")}
-            for d in docs
-        ]  # fmt: skip
-        frame = records_frame(
-            records,
-            [("region", "region", "str"), ("technology", "technology", "str"),
-             ("originTechnology", "origin_technology", "str")],
-            ["region", "technology"],
-        )  # fmt: skip
+        docs = self._session(scenario_id, document, variables).get("getDemandTechnologies")
+        frame = demand_technology_names_frame(docs)
         return schemas.validate(frame, schemas.DemandTechnologyNames)
 
     def get_demand_technologies(

@@ -43,6 +43,7 @@ __all__ = [
     "decode_technology_answer",
     "demand_frame",
     "demand_technology_frame",
+    "demand_technology_names_frame",
     "empty_inputs_frame",
     "gc_paused",
     "interconnector_frame",
@@ -536,6 +537,44 @@ def _add_demand_technologies(
                      selection.technology_units)  # fmt: skip
 
 
+def demand_technology_names_frame(documents: Any) -> pd.DataFrame:
+    """(region, technology, origin technology) rows from demand-technology documents.
+
+    Args:
+        documents: The ``getDemandTechnologies`` list (a lone document is read as a list of
+            one); ``region``/``technology``/``originTechnology`` may be ``{original}`` objects
+            or plain strings.
+
+    Returns:
+        One row per (region, technology), indexed by both, in the order first seen.
+
+    Example:
+        >>> demand_technology_names_frame([{"region": {"original": "gbr"},
+        ...     "technology": {"original": "Heat Pumps"},
+        ...     "originTechnology": {"original": "heatPumps"}}]).index.tolist()
+        [('gbr', 'Heat Pumps')]
+    """
+    seen: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for doc in _documents(documents):
+        record = {k: _original(doc.get(k)) for k in ("region", "technology", "originTechnology")}
+        seen.setdefault((record["region"], record["technology"]), record)
+    return records_frame(
+        list(seen.values()),
+        [("region", "region", "str"), ("technology", "technology", "str"),
+         ("originTechnology", "origin_technology", "str")],
+        ["region", "technology"],
+    )  # fmt: skip
+
+
+def _documents(answer: Any) -> list[Mapping[str, Any]]:
+    """An answer that is a list of documents, one document, or null, as a list."""
+    if answer is None:
+        return []
+    if isinstance(answer, Mapping):
+        return [answer]
+    return list(answer)
+
+
 def commodity_frame(
     session: Mapping[str, Any],
     regions: Sequence[str | None],
@@ -544,8 +583,10 @@ def commodity_frame(
     """Tidy frame from a :func:`~origin_frames._queries.commodity_batch` answer.
 
     Args:
-        session: The ``getSession`` object (aliases ``c0``, ``c1`` ...).
-        regions: The region of each alias (None = the cross-region average, region ``"all"``).
+        session: The ``getSession`` object (aliases ``c0``, ``c1`` ...); each alias holds a
+            list of documents or one document.
+        regions: The region of each alias (None = the cross-region average, region ``"all"``);
+            documents whose ``regions`` leave the alias's region out are skipped.
         units: Commodity name -> unit.
 
     Returns:
@@ -556,7 +597,12 @@ def commodity_frame(
     """
     builder = CellFrameBuilder()
     for i, region in enumerate(regions):
-        for doc in session.get(f"c{i}") or []:
+        for doc in _documents(session.get(f"c{i}")):
+            covered = doc.get("regions")
+            # Either shape reads right: one document per commodity over the regions asked
+            # for, or one per commodity and region (then only this alias's region is kept).
+            if region is not None and covered and region not in covered:
+                continue
             name = doc.get("commodity")
             builder.add_block(
                 {"region": region if region is not None else "all", "technology": name,

@@ -33,7 +33,7 @@ def client(emulator: Emulator) -> Iterator[OriginFrames]:
 def new_scenario(sdk: OriginSession, name: str = "edit") -> str:
     """A tenanted scenario (published ones are read-only) based on the first gbr scenario."""
     base = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
-    project = sdk.create_project({"name": f"p-{name}", "productId": "1"})["projectGlobalId"]
+    project = sdk.create_project({"name": f"p-{name}", "productId": 1})["projectGlobalId"]
     scenario = sdk.create_scenario(
         {"projectGlobalId": project, "name": name, "baseScenarioGlobalId": base,
          "regionGroupCode": "gbr"}
@@ -283,7 +283,7 @@ class _SdkViaClient:
 
     def new_scenario(self) -> str:
         base = str(self.client.get_aurora_scenarios("gbr").index[0])
-        project = self.client.create_project({"name": "faults", "productId": "1"})
+        project = self.client.create_project({"name": "faults", "productId": 1})
         pid = str(project.index[0])
         created = self.client.create_scenario(
             {"projectGlobalId": pid, "name": "faults", "baseScenarioGlobalId": base,

@@ -488,8 +488,12 @@ def test_system_demand_update_over_several_regions_answers_the_joined_region(sdk
 
 def test_demand_technologies_names_and_update_with_a_regions_list(sdk) -> None:
     sid = _new_scenario(sdk)
-    names = sdk.get_demand_technology_names(sid)
-    assert {n["originTechnology"]["original"] for n in names} == {
+    # The names-only selection is not supported by the service (see docs/fidelity.md).
+    with pytest.raises(Exception) as exc:
+        sdk.get_demand_technology_names(sid)
+    assert _error_of(exc)["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    full = sdk.get_demand_technologies(sid)
+    assert {n["originTechnology"]["original"] for n in full} == {
         d.name for d in cfg.DEMAND_TECHNOLOGIES
     }
     answer = sdk.update_demand_technology_variable(
@@ -507,16 +511,20 @@ def test_commodities_average_region_filter_and_native_units(sdk) -> None:
     sid = _published(sdk)
     average = sdk.get_commodities(sid, commodities=["gas"])
     assert len(average) == 1 and len(average[0]["regions"]) == 8
-    per_region = sdk.get_commodities(sid, regions=["gbr", "fra"], commodities=["gas", "coal"])
-    assert [(d["commodity"], d["regions"]) for d in per_region] == [
-        ("gas", ["gbr"]),
-        ("gas", ["fra"]),
-        ("coal", ["gbr"]),
-        ("coal", ["fra"]),
+    pair = sdk.get_commodities(sid, regions=["gbr", "fra"], commodities=["gas", "coal"])
+    # One document per commodity over the regions asked for (their average).
+    assert [(d["commodity"], d["regions"]) for d in pair] == [
+        ("gas", ["gbr", "fra"]),
+        ("coal", ["gbr", "fra"]),
     ]
-    everywhere = sdk.get_commodities(sid, regions=list(average[0]["regions"]), commodities=["gas"])
-    mean = sum(d["prices"][3]["original"] for d in everywhere) / 8
+    per_region = [
+        sdk.get_commodities(sid, regions=[r], commodities=["gas"])[0] for r in average[0]["regions"]
+    ]
+    assert [d["regions"] for d in per_region] == [[r] for r in average[0]["regions"]]
+    mean = sum(d["prices"][3]["original"] for d in per_region) / 8
     assert average[0]["prices"][3]["original"] == pytest.approx(mean)
+    pair_mean = (per_region[0]["prices"][3]["original"] + per_region[2]["prices"][3]["original"]) / 2
+    assert pair[0]["prices"][3]["original"] == pytest.approx(pair_mean)
     native = sdk.get_commodities(sid, native_units_flag=True, regions=["gbr"], commodities=["gas"])
     stored = per_region[0]["prices"][0]["original"]
     factor = cfg.COMMODITY_BY_NAME["gas"].factor
@@ -529,12 +537,13 @@ def test_commodity_update_in_native_units_for_a_regions_list(sdk) -> None:
     answer = sdk.update_commodity_price(
         sid, "gas", ["gbr", "irl"], [_tx(2030, "Absolute", 80.0)], native_units_flag=True
     )
-    assert [d["regions"] for d in answer] == [["gbr"], ["irl"]]
-    assert _by_year(answer[0]["prices"])[2030]["transform"]["value"] == pytest.approx(80.0)
-    stored = sdk.get_commodities(sid, regions=["gbr", "fra"], commodities=["gas"])
-    gbr = _by_year(stored[0]["prices"])[2030]
-    assert _effective(gbr) == pytest.approx(80.0 * cfg.COMMODITY_BY_NAME["gas"].factor)
-    assert _by_year(stored[1]["prices"])[2030]["transform"] is None
+    # One commodity document over the regions sent, which the caller reads ["prices"] from.
+    assert answer["commodity"] == "gas" and answer["regions"] == ["gbr", "irl"]
+    assert _by_year(answer["prices"])[2030]["transform"]["value"] == pytest.approx(80.0)
+    gbr, fra = (sdk.get_commodities(sid, regions=[r], commodities=["gas"])[0] for r in ("gbr", "fra"))
+    cell = _by_year(gbr["prices"])[2030]
+    assert _effective(cell) == pytest.approx(80.0 * cfg.COMMODITY_BY_NAME["gas"].factor)
+    assert _by_year(fra["prices"])[2030]["transform"] is None
 
 
 def test_rebasing_commodities_swaps_originals_keeps_transforms_and_records_it(sdk) -> None:
@@ -564,7 +573,7 @@ def test_interconnector_connections_read_and_update(sdk) -> None:
     answer = sdk.update_interconnectors(
         sid, "gbr", "fra", "importCapacity", [_tx(2030, "Delta", 1000.0)]
     )
-    cell = answer[0]["variables"][5]["importCapacity"]
+    cell = answer["variables"][5]["importCapacity"]
     assert _effective(cell) == pytest.approx(cell["original"] + 1000.0)
     with pytest.raises(Exception) as exc:
         sdk.update_interconnectors(sid, "fra", "gbr", "importCapacity", [_tx(2030, "Delta", 1.0)])
@@ -643,7 +652,7 @@ def test_inputs_editor_helper_drives_the_service(sdk) -> None:
 
 
 # -- loading window -----------------------------------------------------------------------
-def test_reads_answer_one_data_not_ready_error_inside_the_loading_window() -> None:
+def test_data_fields_answer_one_data_not_ready_error_while_the_session_loads() -> None:
     with Emulator(not_ready_s=0.5) as emu:
         sdk = OriginSession(
             {
@@ -653,12 +662,18 @@ def test_reads_answer_one_data_not_ready_error_inside_the_loading_window() -> No
             }
         )
         sid = _published(sdk)
-        query = "query($s: String!) { getSession(sessionId: $s) { modelMinYear } }"
+        # getSession itself answers at once, its groups marked loading.
+        session = sdk.get_inputs_session(sid)
+        assert session["modelMinYear"] == 2025
+        assert all(g["loading"] is True and g["loadingRequest"] for g in session["dataGroups"].values())
+        query = "query($s: String!) { getSession(sessionId: $s) { getTechnologyGroupings } }"
         first = _post(emu, query, {"s": sid})
-        assert first["data"] is None
+        assert first["data"] == {"getSession": {"getTechnologyGroupings": None}}
         assert len(first["errors"]) == 1 and first["errors"][0]["errorKey"] == "DataNotReady"
+        assert first["errors"][0]["path"] == ["getSession", "getTechnologyGroupings"]
         time.sleep(0.55)
-        assert _post(emu, query, {"s": sid})["data"]["getSession"]["modelMinYear"] == 2025
+        assert _post(emu, query, {"s": sid})["data"]["getSession"]["getTechnologyGroupings"]
+        assert not any(g["loading"] for g in sdk.get_inputs_session(sid)["dataGroups"].values())
         # The official client retries on its own (one 2.5 s sleep) for a fresh session.
         started = time.monotonic()
         other = _published(sdk, "deu")

@@ -135,14 +135,17 @@ def test_visibility_read_only_and_tenant_label() -> None:
     assert "tok-secret-123" not in label and label == tenant_label("tok-secret-123")
 
 
-def test_data_not_ready_window_applies_to_reads_only() -> None:
+def test_loading_window_starts_on_first_read_and_ends_after_not_ready_s() -> None:
     backend = _backend(not_ready_s=0.3)
+    session = backend.session("mine", "tok")
+    assert 0.0 < backend.loading_left(session) <= 0.3
     with pytest.raises(ServiceError) as exc:
-        backend.session("mine", "tok")
+        backend.require_loaded(session)
     assert exc.value.error_key == "DataNotReady"
     assert backend.session("mine", "tok", write=True).scenario_id == "mine"
     time.sleep(0.35)
-    assert backend.session("mine", "tok").scenario_id == "mine"
+    assert backend.loading_left(session) == 0.0
+    backend.require_loaded(session)
 
 
 def test_workbook_is_requested_then_completed() -> None:

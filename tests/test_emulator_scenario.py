@@ -101,15 +101,19 @@ def test_unknown_filter_field_fails_validation(emulator: Emulator) -> None:
 
 
 # -- published catalogue --------------------------------------------------------------------
-def test_published_catalogue_lists_four_cases_of_twelve_vintages_per_region_group(
+def test_published_catalogue_lists_four_cases_of_twenty_vintages_per_region_group(
     sdk: OriginSession,
 ) -> None:
     everything = sdk.get_aurora_scenarios()
-    assert len(everything) == 3 * 4 * 12
+    assert len(everything) == 3 * 4 * 20
     assert {s["regionGroupCode"] for s in everything} == {"gbr", "deu", "aus"}
     gbr = sdk.get_aurora_scenarios("gbr")
-    assert len(gbr) == 48
-    assert {s["name"] for s in gbr} >= {"Central Jan 2024", "Net Zero Oct 2026", "Low Apr 2025"}
+    assert len(gbr) == 80
+    assert {s["name"] for s in gbr} >= {
+        "Central Apr 2022", "Net Zero Apr 2022", "Central Jan 2024", "Net Zero Oct 2026",
+        "Low Apr 2025",
+    }
+    assert min(s["publicationDate"] for s in gbr) == "2022-01-15T00:00:00Z"
     dates = [s["publicationDate"] for s in gbr]
     assert dates == sorted(dates, reverse=True)  # newest first
     for s in gbr:
@@ -167,7 +171,7 @@ def test_latest_scenario_helper_picks_the_newest_central(sdk: OriginSession) -> 
 def test_eur_group_is_published_only_at_scale_one() -> None:
     assert ScenarioBackend(EmulatorOptions()).list_scenarios("t", region_group="eur") == []
     eur = ScenarioBackend(EmulatorOptions(scale=1)).list_scenarios("t", region_group="eur")
-    assert len(eur) == 48
+    assert len(eur) == 80
     assert eur[0]["regions"].keys() == {"deu"}
 
 
@@ -190,7 +194,8 @@ def test_get_config_describes_region_groups_and_products(emulator: Emulator) -> 
     assert groups["gbr"]["regionGroupCode"] == "gbr"
     assert list(groups["gbr"]["regions"])[:3] == ["gbr", "irl", "fra"]
     assert set(groups["aus"]["regions"]) == {"aus", "nsw", "qld", "sa", "tas", "vic"}
-    assert {"productId": "2", "name": "Advisory"} in config["products"]
+    assert {"productId": 2, "name": "Advisory"} in config["products"]
+    assert len(config["products"]) >= 4
     assert config["sensitivities"] == ["Central", "High", "Low", "Net Zero"]
     assert "gbp2024" in {c["currencyCode"] for c in config["currencies"]}
     assert config["isAuthor"] is False
@@ -608,7 +613,7 @@ def test_token_outside_the_accepted_set_is_401() -> None:
 def test_readonly_token_reads_but_cannot_mutate() -> None:
     with Emulator(readonly_tokens={"viewer"}) as emu:
         viewer = _session(emu, "viewer")
-        assert len(viewer.get_aurora_scenarios("aus")) == 48
+        assert len(viewer.get_aurora_scenarios("aus")) == 80
         with pytest.raises(RuntimeError, match="permissions"):
             viewer.create_project({"name": "nope"})
         assert viewer.get_projects() == []
@@ -673,7 +678,7 @@ def test_unfiltered_listing_puts_own_scenarios_after_published(sdk: OriginSessio
     created = _new_scenario(sdk, "Mine")
     query = "{ getScenarios { scenarioGlobalId scenarioType } }"
     listed = _gql(sdk.scenario_service_url, query).json()["data"]["getScenarios"]
-    assert len(listed) == 3 * 48 + 1
+    assert len(listed) == 3 * 80 + 1
     assert listed[-1] == {
         "scenarioGlobalId": created["scenarioGlobalId"],
         "scenarioType": "TENANTED_SCENARIO",

@@ -123,7 +123,10 @@ def _format(error: GraphQLError) -> dict[str, Any]:
     if isinstance(original, ServiceError):
         entry["message"] = original.message
         entry["errorKey"] = original.error_key
-        entry["extensions"] = {"code": original.error_key}
+        code = original.error_key
+        entry["extensions"] = {
+            "code": "INTERNAL_SERVER_ERROR" if code == "InternalServerError" else code
+        }
     elif original is not None and not isinstance(original, GraphQLError):
         log.error("resolver failed", exc_info=original)
         entry["message"] = "Internal server error. Please try again or contact support."

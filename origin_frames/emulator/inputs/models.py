@@ -642,21 +642,34 @@ class Session:
             }
         )
 
-    def data_groups(self) -> dict[str, dict[str, Any]]:
-        """``dataGroups``: where each group of inputs came from."""
+    def data_groups(self, loading_left: float = 0.0) -> dict[str, dict[str, Any]]:
+        """``dataGroups``: where each group of inputs came from, and whether it is loading.
+
+        ``default`` is the scenario the session was made from; every other group shares
+        its reference until changed (``rebaseCommodities`` points ``commodities`` at the
+        rebase reference and leaves ``default`` alone). While the session loads, every
+        group is ``loading: true`` with a ``loadingRequest`` describing the load.
+        """
         region = self.group.main_region
+        loading = loading_left > 0
+        request: dict[str, Any] = (
+            {"requestId": f"load-{self.scenario_id}", "status": "Loading",
+             "retryAfterSeconds": round(loading_left, 1)}
+            if loading else {}
+        )  # fmt: skip
 
         def group(reference: str, kind: str) -> dict[str, Any]:
             return {
                 "reference": reference,
                 "referenceType": kind,
                 "productRegion": region,
-                "loading": False,
-                "loadingRequest": {},
+                "loading": loading,
+                "loadingRequest": dict(request),
             }
 
         commodity_ref = self.commodity_reference
         return {
+            "default": group(self.reference, "scenario"),
             "technology": group(self.reference, "scenario"),
             "demand": group(self.reference, "scenario"),
             "commodities": group(
@@ -756,7 +769,9 @@ class InputsBackend:
                 raise ServiceError(
                     f"Base scenario {base_id!r} not found: pick one from getScenarios.", "NotFound"
                 )
-            self._sessions[new_id] = base.fork(new_id, tenant, keep_transforms)
+            child = base.fork(new_id, tenant, keep_transforms)
+            child.first_access = time.monotonic()  # a new scenario loads its data at once
+            self._sessions[new_id] = child
 
     def drop_session(self, scenario_id: str) -> None:
         """Forgets a deleted scenario's inputs."""
@@ -792,8 +807,8 @@ class InputsBackend:
         Args:
             scenario_id: The session (= scenario) id.
             tenant: The caller (its token).
-            write: True for mutations: published sessions are refused and the loading
-                window does not apply.
+            write: True for mutations: published sessions are refused. Reads start the
+                loading clock (see :meth:`loading_left`).
 
         Returns:
             The session (created on first sight; cells stay lazy).
@@ -804,7 +819,7 @@ class InputsBackend:
 
         Raises:
             ServiceError: NotFound (unknown or not visible), Forbidden (published and
-                ``write``), DataNotReady (a read inside the loading window).
+                ``write``).
         """
         with self.lock:
             session = self._session_or_none(scenario_id, tenant)
@@ -822,19 +837,33 @@ class InputsBackend:
                         "Forbidden",
                     )
                 return session
-            now = time.monotonic()
             if session.first_access is None:
-                session.first_access = now
-            if (
-                self.options.not_ready_s > 0
-                and now - session.first_access < self.options.not_ready_s
-            ):
-                left = self.options.not_ready_s - (now - session.first_access)
-                raise ServiceError(
-                    f"Data for session {scenario_id!r} is loading; retry in {left:.1f} s.",
-                    "DataNotReady",
-                )
+                session.first_access = time.monotonic()
             return session
+
+    def loading_left(self, session: Session) -> float:
+        """Seconds the session's data keeps loading (0 when loaded).
+
+        The load starts when the scenario is created or first opened, whichever is first,
+        and lasts ``options.not_ready_s``. ``getSession`` answers at once (its
+        ``dataGroups`` say ``loading: true``); its data fields answer ``DataNotReady``.
+        """
+        if self.options.not_ready_s <= 0 or session.first_access is None:
+            return 0.0
+        return max(0.0, self.options.not_ready_s - (time.monotonic() - session.first_access))
+
+    def require_loaded(self, session: Session) -> None:
+        """Raises ``DataNotReady`` while the session's data is loading.
+
+        Raises:
+            ServiceError: DataNotReady, saying how long to wait.
+        """
+        left = self.loading_left(session)
+        if left > 0:
+            raise ServiceError(
+                f"Data for session {session.scenario_id!r} is loading; retry in {left:.1f} s.",
+                "DataNotReady",
+            )
 
     def session_for_reference(self, scenario_id: str, tenant: str) -> Session:
         """Another visible scenario's session (for rebasing), without the loading window."""

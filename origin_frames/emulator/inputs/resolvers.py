@@ -449,6 +449,23 @@ def _ic_matches(ic: seed.Interconnector, flt: dict[str, Any] | None) -> bool:
     return not ors or any(_ic_matches(ic, sub) for sub in ors)
 
 
+def _require_variables(info: GraphQLResolveInfo) -> None:
+    """Refuses ``getDemandTechnologies`` selected without ``variables``, as the real service does.
+
+    The official client's ``get_demand_technology_names`` (names only) is documented there
+    as unsupported by the service ("Service doesn't support this atm"); the full selection
+    its ``get_demand_technologies`` sends works. Which part of the names-only selection
+    trips the service is our assumption: here, leaving out ``variables``.
+    """
+    for node in info.field_nodes:
+        chosen = node.selection_set.selections if node.selection_set else ()
+        if any(getattr(sel, "name", None) and sel.name.value == "variables" for sel in chosen):
+            return
+    raise ServiceError(
+        "Internal server error. Please try again or contact support.", "InternalServerError"
+    )
+
+
 # -- the session view ----------------------------------------------------------------
 
 
@@ -467,9 +484,10 @@ def _currency_information(code: str) -> dict[str, Any]:
 class _SessionView:
     """``getSession``: plain values as attributes, argument fields as methods."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, loading_left: float = 0.0) -> None:
         group = session.group
         self._session = session
+        self._loading_left = loading_left
         self.meta = {"sessionId": session.scenario_id, "tenant": tenant_label(session.tenant)}
         self.currencyInformation = _currency_information(group.default_currency)
         self.defaultCurrency = group.default_currency
@@ -496,14 +514,24 @@ class _SessionView:
         self.modelMaxYear = MODEL_MAX_YEAR
         self.modelMinYear = MODEL_MIN_YEAR
 
+    def _loaded(self) -> Session:
+        """The session, or ``DataNotReady`` while it loads (data fields only)."""
+        if self._loading_left > 0:
+            raise ServiceError(
+                f"Data for session {self._session.scenario_id!r} is loading; retry in "
+                f"{self._loading_left:.1f} s.",
+                "DataNotReady",
+            )
+        return self._session
+
     def dataGroups(self, info: GraphQLResolveInfo) -> dict[str, Any]:  # noqa: N802
-        return self._session.data_groups()
+        return self._session.data_groups(self._loading_left)
 
     def transforms(self, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
         return list(self._session.transforms)
 
     def getTechnologyGroupings(self, info: GraphQLResolveInfo) -> dict[str, Any]:  # noqa: N802
-        return self._session.groupings()
+        return self._loaded().groupings()
 
     def getTechnology(  # noqa: N802
         self,
@@ -512,7 +540,7 @@ class _SessionView:
         region: str,
         subRegion: str | None = None,  # noqa: N803
     ) -> _Technology:
-        return _Technology(self._session, name, region, subRegion)
+        return _Technology(self._loaded(), name, region, subRegion)
 
     def getDemand(  # noqa: N802
         self,
@@ -520,10 +548,11 @@ class _SessionView:
         filter: dict[str, Any] | None = None,  # noqa: A002
         aggregateRegions: bool | None = None,  # noqa: N803
     ) -> list[dict[str, Any]]:
-        regions = _filter_regions(self._session, filter)
+        session = self._loaded()
+        regions = _filter_regions(session, filter)
         if aggregateRegions:
-            return [_demand_doc(self._session, regions)]
-        return [_demand_doc(self._session, [r]) for r in regions]
+            return [_demand_doc(session, regions)]
+        return [_demand_doc(session, [r]) for r in regions]
 
     def getDemandTechnologies(  # noqa: N802
         self,
@@ -531,7 +560,8 @@ class _SessionView:
         filter: dict[str, Any] | None = None,  # noqa: A002
         aggregateRegions: bool | None = None,  # noqa: N803
     ) -> list[dict[str, Any]]:
-        session = self._session
+        session = self._loaded()
+        _require_variables(info)
         regions = _filter_regions(session, filter)
         flt = filter or {}
         named = ([flt["technology"]] if flt.get("technology") else []) + list(
@@ -567,15 +597,13 @@ class _SessionView:
         commodities: list[str] | None = None,
         applyCommodityUnitConversionFactor: bool | None = None,  # noqa: N803
     ) -> list[dict[str, Any]]:
-        session = self._session
+        """One document per commodity over the regions asked for (all: their average)."""
+        session = self._loaded()
         names = session.check_commodities(commodities)
         native = bool(applyCommodityUnitConversionFactor)
-        if not regions:
-            everywhere = list(session.regions)
-            return [_commodity_doc(session, n, everywhere, native, average=True) for n in names]
-        chosen = session.check_regions(regions, default_all=False)
+        chosen = session.check_regions(regions, default_all=True)
         return [
-            _commodity_doc(session, n, [r], native, average=False) for n in names for r in chosen
+            _commodity_doc(session, n, chosen, native, average=len(chosen) > 1) for n in names
         ]
 
     def getInterconnectors(  # noqa: N802
@@ -583,7 +611,7 @@ class _SessionView:
         info: GraphQLResolveInfo,
         filter: dict[str, Any] | None = None,  # noqa: A002
     ) -> list[dict[str, Any]]:
-        session = self._session
+        session = self._loaded()
         session.check_regions(_filter_names(filter), default_all=False)
         return [
             _interconnector_doc(ic) for ic in session.interconnectors() if _ic_matches(ic, filter)
@@ -609,7 +637,8 @@ class _SessionView:
 def _get_session(root: Any, info: GraphQLResolveInfo, sessionId: str) -> _SessionView:  # noqa: N803
     """``getSession``: visibility and the loading window are checked here."""
     ctx = _ctx(info)
-    return _SessionView(ctx.backend.session(sessionId, ctx.request.tenant))
+    session = ctx.backend.session(sessionId, ctx.request.tenant)
+    return _SessionView(session, ctx.backend.loading_left(session))
 
 
 def _get_config(root: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
@@ -696,17 +725,19 @@ def _update_demand_technology(
     return [_demand_tech_doc(r, name, session.demand(r).technologies[name]) for r in regions]
 
 
-def _update_commodity(root: Any, info: GraphQLResolveInfo, **args: Any) -> list[dict[str, Any]]:
-    """``updateCommodity``: tx in native units when the conversion flag is true."""
+def _update_commodity(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``updateCommodity``: tx in native units when the conversion flag is true.
+
+    Answers one commodity document over the regions sent (their average when several,
+    every region's when none): the official client hands that object to its caller.
+    """
     session = _writable(info, args["sessionId"])
     native = bool(args.get("applyCommodityUnitConversionFactor"))
     given = args.get("regions")
     regions = session.check_regions(given, default_all=True)
     steps = session.update_commodity(args["commodity"], regions, args["tx"], native)
     session.log("updateCommodity", args, steps)
-    if not given:
-        return [_commodity_doc(session, args["commodity"], regions, native, average=True)]
-    return [_commodity_doc(session, args["commodity"], [r], native, average=False) for r in regions]
+    return _commodity_doc(session, args["commodity"], regions, native, average=len(regions) > 1)
 
 
 def _rebase_commodities(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
@@ -719,16 +750,14 @@ def _rebase_commodities(root: Any, info: GraphQLResolveInfo, **args: Any) -> dic
     return {"result": f"Commodities rebased on {reference.scenario_id}"}
 
 
-def _update_interconnector(
-    root: Any, info: GraphQLResolveInfo, **args: Any
-) -> list[dict[str, Any]]:
-    """``updateInterconnectorVariable``."""
+def _update_interconnector(root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+    """``updateInterconnectorVariable``: the one interconnector its ``from``/``to`` name."""
     session = _writable(info, args["sessionId"])
     ic, steps = session.update_interconnector(
         args["from"], args["to"], args["variable"], args["tx"]
     )
     session.log("updateInterconnectorVariable", args, steps)
-    return [_interconnector_doc(ic)]
+    return _interconnector_doc(ic)
 
 
 @lru_cache(maxsize=1)

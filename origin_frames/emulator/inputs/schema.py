@@ -351,12 +351,12 @@ type Mutation {{
   updateCommodity(
     sessionId: String!, commodity: String!, regions: [String],
     tx: [YearlyNumberItemInput]!, applyCommodityUnitConversionFactor: Boolean
-  ): [Commodity!]
+  ): Commodity
   rebaseCommodities(sessionId: String!, rebaseReferenceId: String!): RebaseResult
   updateInterconnectorVariable(
     sessionId: String!, from: String!, to: String!, variable: String!,
     tx: [YearlyNumberItemInput]!
-  ): [Interconnector!]
+  ): Interconnector
 }}
 """
 
