@@ -16,6 +16,23 @@ from origin_frames.emulator import Emulator  # noqa: E402
 TOKEN = "test-token-abcdef123456"
 
 
+# -- live mode: the conformance tests against the real Origin API ---------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("origin", "Origin live mode (docs/fidelity.md)")
+    group.addoption(
+        "--origin-live",
+        action="store_true",
+        help="Also run the conformance tests against the real Origin API (needs a token in "
+        "AURORA_API_KEY or ~/.aurora-api-key). Read-only unless --origin-live-writes.",
+    )
+    group.addoption(
+        "--origin-live-writes",
+        action="store_true",
+        help="In live mode, also run the writing tests, inside a scratch project the run "
+        "creates and deletes.",
+    )
+
+
 @pytest.fixture(scope="session")
 def running_emulator() -> Iterator[Emulator]:
     """One emulator for the whole test session (fast launch clock)."""
