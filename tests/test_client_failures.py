@@ -92,6 +92,19 @@ def test_loading_session_is_waited_for_within_the_deadline() -> None:
         assert client.transport.stats["polls"] >= 1
 
 
+def test_data_groups_say_loading_at_once_and_cells_follow_when_loaded() -> None:
+    with Emulator(not_ready_s=0.8) as loading, client_for(
+        loading, not_ready_deadline_s=20, backoff_base=0.1
+    ) as client:
+        sid = str(client.get_aurora_scenarios("gbr").index[0])
+        groups = client.get_inputs_data_groups(sid)
+        assert {"default", "commodities"} <= set(groups.index)
+        assert groups["loading"].all()
+        assert len(client.commodities(sid, regions=["gbr"])) > 0  # waited for the load
+        assert client.transport.stats["polls"] >= 1
+        assert not client.get_inputs_data_groups(sid)["loading"].any()
+
+
 def test_loading_session_past_the_deadline_raises_data_not_ready_timeout() -> None:
     with Emulator(not_ready_s=30) as loading, client_for(
         loading, not_ready_deadline_s=0.5, backoff_base=0.1

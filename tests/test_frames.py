@@ -7,6 +7,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from origin_frames import ValidationError, read_parquet, schemas, to_parquet
 from origin_frames._frames import (
@@ -16,8 +18,10 @@ from origin_frames._frames import (
     commodity_frame,
     concat_inputs,
     demand_frame,
+    demand_technology_names_frame,
     empty_inputs_frame,
     interconnector_frame,
+    records_frame,
     technology_frame,
 )
 from origin_frames._queries import DemandSelection, ExoRead, TechRead, TechSelection
@@ -147,6 +151,69 @@ def test_commodity_average_is_region_all_and_units_come_from_the_answer() -> Non
     assert frame.index.tolist() == [("all", "gas", 2030)]
     assert frame["unit"].tolist() == ["p/therm"]
     schemas.validate(frame, schemas.CommodityCells)
+
+
+_REGIONS = st.sampled_from(["gbr", "fra", "irl", "deu", "nld"])
+_PRICES = st.lists(
+    st.tuples(st.integers(2025, 2060), st.floats(0, 1e4, allow_nan=False)),
+    min_size=1, max_size=5, unique_by=lambda p: p[0],
+)  # fmt: skip
+
+
+@given(region=_REGIONS, others=st.lists(_REGIONS, max_size=3), prices=_PRICES)
+def test_commodity_frame_reads_one_document_or_one_per_region_alike(region, others, prices):
+    def doc(regions: list[str]) -> dict:
+        return {"commodity": "gas", "regions": regions, "units": "GBP/MWh",
+                "prices": [cell(y, v) for y, v in prices]}  # fmt: skip
+
+    expected = commodity_frame({"c0": [doc([region])]}, [region], {})
+    lone = commodity_frame({"c0": doc([region])}, [region], {})
+    per_region = [doc([r]) for r in dict.fromkeys([*others, region])]
+    split = commodity_frame({"c0": per_region}, [region], {})
+    pd.testing.assert_frame_equal(lone, expected)
+    pd.testing.assert_frame_equal(split, expected)
+    assert len(expected) == len(prices)
+
+
+@given(
+    flags=st.lists(
+        st.tuples(st.booleans(), st.sampled_from(["bool", "lower", "upper", "padded"])),
+        max_size=6,
+    )
+)
+def test_boolean_fields_read_json_booleans_and_their_strings_alike(flags) -> None:
+    shown = {"bool": lambda b: b, "lower": lambda b: str(b).lower(),
+             "upper": lambda b: str(b).upper(), "padded": lambda b: f" {b} "}  # fmt: skip
+    records = [{"i": i, "flag": shown[how](value)} for i, (value, how) in enumerate(flags)]
+    frame = records_frame(records, [("i", "i", "int"), ("flag", "flag", "bool")], "i")
+    assert frame["flag"].tolist() == [value for value, _ in flags]
+    assert str(frame["flag"].dtype) == "boolean"
+
+
+def test_unknown_boolean_strings_are_missing_not_guessed() -> None:
+    records = [{"i": 0, "flag": "EXOGENOUS_ONLY"}, {"i": 1, "flag": None}]
+    frame = records_frame(records, [("i", "i", "int"), ("flag", "flag", "bool")], "i")
+    assert frame["flag"].isna().all()
+
+
+@given(
+    pairs=st.lists(st.tuples(_REGIONS, st.sampled_from(["heatPumps", "electrolysers", "evs"]))),
+    wrapped=st.booleans(),
+)
+def test_demand_technology_names_come_from_documents_of_either_shape(pairs, wrapped) -> None:
+    def value(x: str) -> object:
+        return {"original": x} if wrapped else x
+
+    docs = [{"region": value(r), "technology": value(t.upper()), "originTechnology": value(t),
+             "variables": []} for r, t in pairs]  # fmt: skip
+    frame = demand_technology_names_frame(docs)
+    unique = list(dict.fromkeys(pairs))
+    assert list(zip(frame.index.get_level_values("region"), frame["origin_technology"],
+                    strict=True)) == unique  # fmt: skip
+    if docs:
+        lone = demand_technology_names_frame(docs[0])
+        assert lone.index.tolist() == [(pairs[0][0], pairs[0][1].upper())]
+    schemas.validate(frame, schemas.DemandTechnologyNames)
 
 
 def test_interconnector_region_is_from_and_technology_is_to() -> None:
