@@ -64,7 +64,10 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
     group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
-    group.add_argument("--not-ready-s", type=float, default=0.0, help="DataNotReady window")
+    group.add_argument(
+        "--not-ready-s", type=float, default=0.0,
+        help="seconds a session loads (its data fields answer DataNotReady)",
+    )  # fmt: skip
     group.add_argument("--download-delay-s", type=float, default=0.0, help="425 window")
     group.add_argument("--launch-step-s", type=float, default=1.0, help="seconds per run status")
     group.add_argument("--token", action="append", default=[], help="accepted token (repeat)")

@@ -603,7 +603,7 @@ def commodity_frame(
             # for, or one per commodity and region (then only this alias's region is kept).
             if region is not None and covered and region not in covered:
                 continue
-            name = doc.get("commodity")
+            name = str(doc.get("commodity"))
             builder.add_block(
                 {"region": region if region is not None else "all", "technology": name,
                  "domain": "commodity", "variable": "price",

@@ -46,7 +46,6 @@ from typing_extensions import TypedDict, is_typeddict
 from origin_frames import OriginFrames
 from origin_frames.emulator import Emulator
 
-
 TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
 # -- the coverage registry ----------------------------------------------------------------
@@ -447,9 +446,10 @@ def test_scenario_create_update_delete(
     conforms(ScenarioType, updated)
     assert updated["description"] == "edited"
     assert scratch_project.get_scenario_by_name("CONFORMANCE TEMP").scenario_id == sid
-    same = scratch_project.get_or_create_scenario_by_name("conformance temp", published.scenario_id)
+    base = published.scenario_id
+    same = scratch_project.get_or_create_scenario_by_name("conformance temp", base)
     assert same.scenario_id == sid
-    made = scratch_project.get_or_create_scenario_by_name("conformance other", published.scenario_id)
+    made = scratch_project.get_or_create_scenario_by_name("conformance other", base)
     assert made.scenario_id != sid and made.get("baseScenarioGlobalId") == published.scenario_id
     for doomed in (sid, made.scenario_id):
         assert target.session.delete_scenario(doomed) is True

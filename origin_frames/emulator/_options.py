@@ -18,8 +18,9 @@ class EmulatorOptions:
             input cells, generated lazily.
         latency_ms: Added to every request, to model a wide-area network.
         fail_rate: Share of requests answered 502/503 or with the connection dropped.
-        not_ready_s: A session's reads answer ``DataNotReady`` for this long after
-            its first access.
+        not_ready_s: A session loads its data for this long after its scenario is
+            created or first opened: ``getSession`` answers at once with its data groups
+            ``loading``, its data fields answer ``DataNotReady``.
         download_delay_s: Output downloads answer 425 for this long after first asked for.
         launch_step_s: Seconds a launched scenario spends in each of Queued and Running.
         tokens: When non-empty, the only accepted tokens (others get 401).

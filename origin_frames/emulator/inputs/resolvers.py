@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import FieldNode, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 
 from .. import _gql
 from .._gql import Layout, RenderedRecords, ServiceError
@@ -459,7 +459,7 @@ def _require_variables(info: GraphQLResolveInfo) -> None:
     """
     for node in info.field_nodes:
         chosen = node.selection_set.selections if node.selection_set else ()
-        if any(getattr(sel, "name", None) and sel.name.value == "variables" for sel in chosen):
+        if any(isinstance(sel, FieldNode) and sel.name.value == "variables" for sel in chosen):
             return
     raise ServiceError(
         "Internal server error. Please try again or contact support.", "InternalServerError"

@@ -1046,7 +1046,8 @@ class ScenarioBackend:
             run = self._model_run(tenant, scenario_id, run_id, year)
         if not _model_files.is_model_file(name):
             raise ServiceError(f"Run '{run_id}' has no model file '{name}'.", "NotFound")
-        path = f"/files/model/{run.scenario_id}/{run.run_id}/{year if year is not None else '-'}/{name}"
+        year_part = "-" if year is None else str(year)
+        path = f"/files/model/{run.scenario_id}/{run.run_id}/{year_part}/{name}"
         expires = int(self._clock() + URL_TTL_S)
         return f"{path}?expires={expires}&signature={self._sign(path, expires)}"
 
