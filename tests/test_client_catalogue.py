@@ -98,6 +98,20 @@ def test_project_crud_and_pins_match_the_official_sdk(client, sdk) -> None:
     assert pid not in client.get_projects().index
 
 
+def test_every_product_is_accepted_by_integer_id_string_id_or_name(client, sdk) -> None:
+    products = sdk._OriginSession__get_dash_config()["products"]
+    assert len(products) >= 4
+    for product in products:
+        ids = set()
+        for given in (product["productId"], str(product["productId"]), product["name"]):
+            created = client.create_project({"name": f"p {given}", "productId": given})
+            ids.add(created.iloc[0]["product_id"])
+        assert ids == {str(product["productId"])}
+        # The official client resolves the integer id and the name; a string id matches
+        # only if the service's ids are strings (they are integers here).
+        assert sdk.get_project_product_id(product["name"]) == product["productId"]
+
+
 def test_unknown_product_lists_the_valid_ones(client) -> None:
     with pytest.raises(ConfigurationError, match="SaaS"):
         client.create_project({"name": "x", "productId": "Nope"})

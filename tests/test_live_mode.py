@@ -33,8 +33,10 @@ def _free_port() -> int:
 def served() -> Iterator[str]:
     """``origin-frames serve`` in a child process; yields its base URL."""
     port = _free_port()
+    # Sessions load for 0.5 s, as real ones take a while: the official client (and ours)
+    # must build InputsEditor at once and wait out DataNotReady on data reads.
     command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", str(port),
-               "--launch-step-s", "0.2", "--token", LIVE_TOKEN]  # fmt: skip
+               "--launch-step-s", "0.2", "--not-ready-s", "0.5", "--token", LIVE_TOKEN]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -852,19 +852,6 @@ class InputsBackend:
             return 0.0
         return max(0.0, self.options.not_ready_s - (time.monotonic() - session.first_access))
 
-    def require_loaded(self, session: Session) -> None:
-        """Raises ``DataNotReady`` while the session's data is loading.
-
-        Raises:
-            ServiceError: DataNotReady, saying how long to wait.
-        """
-        left = self.loading_left(session)
-        if left > 0:
-            raise ServiceError(
-                f"Data for session {session.scenario_id!r} is loading; retry in {left:.1f} s.",
-                "DataNotReady",
-            )
-
     def session_for_reference(self, scenario_id: str, tenant: str) -> Session:
         """Another visible scenario's session (for rebasing), without the loading window."""
         with self.lock:
