@@ -25,6 +25,7 @@ EXPECTED = {
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",
