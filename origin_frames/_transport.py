@@ -69,6 +69,7 @@ _MAX_RETRY_AFTER_S = 60.0
 _NOT_FOUND_KEY = re.compile(r"notfound|not_found|unknown", re.IGNORECASE)
 _NOT_FOUND_MESSAGE = re.compile(r"\bnot found\b|\bunknown\b|does not exist|no such", re.I)
 _REDACTED = "****"
+_MIN_REDACTED = 8
 _WORKER_IDLE_S = 30.0
 
 
@@ -540,9 +541,11 @@ def _token_forms(token: str) -> tuple[str, ...]:
     """The token as it may appear in a server's text: plain, URL-quoted, JSON-escaped.
 
     JSON escaping is taken twice over (a message quoting a JSON document), and the longest
-    forms come first so that a shorter one never breaks a longer one apart.
+    forms come first so that a shorter one never breaks a longer one apart. A token shorter
+    than ``_MIN_REDACTED`` characters (Origin never issues one) is not redacted: it would
+    match ordinary text and corrupt every answer.
     """
-    if not token:
+    if len(token) < _MIN_REDACTED:
         return ()
     forms = {token, quote(token, safe=""), quote_plus(token), quote(token)}
     for form in list(forms):
