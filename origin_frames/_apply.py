@@ -454,9 +454,10 @@ def _check_options(on_error: str, batch_size: int | None, retries: int) -> int:
 def _check_before_sending(client: Any, plan: Plan, force: bool) -> None:
     """Today's rules, then the stale check (skipped when the transforms log is unchanged)."""
     check_rules(plan.cells, client.inputs_config())
+    if force:
+        return
     # An unchanged transforms log proves the touched cells unchanged without re-reading them.
-    fresh = plan.log_mark is not None and log_mark(client, plan.scenario_id) == plan.log_mark
-    if force or fresh:
+    if plan.log_mark is not None and log_mark(client, plan.scenario_id) == plan.log_mark:
         return
     stale = stale_cells(client, plan)
     if len(stale):
