@@ -15,6 +15,7 @@ from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
     ApplyError,
+    ArgumentError,
     AuthenticationError,
     ConfigurationError,
     DataNotReadyTimeout,
@@ -38,6 +39,7 @@ from .emulator import Emulator, EmulatorOptions
 __all__ = [
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",

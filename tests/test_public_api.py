@@ -11,6 +11,7 @@ import origin_frames
 EXPECTED = {
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
