@@ -138,25 +138,9 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
 
 def resolve_scenario(client: OriginFrames, selector: str) -> str:
     """A scenario id from an id or a ``latest:<region>[:<words>]`` selector."""
-    if not selector.startswith("latest:"):
-        return selector
-    parts = [p for p in selector.split(":")[1:] if p]
-    if not parts:
-        raise CommandError("Write the selector as latest:<region>[:<name words>], e.g. latest:gbr.")
-    region, words = parts[0], [w.lower() for w in parts[1:]]
-    scenarios = client.get_aurora_scenarios(region)
-    if words:
-        import numpy as np
+    from ._selectors import resolve_scenario as resolve
 
-        names = scenarios["name"].astype(str).str.lower()
-        masks = [names.str.contains(w, regex=False).to_numpy(dtype=bool) for w in words]
-        scenarios = scenarios[np.logical_and.reduce(masks)]
-    if scenarios.empty:
-        raise CommandError(
-            f"No published scenario matches {selector!r}. "
-            f"List them with `origin-frames scenarios --region {region}`."
-        )
-    return str(scenarios.sort_values("publication_date", kind="stable").index[-1])
+    return resolve(client, selector)
 
 
 def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
