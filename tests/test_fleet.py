@@ -310,3 +310,34 @@ def test_selectors_expand_to_many_scenarios_and_refuse_bad_input(driver: OriginF
         of._selectors.resolve_scenario(driver, "all:gbr")
     with pytest.raises(ConfigurationError, match="Unknown or no domains"):
         of.read_fleet(driver, every, domains=["prices"])
+
+
+def test_cli_exports_a_selector_of_many_scenarios_on_a_scheduler_with_only_the_asked_domain(
+    dask_client: distributed.Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from origin_frames._cli import main
+
+    target = tmp_path / "fleet"
+    code = main(["export", "all:gbr:central", "--emulator", "--out", str(target), "--regions",
+                 "gbr", "--domains", "demand_technology", "--scheduler",
+                 dask_client.scheduler.address, "--max-requests", "4"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    back = of.read_parquet(target)
+    assert set(back["domain"].astype(str)) == {"demand_technology"}  # not system demand too
+    assert back["scenario_id"].nunique() > 1
+    assert f"of {back['scenario_id'].nunique()} scenarios" in out
+
+
+def test_cli_exports_several_scenarios_with_local_threads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from origin_frames._cli import main
+
+    target = tmp_path / "two"
+    code = main(["export", "latest:gbr:central", "latest:deu:central", "--emulator", "--out",
+                 str(target), "--regions", "fra", "--domains", "commodity"])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    back = of.read_parquet(target)
+    assert back["scenario_id"].nunique() == 2
+    assert set(back.index.get_level_values("region")) == {"fra"}
