@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 from ._client import OriginFrames
@@ -211,15 +212,16 @@ def _read_domain(client: OriginFrames, part: Part) -> pd.DataFrame:
     sid, region, domain = part
     if domain == "technology":
         frame = client.technologies(sid, [region])
-    elif domain in ("demand", "demand_technology"):
+    elif domain == "demand":
         frame = client.demand(sid, [region])
+    elif domain == "demand_technology":
+        frame = client.get_demand_technologies(sid, {"region": region})
     elif domain == "commodity":
         frame = client.commodities(sid, [region])
-    else:
-        frame = client.interconnectors(sid, [region])
-    # An interconnector is read from both ends; its row belongs to its `from` region.
-    regions = frame.index.get_level_values("region")
-    keep = (frame["domain"] == domain).to_numpy(dtype=bool) & (regions == region)
+    else:  # an interconnector's row belongs to its `from` region
+        frame = client._read_interconnectors(sid, {"from": region})
+    regions = np.asarray(frame.index.get_level_values("region") == region, dtype=bool)
+    keep = (frame["domain"] == domain).to_numpy(dtype=bool) & regions
     return frame if keep.all() else frame[keep]
 
 
