@@ -26,11 +26,13 @@ from ._exceptions import (
     OriginTimeoutError,
     PermissionDeniedError,
     PlanError,
+    PlanFileError,
     ServerError,
     StalePlanError,
     TransportError,
     ValidationError,
 )
+from ._fleet import FleetSettings, change_fleet, export_fleet, read_fleet
 from ._parquet import read_parquet, to_parquet, write_dataset
 from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
@@ -44,6 +46,7 @@ __all__ = [
     "DataNotReadyTimeout",
     "Emulator",
     "EmulatorOptions",
+    "FleetSettings",
     "NotFoundError",
     "OriginConnectionError",
     "OriginError",
@@ -53,12 +56,16 @@ __all__ = [
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "change_fleet",
+    "export_fleet",
     "from_wide",
+    "read_fleet",
     "read_parquet",
     "schemas",
     "to_parquet",

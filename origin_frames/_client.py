@@ -1258,11 +1258,14 @@ class OriginFrames(SeedUpdaters):
             **options: ``batch_size``, ``on_error``, ``force``, ``verify``, ``audit``, ...
 
         Returns:
-            The apply result, call by call.
+            The apply result, call by call; ``result.outcome`` is ``"applied"`` or
+            ``"applied-unverified"`` (the verification re-read failed).
 
         Raises:
-            ApplyError: Some calls failed (after rollback/stop/continue as asked).
+            ApplyError: Some calls failed or a value did not verify (after
+                rollback/stop/continue as asked); ``.result.outcome`` says what holds.
             StalePlanError: The server changed since the plan was made.
+            ValidationError: A planned cell breaks today's rules; nothing was sent.
 
         Example:
             >>> result = client.apply(client.plan(sid, edited))  # doctest: +SKIP

@@ -17,7 +17,6 @@ Intent rules, applied per row (vectorised):
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -923,36 +922,30 @@ def payloads(
     year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
     month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
     domains = _as_object(cells["domain"])[order]
-    was_enabled = gc.isenabled()
-    # Building one dict per cell trips the cyclic GC thousands of times; none of these
-    # objects can form cycles, so pausing it halves the time of large plans.
-    gc.disable()
-    try:
-        items = _all_tx_items(cells, order, year_f, month_f, domains)
-        out: list[dict[str, Any]] = []
-        records = [
-            {k: (None if not isinstance(v, tuple) and pd.isna(v) else v) for k, v in r.items()}
-            for r in calls.to_dict("records")
-        ]
-        for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
-            out.append(
-                payload(
-                    str(call["domain"]),
-                    scenario_id,
-                    regions=list(call["regions"] or ()),
-                    technology=call["technology"],
-                    variable=str(call["variable"]),
-                    kind=call["kind"],
-                    sub_region=call["sub_region"],
-                    sub_technology=call["sub_technology"],
-                    subsidy=call["subsidy"],
-                    tx=items[start:end],
-                )
+    # No gc.disable() here: switching the collector is process-wide, and other threads
+    # (a progress bar, a server in the same process) would run without it too.
+    items = _all_tx_items(cells, order, year_f, month_f, domains)
+    out: list[dict[str, Any]] = []
+    records = [
+        {k: (None if not isinstance(v, tuple) and pd.isna(v) else v) for k, v in r.items()}
+        for r in calls.to_dict("records")
+    ]
+    for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
+        out.append(
+            payload(
+                str(call["domain"]),
+                scenario_id,
+                regions=list(call["regions"] or ()),
+                technology=call["technology"],
+                variable=str(call["variable"]),
+                kind=call["kind"],
+                sub_region=call["sub_region"],
+                sub_technology=call["sub_technology"],
+                subsidy=call["subsidy"],
+                tx=items[start:end],
             )
-        return out
-    finally:
-        if was_enabled:
-            gc.enable()
+        )
+    return out
 
 
 def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np.ndarray]:

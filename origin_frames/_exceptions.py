@@ -17,6 +17,7 @@
     ├── DataNotReadyTimeout         the session kept answering DataNotReady past the deadline
     ├── ValidationError             an input frame has bad rows (see ``.report``)
     ├── PlanError                   a plan cannot be built
+    │   ├── PlanFileError           a saved plan file is malformed, edited or inconsistent
     │   └── StalePlanError          the server changed since the plan was made
     └── ApplyError                  some calls of an apply failed (see ``.result``)
 
@@ -44,6 +45,7 @@ __all__ = [
     "OriginTimeoutError",
     "PermissionDeniedError",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "StalePlanError",
     "TransportError",
@@ -143,6 +145,10 @@ class ValidationError(OriginError):
 
 class PlanError(OriginError):
     """A plan cannot be built from the given frames."""
+
+
+class PlanFileError(PlanError):
+    """A saved plan file is malformed, was edited, or its calls disagree with its cells."""
 
 
 class StalePlanError(PlanError):

@@ -19,11 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _args, _diff, _units
+from . import _args, _diff, _planfile, _units
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
-
-_PLAN_FORMAT = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +217,10 @@ class Plan:
 
     # -- persistence ---------------------------------------------------------------------
     def to_json(self, path: str | Path) -> Path:
-        """Writes the plan (cells, calls, fingerprint) as JSON.
+        """Writes the plan (cells, calls, fingerprint) as JSON with a sha256 digest.
+
+        The format is described by ``_planfile.PlanFileModel``; the calls are written for
+        people reading the file and are recompiled from the cells when it is loaded.
 
         Args:
             path: Target file.
@@ -230,22 +231,25 @@ class Plan:
         Example:
             >>> plan.to_json("plan.json")  # doctest: +SKIP
         """
-        path = Path(path)
         doc = {
-            "format": _PLAN_FORMAT,
             "scenario_id": self.scenario_id,
             "fingerprint": self.fingerprint,
             "created_at": self.created_at,
             "log_mark": self.log_mark,
-            "cells": _records(self.cells),
-            "calls": _records(self.calls.assign(regions=self.calls["regions"].map(list))),
+            "cells": _planfile.records(self.cells[_CELL_ALL]),
+            "calls": _planfile.records(self.calls.assign(regions=self.calls["regions"].map(list))),
         }
-        path.write_text(json.dumps(doc, indent=1))
-        return path
+        return _planfile.dump(doc, path)
 
     @classmethod
     def from_json(cls, path: str | Path, client: Any = None) -> Plan:
-        """Reads a plan written by :meth:`to_json`.
+        """Reads a plan written by :meth:`to_json`, trusting none of its calls.
+
+        The file is validated field by field and against its digest; the calls are
+        recompiled from the cells and the scenario id, and a file whose stored calls
+        disagree is refused. The loaded plan carries no transforms-log mark, so
+        :meth:`apply` always re-reads the touched cells, and it re-runs every validation
+        rule with the server's configuration of the day before sending anything.
 
         Args:
             path: The JSON file.
@@ -255,28 +259,33 @@ class Plan:
             The plan.
 
         Raises:
-            PlanError: when the file is not a plan of a supported format.
+            PlanFileError: the file is unreadable, malformed (the message names each bad
+                field), edited after saving, or its calls disagree with its cells.
+
+        Example:
+            >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
         """
-        try:
-            doc = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise PlanError(f"Cannot read a plan from {path}: {exc}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != _PLAN_FORMAT:
-            raise PlanError(f"{path} is not an origin_frames plan (format {_PLAN_FORMAT}).")
-        cells = _cells_frame(pd.DataFrame.from_records(doc["cells"], columns=_CELL_ALL))
-        calls = pd.DataFrame.from_records(doc["calls"], columns=list(_diff.CALL_COLUMNS))
-        calls["regions"] = calls["regions"].map(tuple)
-        calls["n_cells"] = calls["n_cells"].astype("int64")
-        calls["call_id"] = calls["call_id"].astype("int64")
+        model = _planfile.load(path)
+        frame = pd.DataFrame.from_records(
+            [c.model_dump() for c in model.cells], columns=_CELL_ALL
+        )
+        cells = _cells_frame(frame)
+        _planfile.check_after(path, cells)
+        call_frame, call_ids = _diff.assign_calls(cells)
+        variables = (
+            _diff.payloads(cells, call_frame, call_ids, model.scenario_id) if len(cells) else []
+        )
+        _planfile.check_calls(path, model.scenario_id, list(model.calls),
+                              cells["call_id"].to_numpy(), call_ids, call_frame, variables)
         return cls(
-            scenario_id=doc["scenario_id"],
+            scenario_id=model.scenario_id,
             cells=cells,
-            call_frame=calls.drop(columns=["variables"]),
-            fingerprint=doc["fingerprint"],
-            created_at=doc["created_at"],
+            call_frame=call_frame,
+            fingerprint=model.fingerprint,
+            created_at=model.created_at,
             client=client,
-            log_mark=doc.get("log_mark"),
-            _variables=calls["variables"].tolist(),
+            log_mark=None,
+            _variables=variables,
         )
 
 
@@ -286,12 +295,6 @@ _CELL_ALL: list[str] = [*_diff.CELL_COLUMNS, "call_id", "warning"]
 def _escape(text: str) -> str:
     """Minimal HTML escaping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe records (NA/NaN -> None, numpy scalars -> python)."""
-    out = frame.astype(object).where(frame.notna(), None)
-    return json.loads(out.to_json(orient="records")) if len(out) else []
 
 
 def _cells_frame(cells: pd.DataFrame) -> pd.DataFrame:
@@ -654,6 +657,32 @@ def _rule_checks(
         else:
             warning[outside] = "outside " + text
     return problems, warning
+
+
+def check_rules(cells: pd.DataFrame, config: Mapping[str, Any] | None) -> None:
+    """Re-runs the validation rules (locks, read-only parameters, hard limits) on plan cells.
+
+    ``apply`` calls it with the configuration of the day before sending anything, so a plan
+    saved, edited or kept for a while is held to the same rules as a fresh one.
+
+    Args:
+        cells: A plan's cells.
+        config: The inputs ``getConfig``.
+
+    Raises:
+        ValidationError: every cell that breaks a rule; nothing was sent.
+
+    Example:
+        >>> check_rules(plan.cells, client.inputs_config())  # doctest: +SKIP
+    """
+    problems, _warning = _rule_checks(cells, ConfigFacts.from_config(config))
+    problems = [p for p in problems if len(p)]
+    if problems:
+        report = pd.concat(problems, ignore_index=True).set_index("row")
+        raise ValidationError(
+            f"{len(report)} planned cell(s) break the service's rules; nothing was sent.",
+            report,
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import msgspec
 
@@ -44,6 +44,28 @@ def _encode(answer: dict[str, Any]) -> bytes:
     except (TypeError, msgspec.EncodeError):
         # A value msgspec does not know (never seen in answers): keep json's behaviour.
         return json.dumps(answer).encode()
+
+
+class _BadLength(ValueError):
+    """The request's Content-Length is not a non-negative integer."""
+
+
+def _echo_token(response: HttpResponse, token: str) -> HttpResponse:
+    """The response with the token planted in its error messages (``echo_token``)."""
+    if not token or (response.status < 400 and b'"errors"' not in response.body):
+        return response
+    echo = f" [echo {token} {json.dumps(token)[1:-1]} {quote(token, safe='')}]"
+    try:
+        doc = json.loads(response.body)
+    except ValueError:
+        return HttpResponse(response.status, response.body + echo.encode(), response.headers)
+    if isinstance(doc, dict):
+        if "message" in doc:
+            doc["message"] = f"{doc['message']}{echo}"
+        for error in doc.get("errors") or []:
+            if isinstance(error, dict):
+                error["message"] = f"{error.get('message', '')}{echo}"
+    return HttpResponse(response.status, json.dumps(doc).encode(), response.headers)
 
 
 class _App:
@@ -77,6 +99,13 @@ class _App:
                 return None
             return self._rng.choice(("502", "503", "drop"))
 
+    def roll_lost_answer(self) -> bool:
+        """Decides, from the seed, whether the answer of an executed request is lost."""
+        if self.options.fail_after_rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < self.options.fail_after_rate
+
 
 def _http_url(address: Any) -> str:
     """``http://host:port`` of a bound TCP server address."""
@@ -99,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s - %s", self.address_string(), format % args)
 
     def _send(self, response: HttpResponse) -> None:
+        if self.app.options.echo_token:
+            response = _echo_token(response, self.headers.get("Private-Token") or "")
         self.send_response(response.status)
         headers = {"Content-Type": "application/json", **response.headers}
         for name, value in headers.items():
@@ -109,10 +140,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        text = (self.headers.get("Content-Length") or "0").strip()
+        # A negative or malformed length would make the read wait for an EOF that never
+        # comes: refuse it (400) instead of hanging.
+        if not text.isdigit():
+            raise _BadLength(f"Invalid Content-Length {text!r}: give a non-negative integer.")
+        length = int(text)
         if length > _MAX_BODY:
             raise ValueError("request body too large")
         return self.rfile.read(length) if length else b""
+
+    def _drop(self) -> None:
+        """Closes the connection without answering, like a load balancer resetting it."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _base_url(self) -> str:
         return _http_url(self.server.server_address)
@@ -133,6 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             body = self._read_body()
+        except _BadLength as exc:
+            self.close_connection = True
+            self._send(HttpResponse.json(400, {"message": str(exc)}))
+            return
         except (ValueError, OSError):
             self._send(HttpResponse.json(413, {"message": "Request body too large."}))
             return
@@ -150,12 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(app.options.latency_ms / 1000.0)
         failure = app.roll_failure()
         if failure == "drop":
-            # Close without answering, like a load balancer resetting the connection.
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drop()
             return
         if failure is not None:
             status = int(failure)
@@ -164,10 +207,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         try:
-            self._send(self._route(method, path, query, body))
+            response = self._route(method, path, query, body)
         except Exception:  # the last guard: never leak a traceback to the client
             log.exception("unhandled error serving %s %s", method, path)
-            self._send(HttpResponse.json(500, {"message": "Internal server error."}))
+            response = HttpResponse.json(500, {"message": "Internal server error."})
+        if app.roll_lost_answer():
+            # The request executed (a mutation changed the state); only its answer is lost.
+            self._drop()
+            return
+        self._send(response)
 
     def _control(self, method: str, path: str) -> HttpResponse:
         if path == "/_emulator/health":
@@ -210,6 +258,13 @@ class _Handler(BaseHTTPRequestHandler):
             if sub.rstrip("/") == "/v1/graphql":
                 if method != "POST":
                     return HttpResponse.json(405, {"message": "Use POST for GraphQL."})
+                media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                if media != "application/json":
+                    # A browser may POST text/plain cross-site without a preflight: never
+                    # execute such a "simple request".
+                    return HttpResponse.json(
+                        415, {"message": "GraphQL POSTs must be Content-Type application/json."}
+                    )
                 return self._graphql(service, body, ctx)
             answer = service.rest(method, sub, query, ctx)
             if answer is not None:
