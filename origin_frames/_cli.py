@@ -74,6 +74,10 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--readonly-token", action="append", default=[], help="token refused mutations (repeat)"
     )
+    group.add_argument(
+        "--cache-mb", type=float, default=512.0,
+        help="memory budget of generated data; least recently used scenarios regenerate",
+    )  # fmt: skip
 
 
 def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
@@ -90,6 +94,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         launch_step_s=args.launch_step_s,
         tokens=frozenset(args.token),
         readonly_tokens=frozenset(args.readonly_token),
+        cache_mb=args.cache_mb,
     )
 
 

@@ -25,6 +25,9 @@ class EmulatorOptions:
         launch_step_s: Seconds a launched scenario spends in each of Queued and Running.
         tokens: When non-empty, the only accepted tokens (others get 401).
         readonly_tokens: Tokens that are accepted but get 403 on every mutation.
+        cache_mb: Memory budget (MB) of generated inputs: cells and rendered answers.
+            Past it the least recently used scenarios' generated data is dropped and
+            generated again on their next read (scenario copies keep their transforms).
     """
 
     seed: int = 0
@@ -36,6 +39,7 @@ class EmulatorOptions:
     launch_step_s: float = 1.0
     tokens: frozenset[str] = field(default_factory=frozenset)
     readonly_tokens: frozenset[str] = field(default_factory=frozenset)
+    cache_mb: float = 512.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate < 1.0:
@@ -43,6 +47,8 @@ class EmulatorOptions:
         for name in ("latency_ms", "not_ready_s", "download_delay_s", "launch_step_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative.")
+        if self.cache_mb <= 0:
+            raise ValueError("cache_mb must be positive: give the budget in MB (default 512).")
         if self.scale < 0:
             raise ValueError("scale must be 0 (standard catalogue) or a positive integer.")
         # Accept any iterable for the token sets while keeping the dataclass hashable.

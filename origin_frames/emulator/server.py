@@ -165,7 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, method: str, path: str) -> HttpResponse:
         if path == "/_emulator/health":
-            return HttpResponse.json(200, {"status": "ok"})
+            cache = self.app.state.inputs.budget_stats().as_dict()
+            return HttpResponse.json(200, {"status": "ok", "cache": cache})
         if path == "/_emulator/reset" and method == "POST":
             self.app.reset()
             return HttpResponse.json(200, {"status": "reset"})
