@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -107,6 +108,11 @@ def _client_parent() -> _Parser:
         help="run against a fresh embedded emulator instead of the configured API",
     )
     parent.add_argument(
+        "--endpoint", metavar="URL",
+        help="one root URL for both services, e.g. a running `origin-frames serve` "
+        "(default: $ORIGIN_FRAMES_ENDPOINT)",
+    )  # fmt: skip
+    parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -122,6 +128,10 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     from ._client import OriginFrames
     from ._exceptions import ConfigurationError
 
+    if args.emulator and args.endpoint:
+        raise CommandError(
+            "--emulator starts a fresh emulator; --endpoint names a running one: drop one."
+        )
     if args.emulator:
         options = _emulator_options(args)
         client = OriginFrames.emulated(
@@ -129,7 +139,7 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
         )
     else:
         try:
-            client = OriginFrames(progress=args.progress)
+            client = OriginFrames(progress=args.progress, endpoint=args.endpoint)
         except ConfigurationError as exc:
             raise CommandError(
                 f"{exc} (On the command line: export {TOKEN_ENV}=..., or add --emulator to "
@@ -283,10 +293,14 @@ def _print_plan(plan: Plan) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
-    emulator = Emulator(host=args.host, port=args.port, options=_emulator_options(args))
+    options = dataclasses.replace(_emulator_options(args), state_path=args.state)
+    emulator = Emulator(host=args.host, port=args.port, options=options)
     emulator.start()
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
+    print(f"endpoint:         {emulator.url}  (--endpoint / ORIGIN_FRAMES_ENDPOINT)", flush=True)
+    if args.state:
+        print(f"state kept in:    {args.state}", flush=True)
     emulator.serve_forever()
     return EXIT_OK
 
@@ -387,8 +401,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             )
         if args.emulator:
             raise CommandError(
-                "A saved plan belongs to the server it was planned on; a fresh --emulator "
-                "cannot hold it. Apply SCENARIO CHANGES... instead."
+                "A saved plan belongs to the server it was planned on, and --emulator starts "
+                "a fresh one that does not hold its scenario. Keep an emulator running with "
+                "`origin-frames serve --state state.db`, plan and apply against it with "
+                "--endpoint http://127.0.0.1:8765 (or ORIGIN_FRAMES_ENDPOINT), or apply "
+                "SCENARIO CHANGES... --emulator in one go."
             )
         path = Path(args.inputs[0])
         if not path.is_file():
@@ -414,8 +431,12 @@ def _cmd_apply(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
             )
         except StalePlanError as exc:
+            if getattr(exc, "already_applied", False):
+                raise CommandError(str(exc)) from exc
+            _print_stale(exc)
             raise CommandError(
-                f"{exc} (On the command line: run `origin-frames plan` again, or add --force.)"
+                f"{str(exc).split(' (the error')[0]}: see the cells above; nothing was sent: "
+                "run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -426,6 +447,16 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             ) from exc
         _print_result(result)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _print_stale(exc: Exception) -> None:
+    """Prints the first cells of a stale plan's report (planned before/after, value now)."""
+    import pandas as pd
+
+    report = getattr(exc, "report", None)
+    if isinstance(report, pd.DataFrame) and len(report):
+        with pd.option_context("display.width", 160, "display.max_columns", 14):
+            print(report.head(20).to_string())
 
 
 def _print_result(result: ApplyResult) -> None:
@@ -456,6 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--state", metavar="PATH",
+        help="keep projects, scenarios and transforms in this SQLite file across restarts",
+    )  # fmt: skip
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
 

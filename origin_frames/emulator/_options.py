@@ -28,6 +28,9 @@ class EmulatorOptions:
         cache_mb: Memory budget (MB) of generated inputs: cells and rendered answers.
             Past it the least recently used scenarios' generated data is dropped and
             generated again on their next read (scenario copies keep their transforms).
+        state_path: An SQLite file that keeps projects, scenario copies and their
+            transforms across restarts (``serve --state PATH``); None keeps them in memory.
+            Owners are kept as SHA-256 digests of their tokens, never the tokens.
     """
 
     seed: int = 0
@@ -40,6 +43,7 @@ class EmulatorOptions:
     tokens: frozenset[str] = field(default_factory=frozenset)
     readonly_tokens: frozenset[str] = field(default_factory=frozenset)
     cache_mb: float = 512.0
+    state_path: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate < 1.0:

@@ -840,6 +840,41 @@ class Session:
         self._generated_bytes = 0
         self.render_cache.clear()
 
+    def kept(self) -> dict[str, Any]:
+        """What a restart must keep of the session, JSON-ready (its cells are regenerated).
+
+        Returns:
+            Reference, commodity rebase, transforms log, and every transformed cell as
+            ``[part, path, positions, type codes, values]``.
+        """
+        cells = [
+            [list(part), list(path), index.tolist(), codes.tolist(), values.tolist()]
+            for part, paths in self.transform_state().items()
+            for path, (index, codes, values) in paths.items()
+        ]
+        return {
+            "reference": self.reference,
+            "commodity_reference": self.commodity_reference,
+            "commodity_seed": self.commodity_seed,
+            "transforms": list(self.transforms),
+            "cells": cells,
+        }
+
+    def restore(self, kept: dict[str, Any]) -> None:
+        """Takes back what :meth:`kept` returned."""
+        self.reference = kept["reference"]
+        self.commodity_reference = kept["commodity_reference"]
+        self.commodity_seed = kept["commodity_seed"]
+        self.transforms = list(kept["transforms"])
+        state: TransformState = {}
+        for part, path, index, codes, values in kept["cells"]:
+            state.setdefault(tuple(part), {})[tuple(path)] = (
+                np.asarray(index, dtype=np.int64),
+                np.asarray(codes, dtype=np.int8),
+                np.asarray(values, dtype=np.float64),
+            )
+        self.restore_transforms(state)
+
     def held_bytes(self) -> int:
         """Bytes of generated cells and rendered answers held (the budget's measure)."""
         return self._generated_bytes + self.render_cache.cells * RENDERED_CELL_BYTES
@@ -863,6 +898,7 @@ class InputsBackend:
         self._groups = region_groups(options.scale)
         self._sessions: dict[str, Session] = {}
         self.budget = Budget(options.cache_mb)
+        self._changed: set[str] = set()  # tenanted sessions written since take_changed()
         self._workbooks: dict[str, _Workbook] = {}
         self._workbook_counter = 0
 
@@ -891,12 +927,40 @@ class InputsBackend:
             child = base.fork(new_id, tenant, keep_transforms)
             child.first_access = time.monotonic()  # a new scenario loads its data at once
             self._sessions[new_id] = child
+            self._changed.add(new_id)
 
     def drop_session(self, scenario_id: str) -> None:
         """Forgets a deleted scenario's inputs."""
         with self.lock:
             self._sessions.pop(scenario_id, None)
             self.budget.forget(scenario_id)
+            self._changed.add(scenario_id)
+
+    def take_changed(self) -> dict[str, dict[str, Any] | None]:
+        """What to keep of each session written since the last call (None: deleted).
+
+        Returns:
+            ``{scenario_id: kept session or None}``, see :meth:`Session.kept`.
+        """
+        with self.lock:
+            changed, self._changed = self._changed, set()
+            out: dict[str, dict[str, Any] | None] = {}
+            for scenario_id in sorted(changed):
+                session = self._sessions.get(scenario_id)
+                out[scenario_id] = None if session is None else session.kept()
+            return out
+
+    def restore_session(self, scenario_id: str, tenant: str, kept: dict[str, Any]) -> None:
+        """Gives a restored tenanted scenario its kept inputs (see :meth:`Session.kept`).
+
+        Raises:
+            ValueError: the scenario service does not know the scenario.
+        """
+        with self.lock:
+            session = self._session_or_none(scenario_id, tenant)
+            if session is None:
+                raise ValueError(f"Kept inputs of unknown scenario {scenario_id!r}.")
+            session.restore(kept)
 
     def enforce_budget(self) -> int:
         """Drops least recently used sessions' generated data past ``options.cache_mb``.
@@ -973,6 +1037,7 @@ class InputsBackend:
                         "in a project and edit that.",
                         "Forbidden",
                     )
+                self._changed.add(scenario_id)
                 return session
             if session.first_access is None:
                 session.first_access = time.monotonic()
