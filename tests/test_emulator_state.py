@@ -24,6 +24,7 @@ import requests
 from origin_sdk.OriginSession import OriginSession
 
 from origin_frames import OriginFrames
+from origin_frames._cli import main
 from origin_frames._config import ENDPOINT_ENV, Settings
 from origin_frames._exceptions import ConfigurationError
 from origin_frames._plan import log_mark
@@ -156,6 +157,21 @@ def test_endpoint_derives_both_service_urls(monkeypatch: pytest.MonkeyPatch) -> 
 def test_bad_endpoints_are_configuration_errors(kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         Settings.resolve(token="t", **kwargs)
+
+
+def test_cli_commands_reach_a_running_emulator_with_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AURORA_ORIGIN_SCENARIO_API_BASE_URL", "AURORA_ORIGIN_INPUTS_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AURORA_API_KEY", TOKEN)
+    with Emulator(state_path=str(tmp_path / "state.db")) as emu:
+        with OriginFrames(TOKEN, endpoint=emu.url) as client:
+            client.create_project({"name": "reached"})
+        assert main(["projects", "--endpoint", emu.url]) == 0
+        assert "reached" in capsys.readouterr().out
+        assert main(["projects", "--endpoint", emu.url, "--emulator"]) == 1
+        assert "drop one" in capsys.readouterr().err
 
 
 # -- two shells, a restart in between (real processes) ---------------------------------------

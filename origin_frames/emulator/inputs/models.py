@@ -812,7 +812,8 @@ class Session:
         """Every transformed cell, generated or kept, as sparse arrays per block.
 
         Returns:
-            ``{part: {path: (positions, type codes, values)}}``; arrays are copies.
+            ``{part: {path: (positions, type codes, values)}}``: new arrays for generated
+            parts, the kept ones otherwise (kept arrays are never written in place).
 
         Example:
             >>> session.transform_state()  # doctest: +SKIP
