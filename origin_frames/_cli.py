@@ -433,10 +433,10 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         except StalePlanError as exc:
             if getattr(exc, "already_applied", False):
                 raise CommandError(str(exc)) from exc
-            _print_stale(exc)
+            stale = _print_stale(exc)
             raise CommandError(
-                f"{str(exc).split(' (the error')[0]}: see the cells above; nothing was sent: "
-                "run `origin-frames plan` again, or add --force."
+                f"{stale} of the plan's {len(plan)} cells changed on the server since planning "
+                "(listed above); nothing was sent: run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -449,14 +449,20 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_ERROR
 
 
-def _print_stale(exc: Exception) -> None:
-    """Prints the first cells of a stale plan's report (planned before/after, value now)."""
+def _print_stale(exc: Exception) -> int:
+    """Prints the first cells of a stale plan's report (planned before/after, value now).
+
+    Returns:
+        How many cells are stale.
+    """
     import pandas as pd
 
     report = getattr(exc, "report", None)
-    if isinstance(report, pd.DataFrame) and len(report):
-        with pd.option_context("display.width", 160, "display.max_columns", 14):
-            print(report.head(20).to_string())
+    if not isinstance(report, pd.DataFrame):
+        return 0
+    with pd.option_context("display.width", 160, "display.max_columns", 14):
+        print(report.head(20).to_string())
+    return len(report)
 
 
 def _print_result(result: ApplyResult) -> None:
