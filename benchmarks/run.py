@@ -123,6 +123,9 @@ def memory_rows(quick: bool) -> list[dict[str, Any]]:
         _row(f"inputs() of a scenario, cold (regenerated) vs warm ({r['cells_per_scenario']:,} "
              "cells)", r["cold_s"], r["warm_s"], "warm read", "s", r["cold_s"] / r["warm_s"],
              "", None),
+        _row("server CPU of that read, cold vs warm", r["cold_server_cpu_s"],
+             r["warm_server_cpu_s"], "warm read", "s",
+             r["cold_server_cpu_s"] / max(r["warm_server_cpu_s"], 1e-9), "", None),
     ]  # fmt: skip
 
 
