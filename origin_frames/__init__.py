@@ -15,6 +15,7 @@ from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
     ApplyError,
+    ArgumentError,
     AuthenticationError,
     ConfigurationError,
     DataNotReadyTimeout,
@@ -25,11 +26,13 @@ from ._exceptions import (
     OriginTimeoutError,
     PermissionDeniedError,
     PlanError,
+    PlanFileError,
     ServerError,
     StalePlanError,
     TransportError,
     ValidationError,
 )
+from ._fleet import FleetSettings, change_fleet, export_fleet, read_fleet
 from ._parquet import read_parquet, to_parquet, write_dataset
 from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
@@ -37,11 +40,13 @@ from .emulator import Emulator, EmulatorOptions
 __all__ = [
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
     "Emulator",
     "EmulatorOptions",
+    "FleetSettings",
     "NotFoundError",
     "OriginConnectionError",
     "OriginError",
@@ -51,12 +56,16 @@ __all__ = [
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "change_fleet",
+    "export_fleet",
     "from_wide",
+    "read_fleet",
     "read_parquet",
     "schemas",
     "to_parquet",
