@@ -126,12 +126,17 @@ def test_deleted_scenarios_stay_deleted_and_reset_forgets_everything(tmp_path: P
         assert _sdk(emu).get_projects() == []
 
 
-def test_a_state_file_of_another_seed_is_refused(tmp_path: Path) -> None:
+def test_a_state_file_of_another_seed_or_no_state_file_is_refused(tmp_path: Path) -> None:
     state = str(tmp_path / "state.db")
     with Emulator(state_path=state, seed=1):
         pass
     with pytest.raises(ValueError, match="made with --seed 1 --scale 0"):
         Emulator(state_path=state, seed=2).start()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, " * 100)
+    with pytest.raises(ValueError, match="is not an emulator state file"):
+        Emulator(state_path=str(notes)).start()
+    assert notes.read_text().startswith("not a database")
 
 
 # -- endpoint resolution ---------------------------------------------------------------------
