@@ -265,11 +265,8 @@ class Plan:
         Example:
             >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
         """
-        model = _planfile.load(path)
-        frame = pd.DataFrame.from_records(
-            [c.model_dump() for c in model.cells], columns=_CELL_ALL
-        )
-        cells = _cells_frame(frame)
+        model, stored_cells = _planfile.load(path)
+        cells = _cells_frame(pd.DataFrame.from_records(stored_cells, columns=_CELL_ALL))
         _planfile.check_after(path, cells)
         call_frame, call_ids = _diff.assign_calls(cells)
         variables = (
