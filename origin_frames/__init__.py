@@ -15,6 +15,7 @@ from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
     ApplyError,
+    ArgumentError,
     AuthenticationError,
     ConfigurationError,
     DataNotReadyTimeout,
@@ -31,6 +32,7 @@ from ._exceptions import (
     TransportError,
     ValidationError,
 )
+from ._fleet import FleetSettings, change_fleet, export_fleet, read_fleet
 from ._parquet import read_parquet, to_parquet, write_dataset
 from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
@@ -38,11 +40,13 @@ from .emulator import Emulator, EmulatorOptions
 __all__ = [
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
     "Emulator",
     "EmulatorOptions",
+    "FleetSettings",
     "NotFoundError",
     "OriginConnectionError",
     "OriginError",
@@ -58,7 +62,10 @@ __all__ = [
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "change_fleet",
+    "export_fleet",
     "from_wide",
+    "read_fleet",
     "read_parquet",
     "schemas",
     "to_parquet",

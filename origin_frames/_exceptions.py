@@ -3,6 +3,8 @@
 ::
 
     OriginError
+    ├── ArgumentError               a public method got an argument of the wrong type or
+    │                               value (also a TypeError and a ValueError); nothing sent
     ├── ConfigurationError          no token found, or a base URL that is not http(s)
     ├── TransportError              the request did not get a usable answer
     │   ├── OriginTimeoutError      connect/read timeout after the allowed retries
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApplyError",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -52,6 +55,14 @@ __all__ = [
 
 class OriginError(Exception):
     """Root of every error raised by ``origin_frames``."""
+
+
+class ArgumentError(OriginError, TypeError, ValueError):
+    """A public method got an argument it cannot use; the message names it and the fix.
+
+    It is also a :class:`TypeError` and a :class:`ValueError`, so code catching the
+    built-in errors of a bad call keeps working. Raised before any request is sent.
+    """
 
 
 class ConfigurationError(OriginError):

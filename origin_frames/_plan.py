@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _diff, _planfile
+from . import _args, _diff, _planfile, _units
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
 
@@ -364,6 +364,47 @@ def log_mark(client: Any, scenario_id: str) -> str | None:
     return hashlib.sha256(f"{len(log)}:{text}".encode()).hexdigest()
 
 
+_OWNER_QUERY = """query ScenarioOwner($filter: ScenarioFilter) {
+  getScenarios(filter: $filter) { scenarioGlobalId name scenarioType }
+}"""
+
+
+def refuse_published(client: Any, scenario_id: str) -> None:
+    """Refuses a published (read-only) Aurora scenario before anything is planned or sent.
+
+    The service refuses every update of a published scenario; saying so at plan time, with
+    the way out, beats a plan whose every call fails.
+
+    Args:
+        client: The client (``.transport.graphql``); skipped when it has none.
+        scenario_id: The scenario to change.
+
+    Raises:
+        PlanError: The scenario is published (``scenarioType`` ``AURORA_SCENARIO``).
+
+    Example:
+        >>> refuse_published(client, published_id)  # doctest: +SKIP
+        Traceback (most recent call last):
+        PlanError: Scenario ... is a published Aurora scenario ...
+    """
+    transport = getattr(client, "transport", None)
+    if transport is None or not hasattr(transport, "graphql"):
+        return
+    data = transport.graphql(
+        "scenario", _OWNER_QUERY, {"filter": {"scenarioGlobalId": scenario_id}}
+    )
+    found = [s for s in (data or {}).get("getScenarios") or []
+             if s.get("scenarioGlobalId") == scenario_id]  # fmt: skip
+    if found and found[0].get("scenarioType") == "AURORA_SCENARIO":
+        raise PlanError(
+            f"Scenario {scenario_id!r} ({found[0].get('name')}) is a published Aurora scenario, "
+            "which is read-only: nothing was planned or sent. Copy it into a project and plan "
+            "against the copy: client.create_scenario({'projectGlobalId': project_id, "
+            f"'name': 'my copy', 'baseScenarioGlobalId': {scenario_id!r}}}) "
+            "(command line: add --new-scenario NAME)."
+        )
+
+
 def _unique(values: Iterable[Any]) -> list[str]:
     """Sorted distinct non-null strings."""
     distinct = pd.unique(pd.Series(values, dtype=object) if not isinstance(values, pd.Series)
@@ -502,6 +543,14 @@ def _unknown_reasons(
             "use a variable listed by the inputs config (client.inputs_config()).",
         )
         cur_part = current[(cur_dom == domain).to_numpy()]
+        if len(cur_part) == 0:  # the reads found nothing to compare the names with
+            mark(
+                in_dom,
+                f"no {domain} cells on the server for this region and entity (unknown region "
+                "or name).",
+                "use a region and name that the getters list (e.g. get_technology_names).",
+            )
+            continue
         regions = set(cur_part["region"].astype(object))
         mark(
             in_dom & ~missing["region"].astype(object).isin(regions).to_numpy(),
@@ -703,6 +752,49 @@ def _demand_pins(
     return pins
 
 
+def _convert_units(
+    client: Any,
+    scenario_id: str,
+    changes: pd.DataFrame,
+    chosen: np.ndarray,
+    desired: pd.DataFrame,
+    current: pd.DataFrame,
+    pos: np.ndarray,
+    config: Mapping[str, Any],
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Commodity rows given in native units, converted to the default units (see _units)."""
+    native, unknown = _units.native_mask(
+        changes, chosen, current, pos, _units.native_units_of(config)
+    )
+    rows = desired["row"].to_numpy()
+    problems = []
+    if unknown.any():
+        problems.append(_diff._problem(
+            desired.loc[unknown], rows[unknown],
+            "unit is neither the default nor the native unit of this commodity.",
+            "keep the unit column as the getter read it (or drop the column).",
+        ))  # fmt: skip
+    if not native.any():
+        return desired, problems
+    if client is None:
+        problems.append(_diff._problem(
+            desired.loc[native], rows[native],
+            "price in native units, and no client to measure the conversion with.",
+            "plan with client.plan(...), or read prices with native_units_flag=False.",
+        ))  # fmt: skip
+        return desired, problems
+    factors = _units.measured_factors(client, scenario_id, desired.loc[native], current)
+    desired, missing = _units.to_default_units(desired, native, factors)
+    if missing.any():
+        problems.append(_diff._problem(
+            desired.loc[missing], rows[missing],
+            "price in native units that cannot be converted: the server's native and "
+            "default prices of this commodity are not in one fixed ratio.",
+            "read this commodity with native_units_flag=False and edit that frame.",
+        ))  # fmt: skip
+    return desired, problems
+
+
 def build_plan(
     client: Any,
     scenario_id: str,
@@ -729,14 +821,15 @@ def build_plan(
 
     Raises:
         ValidationError: every bad row at once (``.report``: row, key, reason, fix).
-        PlanError: when the current state cannot be diffed.
+        PlanError: when the current state cannot be diffed, or the scenario is a published
+            (read-only) one: copy it with ``create_scenario`` and plan against the copy.
+        ArgumentError: ``changes`` is not a frame or a non-empty list of frames.
 
     Example:
         >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
         >>> plan = build_plan(client, sid, tech.assign(value=tech["value"] * 0.9))
     """
-    if isinstance(changes, Sequence) and not isinstance(changes, pd.DataFrame):
-        changes = pd.concat([_diff.flatten(c) for c in changes], ignore_index=True)
+    changes = _args.change_frame(changes)
     missing_cols = [c for c in ("region", "technology", "domain", "variable")
                     if c not in changes.columns and c not in (changes.index.names or [])]
     if missing_cols:
@@ -752,6 +845,8 @@ def build_plan(
     # Index levels are read in place (no reset_index copy of a million-row frame).
     keys, bad_keys = _diff.key_frame(changes)
     mark = None
+    if client is not None:
+        refuse_published(client, scenario_id)
     if current is None:
         if client is None:
             raise PlanError("Give a client, or the current frame and the config.")
@@ -776,6 +871,17 @@ def build_plan(
     del keys, current_keys, bad_keys
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
+    desired, unit_problems = _convert_units(
+        client, scenario_id, changes, chosen, desired, current, pos, config
+    )
+    problems.extend(unit_problems)
+    # Rows already rejected while normalising (a bad year, a bad value) would only repeat
+    # their problem as a duplicate or unknown cell.
+    rejected = set()
+    for frame in problems:
+        rejected.update(frame["row"].tolist())
+    refused = desired["row"].isin(rejected).to_numpy()
+    dup &= ~refused
     if dup.any():
         problems.append(
             _diff._problem(
@@ -786,14 +892,12 @@ def build_plan(
             )
         )
     unknown = pos < 0
-    if unknown.any():
+    if (unknown & ~refused).any():
         current_keys, _ = _diff.key_frame(current)
-        problems.append(_unknown_reasons(desired.loc[unknown], current_keys, facts))
-    # Rows already rejected while normalising would only repeat their problem as another.
-    rejected = set()
-    for frame in problems:
-        rejected.update(frame["row"].tolist())
-    keep = ~unknown & ~dup & ~desired["row"].isin(rejected).to_numpy()
+        problems.append(
+            _unknown_reasons(desired.loc[unknown & ~refused], current_keys, facts)
+        )
+    keep = ~unknown & ~dup & ~refused
     matched = desired.loc[keep].reset_index(drop=True)
     # A getter's frame (it carries ``original``) edited in place: see _diff.classify.
     value_wins = "original" in changes.columns
@@ -808,7 +912,7 @@ def build_plan(
     if problems:
         report = pd.concat(problems, ignore_index=True).sort_values("row", kind="stable")
         for name in ("year", "month"):
-            report[name] = report[name].astype("Float64").astype("Int64")
+            report[name] = _diff._as_int_or_object(report[name])
         # Index the report by the caller's row number: the message then reads "row 17 (...)".
         report = report.set_index("row")
         raise ValidationError(

@@ -246,3 +246,25 @@ def test_echo_token_plants_the_token_in_every_error_message() -> None:
     assert token in bad.json()["errors"][0]["message"]
     assert quote(token, safe="") in refused.json()["message"]
     assert refused.status_code == 404
+
+
+# -- request log: mutations counted on the wire ----------------------------------------------
+def test_request_log_counts_mutations_per_token_and_never_holds_the_token(
+    emulator: Emulator,
+) -> None:
+    create = {"query": "mutation ($p: InputProject!) { createProject(project: $p) "
+                       "{ projectGlobalId } }", "variables": {"p": {"name": "logged"}}}  # fmt: skip
+    assert _post(emulator.scenario_base_url, TYPENAME).status_code == 200
+    assert emulator.mutations() == []
+    assert _post(emulator.scenario_base_url, create).status_code == 200
+    assert _post(emulator.scenario_base_url, create, token="other-token").status_code == 200
+    broken = {"query": "mutation { createProject(project: {name: 1}"}  # does not parse
+    assert _post(emulator.scenario_base_url, broken).status_code == 200
+    assert len(emulator.mutations()) == 3
+    assert len(emulator.mutations(TOKEN)) == 2
+    assert len(emulator.mutations("other-token")) == 1
+    summary = requests.get(emulator.url + "/_emulator/requests", timeout=5)
+    assert summary.json()["mutations"] == 3 and summary.json()["requests"] == 4
+    assert TOKEN not in summary.text and "other-token" not in summary.text
+    emulator.reset()
+    assert emulator.mutations() == []

@@ -3,7 +3,8 @@
 One process serves both services: the scenario service under ``/scenarioExplr``
 and the inputs service under ``/modelInputs``, each answering
 ``POST /v1/graphql`` plus its REST routes. Control routes live under
-``/_emulator`` (``GET /_emulator/health``, ``POST /_emulator/reset``).
+``/_emulator`` (``GET /_emulator/health``, ``POST /_emulator/reset``,
+``GET /_emulator/requests``: request and mutation counts, see ``_requests``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import msgspec
 from . import _gql
 from ._options import EmulatorOptions
 from ._protocol import HttpResponse, RequestContext, Service
+from ._requests import MutationRecord, RequestLog
 from ._state import EmulatorState
 from .inputs.resolvers import InputsService
 from .scenario.resolvers import ScenarioService
@@ -75,6 +77,7 @@ class _App:
         self._rng = random.Random(options.seed)
         self.state = EmulatorState(options)
         self.services: list[Service] = self._build_services()
+        self.requests = RequestLog()
 
     def _build_services(self) -> list[Service]:
         return [ScenarioService(self.state), InputsService(self.state)]
@@ -85,6 +88,7 @@ class _App:
             self._rng = random.Random(self.options.seed)
             self.state = EmulatorState(self.options)
             self.services = self._build_services()
+            self.requests.clear()
 
     def roll_failure(self) -> str | None:
         """Decides, deterministically from the seed, whether this request fails and how."""
@@ -187,6 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_emulator/"):
             self._send(self._control(method, path))
             return
+        # Logged before auth and injected faults: a refused or dropped request was still sent.
+        app.requests.record(method, path, body, self.headers.get("Private-Token"), app.services)
 
         if app.options.latency_ms:
             time.sleep(app.options.latency_ms / 1000.0)
@@ -217,6 +223,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/reset" and method == "POST":
             self.app.reset()
             return HttpResponse.json(200, {"status": "reset"})
+        if path == "/_emulator/requests" and method == "GET":
+            return HttpResponse.json(200, self.app.requests.summary())
         return HttpResponse.json(404, {"message": f"No emulator control route {path}."})
 
     def _authenticate(self) -> tuple[HttpResponse | None, str, bool]:
@@ -362,6 +370,19 @@ class Emulator:
         if self._app is None:
             raise RuntimeError("The emulator is not running: call start() or use `with`.")
         return self._app
+
+    def mutations(self, token: str | None = None) -> list[MutationRecord]:
+        """GraphQL mutations that reached the server (all, or those sent with ``token``).
+
+        Counted on arrival, before auth and injected faults, since the last reset; the
+        same figures are served at ``GET /_emulator/requests``.
+
+        Example:
+            >>> before = len(emu.mutations()); client.plan(sid, frame)  # doctest: +SKIP
+            >>> len(emu.mutations()) == before  # doctest: +SKIP
+            True
+        """
+        return self._require_app().requests.mutations(token)
 
     @property
     def state(self) -> EmulatorState:
