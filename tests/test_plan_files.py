@@ -1,7 +1,7 @@
 """Saved plan files are tamper-evident: edited files are refused, stored calls are never
 trusted, and today's rules are re-run before sending. Zero mutations are counted on the
-server, in the sessions' transforms logs (one entry per mutation received), not through
-the client's own counters."""
+server, never through the client's own counters: the emulator's request log (every
+mutation that reached the wire) and the sessions' transforms logs (every one applied)."""
 
 from __future__ import annotations
 
@@ -47,13 +47,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         plan = client.plan(sid, edit)
         assert len(plan.calls) == 2
         doc = json.loads(plan.to_json(tmp_path_factory.mktemp("plan") / "p.json").read_text())
-        yield {"client": client, "sid": sid, "other": other, "plan": plan, "doc": doc}
+        yield {"client": client, "sid": sid, "other": other, "plan": plan, "doc": doc,
+               "emu": emu}  # fmt: skip
 
 
-def logs(world: dict[str, Any]) -> tuple[int, int]:
-    """Mutations each scenario has received, as the server recorded them."""
+def logs(world: dict[str, Any]) -> tuple[int, int, int]:
+    """Mutations on the wire, and those each scenario applied, as the server recorded them."""
     client = world["client"]
-    return len(transforms_log(client, world["sid"])), len(transforms_log(client, world["other"]))
+    return (len(world["emu"].mutations()), len(transforms_log(client, world["sid"])),
+            len(transforms_log(client, world["other"])))  # fmt: skip
 
 
 def write(doc: dict[str, Any], path: Path, redigest: bool) -> Path:
