@@ -15,6 +15,7 @@ from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
     ApplyError,
+    ArgumentError,
     AuthenticationError,
     ConfigurationError,
     DataNotReadyTimeout,
@@ -25,6 +26,7 @@ from ._exceptions import (
     OriginTimeoutError,
     PermissionDeniedError,
     PlanError,
+    PlanFileError,
     ServerError,
     StalePlanError,
     TransportError,
@@ -38,6 +40,7 @@ from .emulator import Emulator, EmulatorOptions
 __all__ = [
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -53,6 +56,7 @@ __all__ = [
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",

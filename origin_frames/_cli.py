@@ -67,6 +67,10 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
     group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
     group.add_argument(
+        "--fail-after-rate", type=float, default=0.0,
+        help="share of requests that execute and then lose their answer",
+    )  # fmt: skip
+    group.add_argument(
         "--not-ready-s", type=float, default=0.0,
         help="seconds a session loads (its data fields answer DataNotReady)",
     )  # fmt: skip
@@ -87,6 +91,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         scale=args.scale,
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
+        fail_after_rate=args.fail_after_rate,
         not_ready_s=args.not_ready_s,
         download_delay_s=args.download_delay_s,
         launch_step_s=args.launch_step_s,

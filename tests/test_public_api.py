@@ -11,6 +11,7 @@ import origin_frames
 EXPECTED = {
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -26,6 +27,7 @@ EXPECTED = {
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",
