@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -80,6 +81,10 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--readonly-token", action="append", default=[], help="token refused mutations (repeat)"
     )
+    group.add_argument(
+        "--cache-mb", type=float, default=512.0,
+        help="memory budget of generated data; least recently used scenarios regenerate",
+    )  # fmt: skip
 
 
 def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
@@ -97,6 +102,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         launch_step_s=args.launch_step_s,
         tokens=frozenset(args.token),
         readonly_tokens=frozenset(args.readonly_token),
+        cache_mb=args.cache_mb,
     )
 
 
@@ -108,6 +114,11 @@ def _client_parent() -> _Parser:
         action="store_true",
         help="run against a fresh embedded emulator instead of the configured API",
     )
+    parent.add_argument(
+        "--endpoint", metavar="URL",
+        help="one root URL for both services, e.g. a running `origin-frames serve` "
+        "(default: $ORIGIN_FRAMES_ENDPOINT)",
+    )  # fmt: skip
     parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -124,6 +135,10 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     from ._client import OriginFrames
     from ._exceptions import ConfigurationError
 
+    if args.emulator and args.endpoint:
+        raise CommandError(
+            "--emulator starts a fresh emulator; --endpoint names a running one: drop one."
+        )
     if args.emulator:
         options = _emulator_options(args)
         client = OriginFrames.emulated(
@@ -131,7 +146,7 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
         )
     else:
         try:
-            client = OriginFrames(progress=args.progress)
+            client = OriginFrames(progress=args.progress, endpoint=args.endpoint)
         except ConfigurationError as exc:
             raise CommandError(
                 f"{exc} (On the command line: export {TOKEN_ENV}=..., or add --emulator to "
@@ -269,10 +284,14 @@ def _print_plan(plan: Plan) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
-    emulator = Emulator(host=args.host, port=args.port, options=_emulator_options(args))
+    options = dataclasses.replace(_emulator_options(args), state_path=args.state)
+    emulator = Emulator(host=args.host, port=args.port, options=options)
     emulator.start()
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
+    print(f"endpoint:         {emulator.url}  (--endpoint / ORIGIN_FRAMES_ENDPOINT)", flush=True)
+    if args.state:
+        print(f"state kept in:    {args.state}", flush=True)
     emulator.serve_forever()
     return EXIT_OK
 
@@ -405,8 +424,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             )
         if args.emulator:
             raise CommandError(
-                "A saved plan belongs to the server it was planned on; a fresh --emulator "
-                "cannot hold it. Apply SCENARIO CHANGES... instead."
+                "A saved plan belongs to the server it was planned on, and --emulator starts "
+                "a fresh one that does not hold its scenario. Keep an emulator running with "
+                "`origin-frames serve --state state.db`, plan and apply against it with "
+                "--endpoint http://127.0.0.1:8765 (or ORIGIN_FRAMES_ENDPOINT), or apply "
+                "SCENARIO CHANGES... --emulator in one go."
             )
         path = Path(args.inputs[0])
         if not path.is_file():
@@ -432,8 +454,12 @@ def _cmd_apply(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
             )
         except StalePlanError as exc:
+            if getattr(exc, "already_applied", False):
+                raise CommandError(str(exc)) from exc
+            stale = _print_stale(exc)
             raise CommandError(
-                f"{exc} (On the command line: run `origin-frames plan` again, or add --force.)"
+                f"{stale} of the plan's {len(plan)} cells changed on the server since planning "
+                "(listed above); nothing was sent: run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -444,6 +470,22 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             ) from exc
         _print_result(result)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _print_stale(exc: Exception) -> int:
+    """Prints the first cells of a stale plan's report (planned before/after, value now).
+
+    Returns:
+        How many cells are stale.
+    """
+    import pandas as pd
+
+    report = getattr(exc, "report", None)
+    if not isinstance(report, pd.DataFrame):
+        return 0
+    with pd.option_context("display.width", 160, "display.max_columns", 14):
+        print(report.head(20).to_string())
+    return len(report)
 
 
 def _print_result(result: ApplyResult) -> None:
@@ -475,6 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--state", metavar="PATH",
+        help="keep projects, scenarios and transforms in this SQLite file across restarts",
+    )  # fmt: skip
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
 

@@ -139,6 +139,8 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: How long to wait for a loading session or file.
         backoff_base: First retry backoff in seconds.
         cache_dir: Directory of the scenario-output Parquet cache (None = user cache dir).
+        endpoint: One root URL for both services, e.g. a running ``origin-frames serve``
+            (``http://127.0.0.1:8765``); else env ``ORIGIN_FRAMES_ENDPOINT``.
 
     Raises:
         ConfigurationError: No token found, a malformed URL or a bad option.
@@ -165,6 +167,7 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: float | None = None,
         backoff_base: float | None = None,
         cache_dir: str | Path | None = None,
+        endpoint: str | None = None,
     ) -> None:
         options: dict[str, Any] = {}
         if timeout is not None:
@@ -192,8 +195,11 @@ class OriginFrames(SeedUpdaters):
             "not_ready_deadline_s": not_ready_deadline_s,
             "backoff_base": backoff_base,
             "cache_dir": cache_dir,
+            "endpoint": endpoint,
         }
-        self.settings = Settings.resolve(token, scenario_base_url, inputs_base_url, **options)
+        self.settings = Settings.resolve(
+            token, scenario_base_url, inputs_base_url, endpoint=endpoint, **options
+        )
         self.transport = Transport(self.settings)
         self.progress = progress
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None

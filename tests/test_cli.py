@@ -445,7 +445,7 @@ def test_apply_of_a_saved_plan_on_a_fresh_emulator_explains_why_not(tmp_path: Pa
     code, _, err = run(capsys, "apply", plan, "--emulator")
     assert code == 1
     assert one_line(err)
-    assert "fresh --emulator cannot hold it" in err and "SCENARIO CHANGES" in err
+    assert "serve --state" in err and "--endpoint" in err and "SCENARIO CHANGES" in err
 
 
 def test_apply_of_one_non_plan_argument_says_what_to_give(capsys):
