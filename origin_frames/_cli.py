@@ -219,7 +219,7 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CommandError(f"Could not read {path}: {first}. Fix the file and retry.") from exc
         if frame.empty:
-            raise CommandError(f"{path} holds no rows: nothing to plan.")
+            raise CommandError(f"{path} holds no rows: nothing to plan. Put change rows in it.")
         frames.append(frame)
     return frames
 

@@ -1215,7 +1215,7 @@ class OriginFrames(SeedUpdaters):
         unknown = sorted(set(chosen) - set(INPUT_DOMAINS))
         if unknown:
             raise ConfigurationError(
-                f"Unknown domains {unknown}: choose from {list(INPUT_DOMAINS)}."
+                f"Unknown domains {unknown}: use any of {list(INPUT_DOMAINS)}."
             )
         readers: dict[str, Callable[[], pd.DataFrame]] = {
             "technology": lambda: self.technologies(scenario_id, regions),

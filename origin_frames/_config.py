@@ -187,7 +187,10 @@ class Settings:
         if self.concurrency < 1:
             problems.append("concurrency must be at least 1")
         if problems:
-            raise ConfigurationError("Invalid client settings: " + "; ".join(problems) + ".")
+            raise ConfigurationError(
+                "Invalid client settings: " + "; ".join(problems) + ". Pass values in these "
+                "ranges (e.g. timeout=30, max_retries=4, batch_size=50, concurrency=4)."
+            )
 
     @classmethod
     def resolve(
