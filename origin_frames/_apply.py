@@ -33,6 +33,7 @@ from ._exceptions import (
     PlanError,
     StalePlanError,
     TransportError,
+    sentence,
 )
 from ._plan import Plan, log_mark, read_current
 
@@ -201,7 +202,8 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
         plan: The plan.
 
     Returns:
-        The stale cells (key, planned ``before``, ``now``); empty when the plan is fresh.
+        The stale cells (key, planned ``before`` and ``after``, ``now``); empty when the
+        plan is fresh.
 
     Raises:
         OriginError: when the re-read fails (via the client).
@@ -229,9 +231,30 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
         & _diff._same(now_tv, cells["before_value"].to_numpy())
         & (now_tt == before_tt)
     )
-    stale = cells.loc[~same, [*_diff.KEY, "before"]].copy()
+    stale = cells.loc[~same, [*_diff.KEY, "before", "after"]].copy()
     stale["now"] = now[~same]
     return stale.reset_index(drop=True)
+
+
+def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
+    """The refusal of a stale plan; a plan whose every cell already holds its after-value
+    was applied before, and says so."""
+    already = len(stale) == len(plan.cells) and bool(
+        _diff._same(stale["now"].to_numpy(), stale["after"].to_numpy()).all()
+    )
+    if already:
+        err = StalePlanError(
+            f"This plan was already applied: all {len(stale)} of its cells hold their planned "
+            "values, so nothing was sent. Plan again from new changes to change them further."
+        )
+    else:
+        err = StalePlanError(
+            f"{len(stale)} of the plan's {len(plan)} cells changed on the server since "
+            "planning (see .report); nothing was sent. Re-plan, or apply with force=True."
+        )
+    err.report = stale  # type: ignore[attr-defined]
+    err.already_applied = already  # type: ignore[attr-defined]
+    return err
 
 
 def _verify(client: Any, plan: Plan, applied_ids: set[int]) -> pd.DataFrame:
@@ -352,12 +375,7 @@ def apply_plan(
     if not force and not fresh:
         stale = stale_cells(client, plan)
         if len(stale):
-            err = StalePlanError(
-                f"{len(stale)} of the plan's {len(plan)} cells changed on the server since "
-                "planning (see .report); nothing was sent. Re-plan, or apply with force=True."
-            )
-            err.report = stale  # type: ignore[attr-defined]
-            raise err
+            raise _stale_error(plan, stale)
     transport = client.transport
     calls = plan.calls
     statuses = status["status"].to_numpy(dtype=object, copy=True)
@@ -411,7 +429,7 @@ def apply_plan(
         first = next(e for e in errors if e is not None)
         raise ApplyError(
             f"{int((statuses == 'failed').sum())} of {len(calls)} calls failed ({counts}); "
-            f"first error: {first}. See .result.calls for every call.",
+            f"first error: {sentence(first)} See .result.calls for every call.",
             result,
         )
     if result.verified is False:

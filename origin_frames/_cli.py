@@ -2,16 +2,17 @@
 
 Commands: ``serve`` (the emulator), ``scenarios``, ``projects``, ``export``,
 ``plan`` and ``apply``. Every command but ``serve`` talks to the configured
-Origin API (token and base URLs resolved like the official client) or, with
-``--emulator``, to a fresh embedded emulator.
+Origin API (``--token`` or token and base URLs resolved like the official client)
+or, with ``--emulator``, to a fresh embedded emulator. Emulator options (failure
+modes, accepted tokens) belong to ``serve`` only.
 
 A scenario argument is a scenario id, or ``latest:<region>[:<name filter>]``
 (for instance ``latest:gbr:central``): the most recently published Aurora
 scenario of that region whose name contains every ``:``-separated word.
 
-Exit codes: 0 success (``plan``: nothing to change), 2 (``plan``: changes to
-apply, like ``terraform plan -detailed-exitcode``), 1 error (usage errors too, so
-that 2 always means changes), 130 interrupted.
+Exit codes: 0 success, 1 error (usage errors too), 130 interrupted. ``plan
+--detailed-exitcode`` exits 0 when there is nothing to change and 2 when there are
+changes, like ``terraform plan -detailed-exitcode``.
 
 Changes are CSV or Parquet files, or a dataset directory written by ``export``.
 ``export`` replaces its ``--out`` directory only when it is new, empty or a previous
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -47,7 +50,7 @@ class CommandError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors exit 1: exit 2 means "plan has changes"."""
+    """An argument parser whose usage errors exit 1: 2 means "changes" under -detailed-exitcode."""
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -93,6 +96,17 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
     )
 
 
+def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``-v``/``-q``, accepted before and after the command name."""
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default,
+        help="report retries and waits on stderr (-vv: every request)",
+    )  # fmt: skip
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="only errors on stderr"
+    )
+
+
 def _client_parent() -> _Parser:
     """Options of every command that talks to Origin (real or emulated)."""
     parent = _Parser(add_help=False)
@@ -102,12 +116,17 @@ def _client_parent() -> _Parser:
         help="run against a fresh embedded emulator instead of the configured API",
     )
     parent.add_argument(
+        "--token",
+        metavar="KEY",
+        help=f"Origin API key (default: ${TOKEN_ENV}, then ~/.aurora-api-key)",
+    )
+    parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bars (default: on when stderr is a terminal)",
     )
-    _add_emulator_options(parent)
+    _verbosity_options(parent, argparse.SUPPRESS)
     return parent
 
 
@@ -117,23 +136,30 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     from ._client import OriginFrames
     from ._exceptions import ConfigurationError
 
+    progress = False if args.quiet else args.progress
     if args.emulator:
-        options = _emulator_options(args)
-        client = OriginFrames.emulated(
-            client_options={"progress": args.progress}, options=options
-        )
+        if args.token is not None:
+            raise CommandError(
+                "--emulator starts a fresh emulator that accepts any key: drop --token, or "
+                "drop --emulator to use the key against the configured API."
+            )
+        client = OriginFrames.emulated(client_options={"progress": progress})
     else:
         try:
-            client = OriginFrames(progress=args.progress)
+            client = OriginFrames(args.token, progress=progress)
         except ConfigurationError as exc:
-            raise CommandError(
-                f"{exc} (On the command line: export {TOKEN_ENV}=..., or add --emulator to "
-                "work against an embedded emulator.)"
-            ) from exc
+            raise CommandError(_cli_words(str(exc))) from exc
     try:
         yield client
     finally:
         client.close()
+
+
+def _cli_words(message: str) -> str:
+    """A configuration message in command-line words: options, not Python arguments."""
+    message = message.replace("Pass token=..., set", "Pass --token KEY, set")
+    message = message.replace("the token argument", "--token")
+    return f"{message} Or add --emulator to work against an embedded emulator."
 
 
 def resolve_scenario(client: OriginFrames, selector: str) -> str:
@@ -156,7 +182,20 @@ def resolve_scenario(client: OriginFrames, selector: str) -> str:
             f"No published scenario matches {selector!r}. "
             f"List them with `origin-frames scenarios --region {region}`."
         )
-    return str(scenarios.sort_values("publication_date", kind="stable").index[-1])
+    newest = scenarios[scenarios["publication_date"] == scenarios["publication_date"].max()]
+    if len(newest) > 1:
+        pairs = sorted(zip(newest["name"], newest.index, strict=True))
+        names = ", ".join(f"{name!r} ({sid})" for name, sid in pairs)
+        raise CommandError(
+            f"{selector!r} matches {len(newest)} scenarios published the same day: {names}. "
+            f"Add a name word (e.g. {selector}:{_first_word(newest)}) or give the id."
+        )
+    return str(newest.index[0])
+
+
+def _first_word(scenarios: pd.DataFrame) -> str:
+    """A lower-case word of the first candidate's name, for the example selector."""
+    return str(sorted(scenarios["name"].astype(str))[0]).split()[0].lower()
 
 
 def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
@@ -186,7 +225,7 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
     """Change frames from CSV or Parquet files, with a clear error for each bad file."""
     import pandas as pd
 
-    from ._exceptions import OriginError
+    from ._exceptions import OriginError, sentence
 
     frames = []
     for name in paths:
@@ -211,7 +250,9 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
                 )
         except (ValueError, OSError, pd.errors.ParserError, OriginError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise CommandError(f"Could not read {path}: {first}. Fix the file and retry.") from exc
+            raise CommandError(
+                f"Could not read {path}: {sentence(first)} Fix the file and retry."
+            ) from exc
         if frame.empty:
             raise CommandError(f"{path} holds no rows: nothing to plan.")
         frames.append(frame)
@@ -279,7 +320,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
     emulator = Emulator(host=args.host, port=args.port, options=_emulator_options(args))
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise CommandError(
+            f"Port {args.port} on {args.host} is already in use (another serve?): choose "
+            "another with --port N, or --port 0 for any free port."
+        ) from exc
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
     emulator.serve_forever()
@@ -333,6 +382,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _published_advice(client: OriginFrames, scenario_id: str, args: argparse.Namespace) -> str:
+    """Why changes to a published Aurora scenario cannot be applied, or "" for an own one."""
+    if args.new_scenario:
+        return ""
+    detail = client.get_scenario_by_id(scenario_id)
+    kind = detail["scenario_type"].iloc[0] if "scenario_type" in detail.columns else None
+    if kind != "AURORA_SCENARIO":
+        return ""
+    return (
+        f"{scenario_id} ({detail['name'].iloc[0]}) is a published Aurora scenario, which "
+        "cannot be edited: add --new-scenario NAME to work on a copy of it (in --project, "
+        f"default {args.project!r})."
+    )
+
+
 def _target_scenario(client: OriginFrames, args: argparse.Namespace) -> str:
     """The scenario to plan against: the given one, or a new one made from it."""
     scenario_id = resolve_scenario(client, args.scenario)
@@ -362,10 +426,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         scenario_id = _target_scenario(client, args)
         plan = _plan_changes(client, scenario_id, changes, args.changes)
         _print_plan(plan)
+        # Planning is read-only, so it goes ahead; applying would be refused.
+        advice = _published_advice(client, scenario_id, args) if plan else ""
+        if advice:
+            print(f"origin-frames: note: {advice}", file=sys.stderr)
         if args.out:
             path = plan.to_json(args.out)
             print(f"saved plan to {path}")
-    return EXIT_CHANGES if len(plan) else EXIT_OK
+    return EXIT_CHANGES if args.detailed_exitcode and len(plan) else EXIT_OK
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
@@ -398,7 +466,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         if saved:
             plan.client = client
         else:
-            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
+            scenario_id = _target_scenario(client, args)
+            advice = _published_advice(client, scenario_id, args)
+            if advice:
+                raise CommandError(f"{advice} Nothing was sent.")
+            plan = _plan_changes(client, scenario_id, changes, args.inputs[1:])
         if not plan:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK
@@ -409,8 +481,14 @@ def _cmd_apply(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
             )
         except StalePlanError as exc:
+            if getattr(exc, "already_applied", False):
+                print("nothing to apply: this plan was applied before (every cell holds its "
+                      "planned value)")  # fmt: skip
+                return EXIT_OK
+            changed = len(getattr(exc, "report", ()))
             raise CommandError(
-                f"{exc} (On the command line: run `origin-frames plan` again, or add --force.)"
+                f"{changed} of the plan's {len(plan)} cells changed on the server since "
+                "planning; nothing was sent. Run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -434,7 +512,9 @@ def _print_result(result: ApplyResult) -> None:
         columns = ["mutation", "regions", "technology", "variable", "kind", "n_cells", "attempts",
                    "status", "error"]  # fmt: skip
         with pd.option_context("display.width", 160):
-            print(bad[[c for c in columns if c in bad.columns]].head(50).to_string(max_colwidth=80))
+            # Errors in full: their end says what to do.
+            shown = bad[[c for c in columns if c in bad.columns]].head(50)
+            print(shown.to_string(max_colwidth=None))
 
 
 # -- parser -----------------------------------------------------------------------------------
@@ -445,12 +525,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Tidy frames over Aurora's Origin API, and an Origin emulator.",
         epilog="Scenario selectors: an id, or latest:<region>[:<name words>].",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _verbosity_options(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parent = _client_parent()
 
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=8765, help="0: any free port")
+    _verbosity_options(serve, argparse.SUPPRESS)
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
 
@@ -476,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_cmd_export)
 
     for name, helptext in (
-        ("plan", "show what CHANGES would change (exit 2 when there are changes)"),
+        ("plan", "show what CHANGES would change"),
         ("apply", "apply a saved plan, or SCENARIO CHANGES..."),
     ):
         command = commands.add_parser(name, parents=[parent], help=helptext)
@@ -486,6 +569,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "changes", nargs="+", help="CSV or Parquet change files, or exported datasets"
             )
             command.add_argument("--out", help="save the plan as JSON")
+            command.add_argument(
+                "--detailed-exitcode", action="store_true",
+                help="exit 0: no changes, 1: error, 2: changes (like terraform plan)",
+            )  # fmt: skip
             command.set_defaults(func=_cmd_plan)
         else:
             command.add_argument("inputs", nargs="+", metavar="PLAN.json | SCENARIO CHANGES")
@@ -505,22 +592,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed package version."""
+    from . import __version__
+
+    return __version__
+
+
+@contextlib.contextmanager
+def _stderr_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """Reports the package's log records on stderr for this command only.
+
+    The handler sits on the ``origin_frames`` logger and is removed afterwards, so an
+    embedding program's logging configuration is left as it was.
+    """
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(
+        verbose, logging.DEBUG
+    )
+    logger = logging.getLogger("origin_frames")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("origin-frames: %(message)s"))
+    handler.setLevel(level)
+    saved = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > level:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     from ._exceptions import OriginError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.verbose, args.quiet = args.verbose or 0, bool(args.quiet)
     try:
-        return int(args.func(args))
+        with _stderr_logging(args.verbose, args.quiet):
+            return int(args.func(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except (CommandError, OriginError) as exc:
-        print(f"origin-frames: error: {exc}", file=sys.stderr)
+    except (CommandError, OriginError, ValueError, OSError) as exc:
+        print(f"origin-frames: error: {_cli_message(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
-    except (ValueError, OSError) as exc:
-        print(f"origin-frames: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+
+
+def _cli_message(message: str) -> str:
+    """An error message as the command line says it (options rather than arguments)."""
+    return message.replace("Check the token argument,", "Check --token,")
 
 
 if __name__ == "__main__":

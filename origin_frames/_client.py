@@ -218,8 +218,21 @@ class OriginFrames(SeedUpdaters):
             >>> with OriginFrames.emulated(latency_ms=5) as client:  # doctest: +SKIP
             ...     client.get_projects()
         """
-        from .emulator import Emulator  # lazily: the client never needs the emulator otherwise
+        import dataclasses
+        import inspect
 
+        from .emulator import Emulator, EmulatorOptions  # lazily: only needed here
+
+        known = {f.name for f in dataclasses.fields(EmulatorOptions)} | {"options", "host", "port"}
+        client_names = set(inspect.signature(cls).parameters) - {"self"}
+        misplaced = sorted(set(emulator_options) & (client_names - known))
+        if misplaced:
+            shown = ", ".join(f"{name!r}: ..." for name in misplaced)
+            what = "is a client option" if len(misplaced) == 1 else "are client options"
+            raise TypeError(
+                f"{', '.join(misplaced)} {what}, not an EmulatorOptions field: pass "
+                f"client_options={{{shown}}}."
+            )
         emulator = Emulator(**emulator_options).start()
         try:
             client = cls(

@@ -203,14 +203,14 @@ class Plan:
         )
 
     def apply(self, **kwargs: Any) -> Any:
-        """Applies the plan with the client it was built with (see ``apply_plan``).
+        """Applies the plan with the client it was built with (see ``OriginFrames.apply``).
 
         Raises:
             PlanError: when the plan holds no client (e.g. loaded from JSON without one).
         """
         if self.client is None:
             raise PlanError(
-                "This plan has no client: use apply_plan(client, plan) or "
+                "This plan has no client: use client.apply(plan), or load it with "
                 "Plan.from_json(path, client=client)."
             )
         from ._apply import apply_plan
@@ -530,6 +530,7 @@ def _unknown_reasons(
             )
     month = missing["month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     mark(~np.isnan(month) & ((month < 1) | (month > 12)), "month outside 1-12.", "use 1-12.")
+    _sub_key_reasons(missing, current, reason, fix)
     mark(
         np.ones(len(missing), dtype=bool),
         "no such cell: this year/month or sub-key (kind, sub_region, sub_technology, "
@@ -539,6 +540,38 @@ def _unknown_reasons(
     return _diff._problem(missing, missing["row"].to_numpy(), "", "").assign(
         reason=reason, fix=fix
     )
+
+
+_SUB_KEYS = ("kind", "sub_region", "sub_technology", "subsidy")
+_MAX_EXPLAINED = 200  # rows explained one by one; a longer report is already unreadable
+
+
+def _sub_key_reasons(
+    missing: pd.DataFrame, current: pd.DataFrame, reason: np.ndarray, fix: np.ndarray
+) -> None:
+    """Names the sub-key values that exist where a row's sub-key (often a blank kind) has none."""
+    keys = ["domain", "region", "technology", "variable"]
+    open_rows = np.flatnonzero(pd.isna(reason))[:_MAX_EXPLAINED]
+    subs = [c for c in _SUB_KEYS if c in missing.columns and c in current.columns]
+    if not len(open_rows) or not subs:
+        return
+    cur = current[keys + subs].astype(object)
+    groups = dict(tuple(cur.groupby(keys, sort=False, dropna=False)))
+    rows = missing[keys + subs].astype(object)
+    for i in open_rows:
+        row = rows.iloc[i]
+        here = groups.get(tuple(row[keys]))
+        if here is None:
+            continue
+        for col in subs:
+            have = {v for v in here[col] if not pd.isna(v)}
+            value = row[col]
+            if have and (pd.isna(value) or value not in have):
+                shown = "blank" if pd.isna(value) else repr(value)
+                values = ", ".join(sorted(map(str, have)))
+                reason[i] = f"no such cell: {col} is {shown}; this variable has {col} {values}."
+                fix[i] = f"set {col} to one of them."
+                break
 
 
 def _rule_checks(
