@@ -64,7 +64,8 @@ __all__ = ["OriginFrames"]
 
 T = TypeVar("T")
 _GROUPINGS_CACHE_SIZE = 64
-INPUT_DOMAINS = ("technology", "demand", "commodity", "interconnector")
+INPUT_DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
+DEMAND_DOMAINS = ("demand", "demand_technology")
 
 _RENAMES = {
     "scenarioGlobalId": "scenario_id",
@@ -974,24 +975,41 @@ class OriginFrames(SeedUpdaters):
         docs = self._session(scenario_id, document, variables).get("getDemand")
         return schemas.validate(demand_frame(docs, selection), schemas.DemandCells)
 
-    def demand(self, scenario_id: str, regions: Sequence[str] | None = None) -> pd.DataFrame:
-        """Demand cells (system variables and demand technologies) of some or all regions.
+    def demand(
+        self,
+        scenario_id: str,
+        regions: Sequence[str] | None = None,
+        domains: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Demand cells: system demand and demand technologies, or one of the two.
+
+        Both domains have a ``totalDemand`` variable (the system's and each demand
+        technology's), so sum or plot within one ``domain``, or ask for one here.
 
         Args:
             scenario_id: The scenario id.
             regions: Region codes; None reads every region.
+            domains: ``["demand"]`` (system variables), ``["demand_technology"]``, or
+                None for both.
 
         Returns:
             One row per cell (schema ``DemandCells``).
 
+        Raises:
+            ConfigurationError: A domain other than the two demand domains.
+
         Example:
-            >>> client.demand(sid, regions=["gbr"]).groupby("variable",  # doctest: +SKIP
-            ...     observed=True)["value"].sum()
+            >>> client.demand(sid, regions=["gbr"], domains=["demand"]).groupby(  # doctest: +SKIP
+            ...     "variable", observed=True)["value"].sum()
         """
+        chosen = _chosen_domains(domains, DEMAND_DOMAINS)
         selection = self._demand_selection()
         document, variables = demand_document(scenario_id, selection, regions)
         docs = self._session(scenario_id, document, variables).get("getDemand")
-        return schemas.validate(demand_frame(docs, selection), schemas.DemandCells)
+        frame = demand_frame(docs, selection)
+        if len(chosen) < len(DEMAND_DOMAINS):
+            frame = frame[frame["domain"].isin(chosen).to_numpy(dtype=bool)]
+        return schemas.validate(frame, schemas.DemandCells)
 
     def get_demand_technology_names(
         self, scenario_id: str, demand_technology_filter: Mapping[str, Any] | None = None
@@ -1199,7 +1217,8 @@ class OriginFrames(SeedUpdaters):
 
         Args:
             scenario_id: The scenario id.
-            domains: Any of ``technology, demand, commodity, interconnector``; None = all.
+            domains: Any of ``technology, demand, demand_technology, commodity,
+                interconnector`` (the values of the frame's ``domain`` column); None = all.
             regions: Region codes; None = all (commodities then as the average, ``"all"``).
 
         Returns:
@@ -1211,19 +1230,17 @@ class OriginFrames(SeedUpdaters):
         Example:
             >>> client.inputs(sid, regions=["irl"]).domain.value_counts()  # doctest: +SKIP
         """
-        chosen = list(domains) if domains is not None else list(INPUT_DOMAINS)
-        unknown = sorted(set(chosen) - set(INPUT_DOMAINS))
-        if unknown:
-            raise ConfigurationError(
-                f"Unknown domains {unknown}: choose from {list(INPUT_DOMAINS)}."
-            )
+        chosen = _chosen_domains(domains, INPUT_DOMAINS)
+        demand = [d for d in DEMAND_DOMAINS if d in chosen]
         readers: dict[str, Callable[[], pd.DataFrame]] = {
             "technology": lambda: self.technologies(scenario_id, regions),
-            "demand": lambda: self.demand(scenario_id, regions),
+            "demand": lambda: self.demand(scenario_id, regions, demand),
             "commodity": lambda: self.commodities(scenario_id, regions),
             "interconnector": lambda: self.interconnectors(scenario_id, regions),
         }
-        frames = [readers[d]() for d in INPUT_DOMAINS if d in chosen]
+        # One read serves both demand domains.
+        wanted = ["demand" if d in DEMAND_DOMAINS else d for d in chosen]
+        frames = [readers[d]() for d in readers if d in wanted]
         return schemas.validate(concat_inputs(frames), schemas.InputCells)
 
     # -- plan / apply ---------------------------------------------------------------------
@@ -1422,4 +1439,16 @@ def download_definitions_frame(meta: Mapping[str, Any]) -> pd.DataFrame:
     return frame
 
 
-
+def _chosen_domains(domains: Iterable[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    """The asked-for domains, checked against ``allowed`` (None means all of them)."""
+    if isinstance(domains, str):
+        domains = [domains]
+    chosen = list(dict.fromkeys(domains)) if domains is not None else list(allowed)
+    unknown = sorted(set(chosen) - set(allowed))
+    if unknown or not chosen:
+        raise ConfigurationError(
+            f"Unknown domains {unknown}: choose from {list(allowed)}."
+            if unknown
+            else f"No domains given: choose from {list(allowed)}, or pass None for all."
+        )
+    return chosen

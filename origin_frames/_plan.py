@@ -842,15 +842,30 @@ def build_plan(
 _WIDE_INDEX: list[str] = [k for k in KEY if k != "variable"]
 
 
+_WIDE_ROWS = ("year", "month")
+_WIDE_COLUMNS = ("variable", "domain", "region", "technology", "kind", "sub_region",
+                 "sub_technology", "subsidy")  # fmt: skip
+_WIDE_ATTR = "origin_frames.wide"
+
+
 def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
-    """Pivots a tidy frame to one column per variable (rows: the rest of the key).
+    """A readable table: one row per year (and month), one column per variable and entity.
+
+    Key parts that are the same on every row (or empty on every row) are dropped from the
+    table and kept in ``wide.attrs``, so :func:`from_wide` restores the full key. Columns
+    are ``variable`` first, then whichever of domain, region, technology, kind and the
+    sub-keys still vary: ``wide["capex"]`` is the capex of every entity, and
+    ``wide.plot()`` draws one line per column.
 
     Args:
         frame: A getter's frame (or any tidy frame with the full key).
         values: The column to spread (default ``value``).
 
     Returns:
-        A wide frame indexed by every key part but ``variable``.
+        The wide frame (index ``year``, plus ``month`` for monthly cells).
+
+    Raises:
+        ValueError: ``values`` is not a column of the frame.
 
     Example:
         >>> wide = to_wide(client.technologies(sid, regions=["gbr"]))  # doctest: +SKIP
@@ -858,15 +873,30 @@ def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
         >>> plan = build_plan(client, sid, from_wide(wide))  # doctest: +SKIP
     """
     flat = _diff.flatten(frame)
+    if values not in flat.columns:
+        raise ValueError(f"to_wide: {values!r} is not a column; use one of {list(flat.columns)}.")
     for name in _WIDE_INDEX:
         if name not in flat.columns:
             flat[name] = None
     flat = flat[[*_WIDE_INDEX, "variable", values]].copy()
-    for name in _diff.STRING_KEYS:
-        flat[name] = flat[name].astype(object).where(flat[name].notna(), "")
-    wide = flat.pivot(index=_WIDE_INDEX, columns="variable", values=values)
-    wide.columns = wide.columns.astype(str)
-    wide.columns.name = None
+    constant: dict[str, Any] = {}
+    rows = [r for r in _WIDE_ROWS if r == "year" or flat[r].notna().any()]
+    columns = []
+    for name in _WIDE_COLUMNS:
+        col = flat[name].astype(object)
+        distinct = col.dropna().unique()
+        same = len(distinct) == 0 or (len(distinct) == 1 and bool(col.notna().all()))
+        if name != "variable" and same:
+            constant[name] = distinct[0] if len(distinct) else None
+        else:
+            flat[name] = col.where(col.notna(), "")
+            columns.append(name)
+    if "month" not in rows:
+        constant["month"] = None
+    wide = flat.pivot(index=rows, columns=columns, values=values)
+    if len(columns) == 1:
+        wide.columns = wide.columns.astype(str)
+    wide.attrs[_WIDE_ATTR] = {"constant": constant, "values": values}
     return wide
 
 
@@ -874,24 +904,38 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
     """Turns a :func:`to_wide` frame back into tidy rows (cells left NaN are dropped).
 
     Args:
-        wide: The wide frame.
+        wide: The wide frame (its ``attrs`` hold the key parts the table left out).
         values: Name of the value column to produce.
 
     Returns:
         A flat tidy frame with the full key and ``values``.
 
+    Raises:
+        ValueError: The frame lacks key parts and carries no ``to_wide`` record of them.
+
     Example:
         >>> wide = to_wide(frame)  # doctest: +SKIP
         >>> from_wide(wide)["variable"].unique()  # doctest: +SKIP
     """
-    long = wide.stack(future_stack=True).rename(values).reset_index()
-    long = long.rename(columns={long.columns[len(_WIDE_INDEX)]: "variable"})
+    record = wide.attrs.get(_WIDE_ATTR) or {}
+    names = [n if n is not None else "variable" for n in wide.columns.names]
+    framed = wide.copy()
+    framed.columns = framed.columns.set_names(names)
+    long = framed.stack(names, future_stack=True).rename(values).reset_index()
     long = long[long[values].notna()].reset_index(drop=True)
+    for name, value in (record.get("constant") or {}).items():
+        long[name] = value
+    missing = [k for k in KEY if k not in long.columns]
+    if missing:
+        raise ValueError(
+            f"from_wide: the frame lacks key parts {missing} and has no to_wide record of them "
+            "(it was not made by to_wide, or its attrs were dropped): add them as index levels "
+            "or columns."
+        )
     for name in _diff.STRING_KEYS:
-        if name in long.columns:
-            col = long[name].astype(object)
-            long[name] = col.where(col != "", None)
-    return long
+        col = long[name].astype(object)
+        long[name] = col.where(col != "", None)
+    return long[[*KEY, values]]
 
 
 # --------------------------------------------------------------------------------------------
