@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
 TOKEN_ENV = "AURORA_API_KEY"
-# The client reads demand-technology cells together with system demand.
-_READ_DOMAIN = {"demand_technology": "demand"}
 
 
 class CommandError(Exception):
@@ -362,12 +360,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         scenario_id = resolve_scenario(client, args.scenario)
         detail = client.get_scenario_by_id(scenario_id)
         name = str(detail["name"].iloc[0]) if "name" in detail.columns and len(detail) else ""
-        if args.domains is None:
-            frame = client.inputs(scenario_id, regions=args.regions)
-        else:
-            reads = dict.fromkeys(_READ_DOMAIN.get(d, d) for d in args.domains)
-            frame = client.inputs(scenario_id, domains=list(reads), regions=args.regions)
-            frame = frame[frame["domain"].isin(args.domains).to_numpy(dtype=bool)]
+        frame = client.inputs(scenario_id, domains=args.domains, regions=args.regions)
         summary = write_dataset(
             frame,
             args.out,
