@@ -15,6 +15,7 @@ from ._client import OriginFrames
 from ._config import Settings
 from ._exceptions import (
     ApplyError,
+    ArgumentError,
     AuthenticationError,
     ConfigurationError,
     DataNotReadyTimeout,
@@ -25,6 +26,7 @@ from ._exceptions import (
     OriginTimeoutError,
     PermissionDeniedError,
     PlanError,
+    PlanFileError,
     ServerError,
     StalePlanError,
     TransportError,
@@ -37,6 +39,7 @@ from .emulator import Emulator, EmulatorOptions
 __all__ = [
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -51,6 +54,7 @@ __all__ = [
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",

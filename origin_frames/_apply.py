@@ -9,6 +9,12 @@ succeeded, ``"stop"`` sends nothing more, ``"continue"`` sends the remaining bat
 Rollback restores each cell's prior transform; where a cell had none it sends a null value
 for technology inputs (``OptionalYearlyNumberItemInput`` clears the transform) and the
 neutral ``Delta 0`` for the other domains, whose ``tx`` items do not accept null.
+
+A batch whose answer never arrived (timeout, dropped connection, 5xx after the retries) may
+have been executed: its calls are ``in_doubt`` and rollback treats them as applied (sending
+a before-state that already holds is harmless). Verification that finds different values
+rolls back too; a verification re-read that fails after a full success is reported
+(``outcome == "applied-unverified"``), not raised, so the caller knows the changes went in.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from ._exceptions import (
     TransportError,
     sentence,
 )
-from ._plan import Plan, log_mark, read_current
+from ._plan import Plan, check_rules, log_mark, read_current
 
 OnError = Literal["rollback", "stop", "continue"]
 DEFAULT_BATCH_SIZE = 50
@@ -71,11 +77,14 @@ class ApplyResult:
     Attributes:
         scenario_id: The scenario changed.
         calls: One row per planned call, keyed by the input keys, with ``batch``,
-            ``attempts``, ``status`` (``applied``, ``failed``, ``not_sent``,
-            ``rolled_back``, ``rollback_failed``) and ``error``.
+            ``attempts``, ``status`` (``applied``; ``failed``: refused, not applied;
+            ``in_doubt``: the answer was lost, it may have been applied; ``not_sent``;
+            ``rolled_back``; ``rollback_failed``) and ``error``.
         mismatches: Cells whose re-read value differs from the planned one (verify).
-        verified: True when every applied cell was re-read with its planned value;
-            None when verification was off or nothing was applied.
+        verified: True when every applied cell was re-read with its planned value (or,
+            after a rollback, with its before-value); None when verification was off,
+            nothing was applied, or the re-read failed (see ``verify_error``).
+        verify_error: Why the verification re-read failed, else None.
         started_at, finished_at: ISO-8601 UTC times.
         requests: GraphQL requests sent (including retries and rollback).
         fingerprint: The plan's base fingerprint.
@@ -89,11 +98,30 @@ class ApplyResult:
     verified: bool | None = None
     mismatches: pd.DataFrame = field(default_factory=pd.DataFrame)
     fingerprint: str = ""
+    verify_error: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when every call was applied (and verified, when verification ran)."""
         return bool((self.calls["status"] == "applied").all()) and self.verified is not False
+
+    @property
+    def outcome(self) -> str:
+        """What the scenario holds now, in one word.
+
+        ``"applied"`` (every call, verified when asked), ``"applied-unverified"`` (every
+        call applied, the verification re-read failed), ``"rolled-back"`` (what was or may
+        have been applied was restored), ``"not-applied"`` (nothing was applied),
+        ``"partial"`` (some changes are in, some not: see :attr:`calls`).
+        """
+        status = set(self.calls["status"].tolist())
+        if status <= {"applied"}:
+            if self.verified is False:
+                return "partial"
+            return "applied-unverified" if self.verify_error else "applied"
+        if status & {"applied", "in_doubt", "rollback_failed"}:
+            return "partial"
+        return "rolled-back" if "rolled_back" in status else "not-applied"
 
     def counts(self) -> dict[str, int]:
         """Calls per status."""
@@ -103,7 +131,7 @@ class ApplyResult:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts().items()))
         return (
             f"ApplyResult(scenario={self.scenario_id!r}, {len(self.calls)} calls [{counts}], "
-            f"requests={self.requests}, verified={self.verified})"
+            f"requests={self.requests}, verified={self.verified}, outcome={self.outcome})"
         )
 
 
@@ -125,8 +153,12 @@ def _short(text: str) -> str:
 def _send_batch(
     transport: Any, calls: list[tuple[str, dict[str, Any], str]], retries: int,
     sleep: Callable[[float], None],
-) -> tuple[list[str | None], int]:
-    """Sends one aliased batch; per call None (applied) or an error text; and attempts made."""
+) -> tuple[list[str | None], int, bool]:
+    """Sends one aliased batch: per call None (applied) or an error text; attempts made;
+    and whether the outcome is in doubt (no answer ever arrived, so it may have executed).
+
+    Error texts come from answers that passed the transport's redaction boundary.
+    """
     document, variables = _mutations.batch(calls)
     attempts = 0
     last_error = "not sent"
@@ -135,7 +167,7 @@ def _send_batch(
         try:
             answer = transport.graphql_raw("inputs", document, variables)
         except (AuthenticationError, PermissionDeniedError) as exc:
-            return [_short(str(exc))] * len(calls), attempts
+            return [_short(str(exc))] * len(calls), attempts, False
         except (TransportError, OriginError) as exc:
             last_error = _short(str(exc))
             if attempt < retries:
@@ -158,8 +190,8 @@ def _send_batch(
                 outcome[i] = "; ".join(batch_wide)
             elif outcome[i] is None and data.get(f"m{i}") is None:
                 outcome[i] = "the service answered no data for this call"
-        return outcome, attempts
-    return [last_error] * len(calls), attempts
+        return outcome, attempts, False
+    return [last_error] * len(calls), attempts, True
 
 
 def _batches(n: int, size: int) -> list[range]:
@@ -225,8 +257,10 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
     now_tt[pd.isna(now_tt)] = None
     before_tt = cells["before_type"].to_numpy(dtype=object, copy=True)
     before_tt[pd.isna(before_tt)] = None
+    # ``original`` too: the limits were checked on an ``after`` computed from it.
     same = (
         (pos >= 0)
+        & _diff._same(_value_at(current, pos, "original"), cells["original"].to_numpy())
         & _diff._same(now, cells["before"].to_numpy())
         & _diff._same(now_tv, cells["before_value"].to_numpy())
         & (now_tt == before_tt)
@@ -234,6 +268,202 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
     stale = cells.loc[~same, [*_diff.KEY, "before", "after"]].copy()
     stale["now"] = now[~same]
     return stale.reset_index(drop=True)
+
+
+def _verify(
+    client: Any, plan: Plan, call_ids: set[int], expected: str = "after"
+) -> pd.DataFrame:
+    """Cells of the given calls whose re-read effective value differs from ``expected``
+    (``after`` once applied, ``before`` once rolled back), with ``call_id`` and ``now``."""
+    cells = plan.cells[plan.cells["call_id"].isin(call_ids)]
+    if len(cells) == 0:
+        return cells.iloc[0:0]
+    current, pos = _current_for(client, plan, cells)
+    now = _value_at(current, pos, "value")
+    bad = ~_diff._same(now, cells[expected].to_numpy())
+    out = cells.loc[bad, [*_diff.KEY, "call_id", expected]].copy()
+    out["now"] = now[bad]
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# audit
+# --------------------------------------------------------------------------------------------
+_AUDIT_STATUS = {"applied": "ok", "applied-unverified": "unverified"}
+
+
+def _audit(path: str | Path, plan: Plan, result: ApplyResult) -> None:
+    """Appends one record (plan, results, times, scenario, fingerprint) to a Parquet file."""
+    path = Path(path)
+    record = pd.DataFrame(
+        {
+            "started_at": [result.started_at],
+            "finished_at": [result.finished_at],
+            "scenario_id": [plan.scenario_id],
+            "base_fingerprint": [plan.fingerprint],
+            "n_cells": [len(plan)],
+            "n_calls": [len(plan.calls)],
+            "status": [_AUDIT_STATUS.get(result.outcome, "failed")],
+            "outcome": [result.outcome],
+            "counts": [json.dumps(result.counts(), sort_keys=True)],
+            "plan_cells": [plan.cells.drop(columns=["row"]).to_json(orient="records")],
+            "results": [
+                result.calls.drop(columns=["regions"]).assign(
+                    regions=result.calls["regions"].map(list)
+                ).to_json(orient="records")
+            ],
+        }
+    )
+    if path.exists():
+        record = pd.concat([pd.read_parquet(path), record], ignore_index=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    record.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------------------------
+# apply
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """Per-call state of one apply: the numpy columns of ``ApplyResult.calls``."""
+
+    call_ids: np.ndarray
+    status: np.ndarray
+    error: np.ndarray
+    attempts: np.ndarray
+    batch: np.ndarray
+    requests: int = 0
+
+    @classmethod
+    def for_calls(cls, calls: pd.DataFrame) -> _Run:
+        n = len(calls)
+        return cls(
+            call_ids=calls["call_id"].to_numpy(dtype=np.int64),
+            status=np.full(n, "not_sent", dtype=object),
+            error=np.full(n, None, dtype=object),
+            attempts=np.zeros(n, dtype=np.int64),
+            batch=np.full(n, -1, dtype=np.int64),
+        )
+
+    def ids(self, *statuses: str) -> set[int]:
+        """Call ids whose status is one of ``statuses``."""
+        return set(self.call_ids[np.isin(self.status, statuses)].tolist())
+
+    def failed(self) -> bool:
+        """Whether any call failed or is in doubt."""
+        return bool(np.isin(self.status, ("failed", "in_doubt")).any())
+
+    def write(self, result: ApplyResult) -> None:
+        """Copies the columns into the result's ``calls`` frame."""
+        calls = result.calls
+        calls["status"], calls["error"] = self.status, self.error
+        calls["attempts"], calls["batch"] = self.attempts, self.batch
+        result.requests = self.requests
+
+
+def apply_plan(
+    client: Any,
+    plan: Plan,
+    *,
+    batch_size: int | None = None,
+    on_error: OnError = "rollback",
+    force: bool = False,
+    verify: bool = True,
+    audit: str | Path | None = None,
+    progress: bool | None = None,
+    retries: int = _BATCH_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ApplyResult:
+    """Sends a plan's calls, batched with aliases, and reports call by call.
+
+    Before anything is sent, every validation rule (locks, read-only parameters, hard
+    limits) is re-run with today's configuration and the touched cells are checked to still
+    hold the planned before-state. Calls whose answer was lost are ``in_doubt``: rollback
+    treats them as applied.
+
+    Args:
+        client: The client (``.transport.graphql_raw``, ``.inputs_config`` and the readers).
+        plan: From ``build_plan`` (or ``Plan.from_json``).
+        batch_size: Calls per GraphQL request (1 = one call per request; default 50).
+        on_error: ``"rollback"`` (revert what was or may have been applied, then raise;
+            also when verification finds different values), ``"stop"`` (send nothing
+            more, then raise) or ``"continue"`` (send the rest, then raise).
+        force: Apply even when the touched cells no longer hold the planned before-state.
+        verify: Re-read the touched cells and compare with the planned values (after a
+            rollback: with the before-values).
+        audit: Parquet file to append an audit record to (written on every outcome).
+        progress: tqdm bar: True/False, or None for "only on a terminal".
+        retries: Extra attempts of a batch that failed in transit, after the transport's own
+            retries (mutations are idempotent per cell, so re-sending is safe). Rollback
+            batches get ``_ROLLBACK_RETRIES`` extra attempts.
+        sleep: Pause between batch retries (tests pass a fake).
+
+    Returns:
+        The :class:`ApplyResult` (also attached to any :class:`ApplyError`); its
+        ``outcome`` says what the scenario holds: ``"applied"``, or
+        ``"applied-unverified"`` when the verification re-read failed (``verify_error``).
+
+    Raises:
+        ValidationError: a planned cell breaks today's rules; nothing was sent.
+        StalePlanError: the server changed since planning (and ``force`` is False).
+        ApplyError: some calls failed or were not verified; ``.result.outcome`` says
+            whether the scenario was rolled back, left unchanged or partly changed.
+        ValueError: bad ``on_error``, ``batch_size`` or ``retries``.
+
+    Example:
+        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
+        >>> result.outcome  # doctest: +SKIP
+        'applied'
+    """
+    plan = require_plan(plan)
+    size = _check_options(on_error, batch_size, retries)
+    started = datetime.now(UTC).isoformat(timespec="milliseconds")
+    status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
+    result = ApplyResult(
+        scenario_id=plan.scenario_id, calls=status, started_at=started,
+        fingerprint=plan.fingerprint,
+    )
+    run = _Run.for_calls(status)
+    run.write(result)
+    if plan:
+        _check_before_sending(client, plan, force)
+        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
+        if run.failed() and on_error == "rollback":
+            _roll_back(client, plan, run, result, size, sleep, verify)
+        elif verify and run.ids("applied"):
+            _check_applied(client, plan, run, result, size, sleep, on_error)
+    run.write(result)
+    result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+    if audit is not None:
+        _audit(audit, plan, result)
+    _raise_unless_applied(result, run)
+    return result
+
+
+def _check_options(on_error: str, batch_size: int | None, retries: int) -> int:
+    """The batch size, after checking the options."""
+    if on_error not in ("rollback", "stop", "continue"):
+        raise ValueError("on_error must be 'rollback', 'stop' or 'continue'.")
+    size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
+    if size < 1:
+        raise ValueError("batch_size must be 1 or more.")
+    if not 0 <= retries <= 10:
+        raise ValueError("retries must be between 0 and 10.")
+    return size
+
+
+def _check_before_sending(client: Any, plan: Plan, force: bool) -> None:
+    """Today's rules, then the stale check (skipped when the transforms log is unchanged)."""
+    check_rules(plan.cells, client.inputs_config())
+    if force:
+        return
+    # An unchanged transforms log proves the touched cells unchanged without re-reading them.
+    if plan.log_mark is not None and log_mark(client, plan.scenario_id) == plan.log_mark:
+        return
+    stale = stale_cells(client, plan)
+    if len(stale):
+        raise _stale_error(plan, stale)
 
 
 def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
@@ -257,188 +487,109 @@ def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
     return err
 
 
-def _verify(client: Any, plan: Plan, applied_ids: set[int]) -> pd.DataFrame:
-    """Cells of applied calls whose re-read effective value differs from the planned one."""
-    cells = plan.cells[plan.cells["call_id"].isin(applied_ids)]
-    if len(cells) == 0:
-        return cells.iloc[0:0]
-    current, pos = _current_for(client, plan, cells)
-    now = _value_at(current, pos, "value")
-    bad = ~_diff._same(now, cells["after"].to_numpy())
-    out = cells.loc[bad, [*_diff.KEY, "after"]].copy()
-    out["now"] = now[bad]
-    return out.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------
-# audit
-# --------------------------------------------------------------------------------------------
-def _audit(path: str | Path, plan: Plan, result: ApplyResult) -> None:
-    """Appends one record (plan, results, times, scenario, fingerprint) to a Parquet file."""
-    path = Path(path)
-    record = pd.DataFrame(
-        {
-            "started_at": [result.started_at],
-            "finished_at": [result.finished_at],
-            "scenario_id": [plan.scenario_id],
-            "base_fingerprint": [plan.fingerprint],
-            "n_cells": [len(plan)],
-            "n_calls": [len(plan.calls)],
-            "status": ["ok" if result.ok else "failed"],
-            "counts": [json.dumps(result.counts(), sort_keys=True)],
-            "plan_cells": [plan.cells.drop(columns=["row"]).to_json(orient="records")],
-            "results": [
-                result.calls.drop(columns=["regions"]).assign(
-                    regions=result.calls["regions"].map(list)
-                ).to_json(orient="records")
-            ],
-        }
-    )
-    if path.exists():
-        record = pd.concat([pd.read_parquet(path), record], ignore_index=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    record.to_parquet(tmp, index=False)
-    tmp.replace(path)
-
-
-# --------------------------------------------------------------------------------------------
-# apply
-# --------------------------------------------------------------------------------------------
-def apply_plan(
-    client: Any,
-    plan: Plan,
-    *,
-    batch_size: int | None = None,
-    on_error: OnError = "rollback",
-    force: bool = False,
-    verify: bool = True,
-    audit: str | Path | None = None,
-    progress: bool | None = None,
-    retries: int = _BATCH_RETRIES,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ApplyResult:
-    """Sends a plan's calls, batched with aliases, and reports call by call.
-
-    Args:
-        client: The client (``.transport.graphql_raw`` and the readers).
-        plan: From ``build_plan``.
-        batch_size: Calls per GraphQL request (1 = one call per request; default 50).
-        on_error: ``"rollback"`` (revert the calls that succeeded, then raise),
-            ``"stop"`` (send nothing more, then raise) or ``"continue"`` (send the rest,
-            then raise).
-        force: Apply even when the touched cells no longer hold the planned before-state.
-        verify: Re-read the touched cells and compare with the planned values.
-        audit: Parquet file to append an audit record to.
-        progress: tqdm bar: True/False, or None for "only on a terminal".
-        retries: Extra attempts of a batch that failed in transit, after the transport's own
-            retries (mutations are idempotent per cell, so re-sending is safe). Rollback
-            batches get ``_ROLLBACK_RETRIES`` extra attempts.
-        sleep: Pause between batch retries (tests pass a fake).
-
-    Returns:
-        The :class:`ApplyResult` (also attached to any :class:`ApplyError`).
-
-    Raises:
-        StalePlanError: the server changed since planning (and ``force`` is False).
-        ApplyError: some calls failed, or verification found different values.
-        ValueError: bad ``on_error`` or ``batch_size``.
-
-    Example:
-        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
-        >>> result.calls["status"].value_counts()  # doctest: +SKIP
-    """
-    plan = require_plan(plan)
-    if on_error not in ("rollback", "stop", "continue"):
-        raise ValueError("on_error must be 'rollback', 'stop' or 'continue'.")
-    size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
-    if size < 1:
-        raise ValueError("batch_size must be 1 or more.")
-    if not 0 <= retries <= 10:
-        raise ValueError("retries must be between 0 and 10.")
-    started = datetime.now(UTC).isoformat(timespec="milliseconds")
-    status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
-    status["batch"] = -1
-    status["attempts"] = 0
-    status["status"] = "not_sent"
-    status["error"] = None
-    result = ApplyResult(
-        scenario_id=plan.scenario_id, calls=status, started_at=started,
-        fingerprint=plan.fingerprint,
-    )
-    if not plan:
-        result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        if audit is not None:
-            _audit(audit, plan, result)
-        return result
-    # An unchanged transforms log proves the touched cells unchanged without re-reading them.
-    fresh = plan.log_mark is not None and log_mark(client, plan.scenario_id) == plan.log_mark
-    if not force and not fresh:
-        stale = stale_cells(client, plan)
-        if len(stale):
-            raise _stale_error(plan, stale)
-    transport = client.transport
-    calls = plan.calls
-    statuses = status["status"].to_numpy(dtype=object, copy=True)
-    errors = status["error"].to_numpy(dtype=object, copy=True)
-    attempts_col = status["attempts"].to_numpy(dtype=np.int64, copy=True)
-    batch_col = status["batch"].to_numpy(dtype=np.int64, copy=True)
-    failed = False
+def _send_all(
+    transport: Any, calls: pd.DataFrame, run: _Run, size: int, on_error: str, retries: int,
+    sleep: Callable[[float], None], progress: bool | None,
+) -> None:
+    """Sends the calls batch by batch, recording each call's status in ``run``."""
     bar = _progress(int(calls["n_cells"].sum()), progress, "apply")
     try:
         for b, rows in enumerate(_batches(len(calls), size)):
-            if failed and on_error != "continue":
+            if run.failed() and on_error != "continue":
                 break
             chunk = calls.iloc[rows.start : rows.stop]
             sendable = [
                 (c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()
             ]
-            outcome, tries = _send_batch(transport, sendable, retries, sleep)
-            result.requests += tries
+            outcome, tries, in_doubt = _send_batch(transport, sendable, retries, sleep)
+            run.requests += tries
             for offset, error in enumerate(outcome):
                 i = rows.start + offset
-                batch_col[i] = b
-                attempts_col[i] = tries
-                statuses[i] = "applied" if error is None else "failed"
-                errors[i] = error
-                failed |= error is not None
+                run.batch[i], run.attempts[i], run.error[i] = b, tries, error
+                lost = "in_doubt" if in_doubt else "failed"
+                run.status[i] = "applied" if error is None else lost
             bar.update(int(chunk["n_cells"].sum()))
     finally:
         bar.close()
 
-    if failed and on_error == "rollback":
-        applied = np.flatnonzero(statuses == "applied")
-        if len(applied):
-            ok, tries = _rollback(transport, plan, calls["call_id"].to_numpy()[applied], size,
-                                  sleep)
-            result.requests += tries
-            for at, good in zip(applied.tolist(), ok, strict=True):
-                statuses[at] = "rolled_back" if good else "rollback_failed"
-    status["status"] = statuses
-    status["error"] = errors
-    status["attempts"] = attempts_col
-    status["batch"] = batch_col
-    applied_ids = set(calls["call_id"].to_numpy()[statuses == "applied"].tolist())
-    if verify and applied_ids:
-        result.mismatches = _verify(client, plan, applied_ids)
-        result.verified = len(result.mismatches) == 0
-    result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-    if audit is not None:
-        _audit(audit, plan, result)
-    if failed:
-        counts = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts().items()))
-        first = next(e for e in errors if e is not None)
-        raise ApplyError(
-            f"{int((statuses == 'failed').sum())} of {len(calls)} calls failed ({counts}); "
-            f"first error: {sentence(first)} See .result.calls for every call.",
-            result,
-        )
-    if result.verified is False:
+
+def _try_verify(
+    client: Any, plan: Plan, call_ids: set[int], expected: str
+) -> tuple[pd.DataFrame, str | None]:
+    """``_verify``, with a failed re-read reported as text instead of raised."""
+    try:
+        return _verify(client, plan, call_ids, expected), None
+    except OriginError as exc:
+        return pd.DataFrame(), f"the verification re-read failed: {_short(str(exc))}"
+
+
+def _check_applied(
+    client: Any, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    sleep: Callable[[float], None], on_error: str,
+) -> None:
+    """Verifies the applied calls; under ``rollback``, a mismatch after a full success rolls
+    every applied call back."""
+    result.mismatches, result.verify_error = _try_verify(
+        client, plan, run.ids("applied"), "after"
+    )
+    result.verified = None if result.verify_error else len(result.mismatches) == 0
+    if result.verified is False and on_error == "rollback" and not run.failed():
+        bad = set(result.mismatches["call_id"].tolist())
+        run.error[np.isin(run.call_ids, list(bad))] = "verification found a different value"
+        _roll_back(client, plan, run, result, size, sleep, verify=True)
+
+
+def _roll_back(
+    client: Any, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    sleep: Callable[[float], None], verify: bool,
+) -> None:
+    """Restores the before-state of every applied or in-doubt call, then (``verify``)
+    re-reads the restored cells: a cell not back to its before-value fails its call."""
+    targets = np.flatnonzero(np.isin(run.status, ("applied", "in_doubt")))
+    if len(targets) == 0:
+        return
+    ok, tries = _rollback(client.transport, plan, run.call_ids[targets], size, sleep)
+    run.requests += tries
+    for at, good in zip(targets.tolist(), ok, strict=True):
+        run.status[at] = "rolled_back" if good else "rollback_failed"
+    if not verify or not run.ids("rolled_back"):
+        return
+    mismatches, result.verify_error = _try_verify(
+        client, plan, run.ids("rolled_back"), "before"
+    )
+    result.verified = None if result.verify_error else len(mismatches) == 0
+    if len(mismatches):
+        result.mismatches = mismatches
+        run.status[np.isin(run.call_ids, mismatches["call_id"].unique())] = "rollback_failed"
+
+
+_OUTCOME_TEXT = {
+    "rolled-back": "everything that was or may have been applied was rolled back",
+    "not-applied": "nothing was applied",
+    "partial": "the scenario is PARTLY changed: see .result.calls for what holds",
+}
+
+
+def _raise_unless_applied(result: ApplyResult, run: _Run) -> None:
+    """Raises :class:`ApplyError` unless every call is applied; the text says what holds."""
+    outcome = result.outcome
+    if outcome in ("applied", "applied-unverified"):
+        return
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(result.counts().items()))
+    text = _OUTCOME_TEXT.get(outcome, outcome)
+    errors = [e for e in run.error if e is not None]
+    n_bad, first = len(errors), (errors[0] if errors else None)
+    if first is None:
         raise ApplyError(
             f"{len(result.mismatches)} cells do not hold their planned value after apply "
-            "(see .result.mismatches). Re-read and re-plan.",
+            f"(see .result.mismatches); {text} ({counts}). Re-read and re-plan.",
             result,
         )
-    return result
+    raise ApplyError(
+        f"{n_bad} of {len(run.status)} calls failed ({counts}); {text}; first error: "
+        f"{sentence(first)} See .result.calls for every call.",
+        result,
+    )
 
 
 def _rollback(
@@ -454,7 +605,7 @@ def _rollback(
     for rows in _batches(len(inv_calls), size):
         chunk = inv_calls.iloc[rows.start : rows.stop]
         sendable = [(c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()]
-        outcome, tries = _send_batch(transport, sendable, _ROLLBACK_RETRIES, sleep)
+        outcome, tries, _in_doubt = _send_batch(transport, sendable, _ROLLBACK_RETRIES, sleep)
         requests += tries
         for offset, error in enumerate(outcome):
             if error is not None:

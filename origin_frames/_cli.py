@@ -66,6 +66,10 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
     group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
     group.add_argument(
+        "--fail-after-rate", type=float, default=0.0,
+        help="share of requests that execute and then lose their answer",
+    )  # fmt: skip
+    group.add_argument(
         "--not-ready-s", type=float, default=0.0,
         help="seconds a session loads (its data fields answer DataNotReady)",
     )  # fmt: skip
@@ -86,6 +90,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         scale=args.scale,
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
+        fail_after_rate=args.fail_after_rate,
         not_ready_s=args.not_ready_s,
         download_delay_s=args.download_delay_s,
         launch_step_s=args.launch_step_s,
@@ -375,21 +380,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _published_advice(client: OriginFrames, scenario_id: str, args: argparse.Namespace) -> str:
-    """Why changes to a published Aurora scenario cannot be applied, or "" for an own one."""
-    if args.new_scenario:
-        return ""
-    detail = client.get_scenario_by_id(scenario_id)
-    kind = detail["scenario_type"].iloc[0] if "scenario_type" in detail.columns else None
-    if kind != "AURORA_SCENARIO":
-        return ""
-    return (
-        f"{scenario_id} ({detail['name'].iloc[0]}) is a published Aurora scenario, which "
-        "cannot be edited: add --new-scenario NAME to work on a copy of it (in --project, "
-        f"default {args.project!r})."
-    )
-
-
 def _target_scenario(client: OriginFrames, args: argparse.Namespace) -> str:
     """The scenario to plan against: the given one, or a new one made from it."""
     scenario_id = resolve_scenario(client, args.scenario)
@@ -419,10 +409,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         scenario_id = _target_scenario(client, args)
         plan = _plan_changes(client, scenario_id, changes, args.changes)
         _print_plan(plan)
-        # Planning is read-only, so it goes ahead; applying would be refused.
-        advice = _published_advice(client, scenario_id, args) if plan else ""
-        if advice:
-            print(f"origin-frames: note: {advice}", file=sys.stderr)
         if args.out:
             path = plan.to_json(args.out)
             print(f"saved plan to {path}")
@@ -459,11 +445,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         if saved:
             plan.client = client
         else:
-            scenario_id = _target_scenario(client, args)
-            advice = _published_advice(client, scenario_id, args)
-            if advice:
-                raise CommandError(f"{advice} Nothing was sent.")
-            plan = _plan_changes(client, scenario_id, changes, args.inputs[1:])
+            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
         if not plan:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK
@@ -636,7 +618,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _cli_message(message: str) -> str:
     """An error message as the command line says it (options rather than arguments)."""
-    return message.replace("Check the token argument,", "Check --token,")
+    message = message.replace("Check the token argument,", "Check --token,")
+    python_advice = message.find(" Copy it into a project and plan against the copy:")
+    if "published Aurora scenario" in message and python_advice >= 0:
+        message = message[:python_advice] + (
+            " Add --new-scenario NAME to work on a copy of it (made in --project)."
+        )
+    return message
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import _queries as q
 from . import schemas
+from ._args import check_arguments
 from ._config import Settings
 from ._exceptions import ConfigurationError, NotFoundError
 from ._frames import (
@@ -53,6 +54,7 @@ from ._queries import (
     technology_batch,
 )
 from ._transport import Service, Transport
+from ._units import mark_units
 from ._updaters import SeedUpdaters
 
 if TYPE_CHECKING:
@@ -122,6 +124,7 @@ _PROJECT = _spec(
 )
 
 
+@check_arguments
 class OriginFrames(SeedUpdaters):
     """A pandas-centric client of the Origin API.
 
@@ -140,6 +143,8 @@ class OriginFrames(SeedUpdaters):
 
     Raises:
         ConfigurationError: No token found, a malformed URL or a bad option.
+        ArgumentError: An argument of the wrong type (``timeout="abc"``); every public
+            method checks its arguments the same way before sending anything.
 
     Example:
         >>> with OriginFrames.emulated() as client:  # doctest: +SKIP
@@ -1122,7 +1127,9 @@ class OriginFrames(SeedUpdaters):
             return commodity_frame(self._session(scenario_id, document, variables), batch, units)
 
         frames = self._run(fetch, batches, "commodities")
-        return schemas.validate(concat_inputs(frames), schemas.CommodityCells)
+        frame = schemas.validate(concat_inputs(frames), schemas.CommodityCells)
+        # Planning reads this mark when the frame has lost its unit column (see _units).
+        return mark_units(frame, native=native_units)
 
     # -- interconnectors ------------------------------------------------------------------
     def _interconnector_variables(self) -> tuple[list[str], dict[str, str | None]]:
@@ -1281,11 +1288,14 @@ class OriginFrames(SeedUpdaters):
             **options: ``batch_size``, ``on_error``, ``force``, ``verify``, ``audit``, ...
 
         Returns:
-            The apply result, call by call.
+            The apply result, call by call; ``result.outcome`` is ``"applied"`` or
+            ``"applied-unverified"`` (the verification re-read failed).
 
         Raises:
-            ApplyError: Some calls failed (after rollback/stop/continue as asked).
+            ApplyError: Some calls failed or a value did not verify (after
+                rollback/stop/continue as asked); ``.result.outcome`` says what holds.
             StalePlanError: The server changed since the plan was made.
+            ValidationError: A planned cell breaks today's rules; nothing was sent.
 
         Example:
             >>> result = client.apply(client.plan(sid, edited))  # doctest: +SKIP

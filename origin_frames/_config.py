@@ -127,7 +127,8 @@ class Settings:
         scenario_base_url: Scenario service base URL (no trailing slash).
         inputs_base_url: Inputs service base URL (no trailing slash).
         connect_timeout: Seconds to wait for a TCP connection.
-        read_timeout: Seconds to wait for an answer once connected.
+        read_timeout: Seconds to wait for the whole answer once connected: a wall-clock
+            bound on headers and body together, not only on the gap between bytes.
         max_retries: Retries after the first attempt on transient failures.
         backoff_base: First backoff in seconds; doubles per retry, with jitter.
         not_ready_deadline_s: How long to keep polling a DataNotReady session (or a 425).

@@ -17,7 +17,6 @@ Intent rules, applied per row (vectorised):
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,9 +95,7 @@ def normalise_changes(
         if name not in flat.columns:
             out[name] = pd.array([pd.NA] * len(flat), dtype="Int64")
             continue
-        raw = flat[name]
-        numeric = pd.to_numeric(raw.astype(object), errors="coerce")
-        bad = (raw.notna() & (numeric.isna() | (numeric % 1 != 0))).to_numpy()
+        out[name], bad = whole_numbers(flat[name])
         if bad.any():
             problems.append(
                 _problem(
@@ -108,25 +105,27 @@ def normalise_changes(
                     f"give {name} as an integer (or null where the cell has no {name}).",
                 )
             )
-        numeric[bad] = np.nan
-        out[name] = numeric.astype("Float64").round().astype("Int64")
     result = pd.DataFrame(out)
     for name in ("value", "transform_value"):
         if name not in flat.columns:
             continue
         raw = flat[name]
-        numeric = pd.to_numeric(raw.astype(object), errors="coerce").astype("float64")
-        bad_type = (raw.notna() & numeric.isna()).to_numpy()
+        bad_type = ~real_numbers(raw) & raw.notna().to_numpy()
+        numeric = pd.to_numeric(
+            raw.astype(object).where(~bad_type, None), errors="coerce"
+        ).astype("float64")
         bad_inf = np.isinf(numeric.to_numpy())
         if bad_type.any():
-            problems.append(
-                _problem(
-                    result.loc[bad_type],
-                    row[bad_type],
-                    f"{name} is not numeric.",
-                    f"give {name} as a finite number.",
-                )
+            problem = _problem(
+                result.loc[bad_type],
+                row[bad_type],
+                "",
+                f"give {name} as a finite float (convert text with pd.to_numeric first; "
+                "booleans and complex numbers are not values).",
             )
+            problem["reason"] = [f"{name} is not numeric ({what})."
+                                 for what in _kinds_of(raw[bad_type])]  # fmt: skip
+            problems.append(problem)
         if bad_inf.any():
             problems.append(
                 _problem(
@@ -162,6 +161,48 @@ def normalise_changes(
     return result, problems
 
 
+def real_numbers(values: pd.Series) -> np.ndarray:
+    """Mask of entries that are real numbers (not bool, complex, text or other objects).
+
+    Numeric columns are checked by dtype; object columns (``astype(object)``, mixed input)
+    entry by entry, so a frame's numbers pass whatever container holds them and nothing
+    else is coerced. Nulls count as numbers here (callers decide what a null means).
+    """
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+        return np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        return np.ones(len(values), dtype=bool)
+    array = values.to_numpy(dtype=object)
+    number = np.fromiter(
+        (isinstance(v, _REALS) and not isinstance(v, _NOT_REAL) for v in array),
+        dtype=bool, count=len(array),
+    )  # fmt: skip
+    return number | pd.isna(array)
+
+
+_REALS: tuple[type, ...] = (int, float, np.integer, np.floating)
+_NOT_REAL: tuple[type, ...] = (bool, np.bool_)
+
+
+def _kinds_of(values: pd.Series) -> list[str]:
+    """How each bad entry looks, for an error message: ``got str '1.5'``."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return ["a boolean column"] * len(values)
+    if pd.api.types.is_complex_dtype(values.dtype):
+        return ["a complex column"] * len(values)
+    return [f"got {type(v).__name__} {v!r}"[:80] for v in values.to_numpy(dtype=object)]
+
+
+def _as_int_or_object(values: pd.Series) -> pd.Series:
+    """Int64 where the column holds whole numbers, else the raw objects (a report shows
+    ``year='twenty'`` as given instead of failing to cast it)."""
+    try:
+        return values.astype("Int64")
+    except (TypeError, ValueError, ArithmeticError):  # pyarrow's ArrowInvalid is a ValueError
+        return pd.Series(_as_object(values), index=values.index, dtype=object)
+
+
 def _problem(keys: pd.DataFrame, rows: np.ndarray, reason: str, fix: str) -> pd.DataFrame:
     """One problem frame: the row number in the caller's frame, key columns, reason, fix."""
     frame = pd.DataFrame({"row": np.asarray(rows)})
@@ -169,7 +210,7 @@ def _problem(keys: pd.DataFrame, rows: np.ndarray, reason: str, fix: str) -> pd.
         if name in keys.columns:
             # An explicit object Series: pandas 3 would infer ``str`` and show None as nan.
             frame[name] = (
-                keys[name].astype("Int64").to_numpy()
+                _as_int_or_object(keys[name]).array
                 if name in ("year", "month")
                 else pd.Series(_as_object(keys[name]), dtype=object)
             )
@@ -197,6 +238,9 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series | None:
         i = names.index(name)
         level = index.levels[i]
         codes = np.asarray(index.codes[i])
+        if name in ("year", "month") and not pd.api.types.is_integer_dtype(level.dtype):
+            # Text or float levels: read as given, and judged row by row by the caller.
+            return pd.Series(index.get_level_values(i).to_numpy(dtype=object))
         if pd.api.types.is_integer_dtype(level.dtype) or name in ("year", "month"):
             values = level.astype("Int64").take(np.maximum(codes, 0)).to_numpy(
                 dtype="float64", na_value=np.nan
@@ -205,6 +249,29 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series | None:
             return pd.Series(values).astype("Int64")
         return pd.Series(pd.Categorical.from_codes(codes, categories=level.astype(object)))
     return pd.Series(np.asarray(index))
+
+
+def whole_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A year/month column as ``Int64`` (index reset), and a mask of entries that are not
+    whole numbers (text such as ``"twenty"``, ``2030.5``, booleans); those become NA."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    ):
+        return values.astype("Int64").reset_index(drop=True), np.zeros(len(values), dtype=bool)
+    objects = values.astype(object).reset_index(drop=True)
+    numeric = pd.to_numeric(objects, errors="coerce").astype("float64")
+    if pd.api.types.is_bool_dtype(values.dtype):
+        flags = np.ones(len(objects), dtype=bool)
+    elif pd.api.types.is_float_dtype(values.dtype):
+        flags = np.zeros(len(objects), dtype=bool)
+    else:  # an object column may hold booleans, which to_numeric would take as 0/1
+        flags = np.fromiter((isinstance(v, _NOT_REAL) for v in objects), dtype=bool,
+                            count=len(objects))  # fmt: skip
+    array = numeric.to_numpy(copy=True)
+    wrong = (objects.notna().to_numpy() & np.isnan(array)) | flags
+    wrong |= ~np.isnan(array) & ((array % 1 != 0) | (np.abs(array) >= 2.0**53))
+    array[wrong] = np.nan
+    return pd.Series(array).astype("Int64"), wrong
 
 
 def key_frame(flat: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -225,16 +292,8 @@ def key_frame(flat: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
                 out[name] = pd.Series(np.full(n, None, dtype=object))
             continue
         if name in ("year", "month"):
-            if pd.api.types.is_integer_dtype(col.dtype):
-                out[name] = col.astype("Int64").reset_index(drop=True)
-                continue
-            numeric = pd.to_numeric(col.astype(object), errors="coerce").astype("float64")
-            wrong = (col.notna().to_numpy() & numeric.isna().to_numpy()) | (
-                (numeric % 1).fillna(0).to_numpy() != 0
-            )
+            out[name], wrong = whole_numbers(col)
             bad |= wrong
-            numeric[wrong] = np.nan
-            out[name] = numeric.astype("Int64").reset_index(drop=True)
         else:
             out[name] = col.reset_index(drop=True)
     return pd.DataFrame(out, copy=False), bad
@@ -245,6 +304,8 @@ def candidates(
 ) -> np.ndarray:
     """Rows that may change something or be wrong: unmatched, or value/transform differs."""
     found = pos >= 0
+    if not found.any():  # nothing matched (or nothing to match): every row is explained
+        return np.ones(len(flat), dtype=bool)
     p = np.where(found, pos, 0)
     mask = ~found
     for name in ("value", "transform_value"):
@@ -290,7 +351,11 @@ def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarra
             mapping = cats.get_indexer(des.cat.categories.astype(object))
             mapping = np.where(mapping < 0, n, mapping).astype(np.int64)
             raw = des.cat.codes.to_numpy()
-            d = np.where(raw < 0, -1, mapping[np.maximum(raw, 0)])
+            # Index only the non-NA codes: ``des`` may have no categories at all (a column
+            # that is null on every row), and then there is nothing to look up.
+            d = np.full(len(raw), -1, dtype=np.int64)
+            given = raw >= 0
+            d[given] = mapping[raw[given]]
     else:
         values = des.astype(object)
         d = cats.get_indexer(values).astype(np.int64)
@@ -522,6 +587,10 @@ def classify(
     changed = (set_tx | clear_tx | absolute) & ~conflict & ~missing_tv & ~meaningless
     # A clear on a cell without a transform, or a transform equal to the current one, is a no-op.
     changed &= ~(clear_tx & pd.isna(cur_tt_n))
+    # So is another transform with the same effective value (a stale Percentage in an edited
+    # demand frame against the Absolute pin that replaced it): only an explicit "clear"
+    # asks for the transform itself to go.
+    changed &= ~((set_tx | (clear_tx & ~is_clear_word)) & _same(after, cur_value))
 
     idx = np.flatnonzero(changed)
     cells = desired.iloc[idx][["row", *KEY]].reset_index(drop=True)
@@ -807,36 +876,30 @@ def payloads(
     year_f = cells["year"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
     month_f = cells["month"].astype("Int64").to_numpy(dtype=np.float64, na_value=np.nan)
     domains = _as_object(cells["domain"])[order]
-    was_enabled = gc.isenabled()
-    # Building one dict per cell trips the cyclic GC thousands of times; none of these
-    # objects can form cycles, so pausing it halves the time of large plans.
-    gc.disable()
-    try:
-        items = _all_tx_items(cells, order, year_f, month_f, domains)
-        out: list[dict[str, Any]] = []
-        records = [
-            {k: (None if not isinstance(v, tuple) and pd.isna(v) else v) for k, v in r.items()}
-            for r in calls.to_dict("records")
-        ]
-        for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
-            out.append(
-                payload(
-                    str(call["domain"]),
-                    scenario_id,
-                    regions=list(call["regions"] or ()),
-                    technology=call["technology"],
-                    variable=str(call["variable"]),
-                    kind=call["kind"],
-                    sub_region=call["sub_region"],
-                    sub_technology=call["sub_technology"],
-                    subsidy=call["subsidy"],
-                    tx=items[start:end],
-                )
+    # No gc.disable() here: switching the collector is process-wide, and other threads
+    # (a progress bar, a server in the same process) would run without it too.
+    items = _all_tx_items(cells, order, year_f, month_f, domains)
+    out: list[dict[str, Any]] = []
+    records = [
+        {k: (None if not isinstance(v, tuple) and pd.isna(v) else v) for k, v in r.items()}
+        for r in calls.to_dict("records")
+    ]
+    for call, start, end in zip(records, bounds.tolist(), ends.tolist(), strict=True):
+        out.append(
+            payload(
+                str(call["domain"]),
+                scenario_id,
+                regions=list(call["regions"] or ()),
+                technology=call["technology"],
+                variable=str(call["variable"]),
+                kind=call["kind"],
+                sub_region=call["sub_region"],
+                sub_technology=call["sub_technology"],
+                subsidy=call["subsidy"],
+                tx=items[start:end],
             )
-        return out
-    finally:
-        if was_enabled:
-            gc.enable()
+        )
+    return out
 
 
 def group_calls(cells: pd.DataFrame, scenario_id: str) -> tuple[pd.DataFrame, np.ndarray]:

@@ -3,6 +3,8 @@
 ::
 
     OriginError
+    ├── ArgumentError               a public method got an argument of the wrong type or
+    │                               value (also a TypeError and a ValueError); nothing sent
     ├── ConfigurationError          no token found, or a base URL that is not http(s)
     ├── TransportError              the request did not get a usable answer
     │   ├── OriginTimeoutError      connect/read timeout after the allowed retries
@@ -15,6 +17,7 @@
     ├── DataNotReadyTimeout         the session kept answering DataNotReady past the deadline
     ├── ValidationError             an input frame has bad rows (see ``.report``)
     ├── PlanError                   a plan cannot be built
+    │   ├── PlanFileError           a saved plan file is malformed, edited or inconsistent
     │   └── StalePlanError          the server changed since the plan was made
     └── ApplyError                  some calls of an apply failed (see ``.result``)
 
@@ -42,6 +45,7 @@ def sentence(text: str) -> str:
 
 __all__ = [
     "ApplyError",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -52,6 +56,7 @@ __all__ = [
     "OriginTimeoutError",
     "PermissionDeniedError",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "StalePlanError",
     "TransportError",
@@ -61,6 +66,14 @@ __all__ = [
 
 class OriginError(Exception):
     """Root of every error raised by ``origin_frames``."""
+
+
+class ArgumentError(OriginError, TypeError, ValueError):
+    """A public method got an argument it cannot use; the message names it and the fix.
+
+    It is also a :class:`TypeError` and a :class:`ValueError`, so code catching the
+    built-in errors of a bad call keeps working. Raised before any request is sent.
+    """
 
 
 class ConfigurationError(OriginError):
@@ -143,6 +156,10 @@ class ValidationError(OriginError):
 
 class PlanError(OriginError):
     """A plan cannot be built from the given frames."""
+
+
+class PlanFileError(PlanError):
+    """A saved plan file is malformed, was edited, or its calls disagree with its cells."""
 
 
 class StalePlanError(PlanError):

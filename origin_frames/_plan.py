@@ -19,11 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _diff
+from . import _args, _diff, _planfile, _units
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
-
-_PLAN_FORMAT = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +217,10 @@ class Plan:
 
     # -- persistence ---------------------------------------------------------------------
     def to_json(self, path: str | Path) -> Path:
-        """Writes the plan (cells, calls, fingerprint) as JSON.
+        """Writes the plan (cells, calls, fingerprint) as JSON with a sha256 digest.
+
+        The format is described by ``_planfile.PlanFileModel``; the calls are written for
+        people reading the file and are recompiled from the cells when it is loaded.
 
         Args:
             path: Target file.
@@ -230,22 +231,25 @@ class Plan:
         Example:
             >>> plan.to_json("plan.json")  # doctest: +SKIP
         """
-        path = Path(path)
         doc = {
-            "format": _PLAN_FORMAT,
             "scenario_id": self.scenario_id,
             "fingerprint": self.fingerprint,
             "created_at": self.created_at,
             "log_mark": self.log_mark,
-            "cells": _records(self.cells),
-            "calls": _records(self.calls.assign(regions=self.calls["regions"].map(list))),
+            "cells": _planfile.records(self.cells[_CELL_ALL]),
+            "calls": _planfile.records(self.calls.assign(regions=self.calls["regions"].map(list))),
         }
-        path.write_text(json.dumps(doc, indent=1))
-        return path
+        return _planfile.dump(doc, path)
 
     @classmethod
     def from_json(cls, path: str | Path, client: Any = None) -> Plan:
-        """Reads a plan written by :meth:`to_json`.
+        """Reads a plan written by :meth:`to_json`, trusting none of its calls.
+
+        The file is validated field by field and against its digest; the calls are
+        recompiled from the cells and the scenario id, and a file whose stored calls
+        disagree is refused. The loaded plan carries no transforms-log mark, so
+        :meth:`apply` always re-reads the touched cells, and it re-runs every validation
+        rule with the server's configuration of the day before sending anything.
 
         Args:
             path: The JSON file.
@@ -255,28 +259,33 @@ class Plan:
             The plan.
 
         Raises:
-            PlanError: when the file is not a plan of a supported format.
+            PlanFileError: the file is unreadable, malformed (the message names each bad
+                field), edited after saving, or its calls disagree with its cells.
+
+        Example:
+            >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
         """
-        try:
-            doc = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise PlanError(f"Cannot read a plan from {path}: {exc}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != _PLAN_FORMAT:
-            raise PlanError(f"{path} is not an origin_frames plan (format {_PLAN_FORMAT}).")
-        cells = _cells_frame(pd.DataFrame.from_records(doc["cells"], columns=_CELL_ALL))
-        calls = pd.DataFrame.from_records(doc["calls"], columns=list(_diff.CALL_COLUMNS))
-        calls["regions"] = calls["regions"].map(tuple)
-        calls["n_cells"] = calls["n_cells"].astype("int64")
-        calls["call_id"] = calls["call_id"].astype("int64")
+        model = _planfile.load(path)
+        frame = pd.DataFrame.from_records(
+            [c.model_dump() for c in model.cells], columns=_CELL_ALL
+        )
+        cells = _cells_frame(frame)
+        _planfile.check_after(path, cells)
+        call_frame, call_ids = _diff.assign_calls(cells)
+        variables = (
+            _diff.payloads(cells, call_frame, call_ids, model.scenario_id) if len(cells) else []
+        )
+        _planfile.check_calls(path, model.scenario_id, list(model.calls),
+                              cells["call_id"].to_numpy(), call_ids, call_frame, variables)
         return cls(
-            scenario_id=doc["scenario_id"],
+            scenario_id=model.scenario_id,
             cells=cells,
-            call_frame=calls.drop(columns=["variables"]),
-            fingerprint=doc["fingerprint"],
-            created_at=doc["created_at"],
+            call_frame=call_frame,
+            fingerprint=model.fingerprint,
+            created_at=model.created_at,
             client=client,
-            log_mark=doc.get("log_mark"),
-            _variables=calls["variables"].tolist(),
+            log_mark=None,
+            _variables=variables,
         )
 
 
@@ -286,12 +295,6 @@ _CELL_ALL: list[str] = [*_diff.CELL_COLUMNS, "call_id", "warning"]
 def _escape(text: str) -> str:
     """Minimal HTML escaping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-safe records (NA/NaN -> None, numpy scalars -> python)."""
-    out = frame.astype(object).where(frame.notna(), None)
-    return json.loads(out.to_json(orient="records")) if len(out) else []
 
 
 def _cells_frame(cells: pd.DataFrame) -> pd.DataFrame:
@@ -362,6 +365,47 @@ def log_mark(client: Any, scenario_id: str) -> str | None:
     log = ((data or {}).get("getSession") or {}).get("transforms") or []
     text = json.dumps(log, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{len(log)}:{text}".encode()).hexdigest()
+
+
+_OWNER_QUERY = """query ScenarioOwner($filter: ScenarioFilter) {
+  getScenarios(filter: $filter) { scenarioGlobalId name scenarioType }
+}"""
+
+
+def refuse_published(client: Any, scenario_id: str) -> None:
+    """Refuses a published (read-only) Aurora scenario before anything is planned or sent.
+
+    The service refuses every update of a published scenario; saying so at plan time, with
+    the way out, beats a plan whose every call fails.
+
+    Args:
+        client: The client (``.transport.graphql``); skipped when it has none.
+        scenario_id: The scenario to change.
+
+    Raises:
+        PlanError: The scenario is published (``scenarioType`` ``AURORA_SCENARIO``).
+
+    Example:
+        >>> refuse_published(client, published_id)  # doctest: +SKIP
+        Traceback (most recent call last):
+        PlanError: Scenario ... is a published Aurora scenario ...
+    """
+    transport = getattr(client, "transport", None)
+    if transport is None or not hasattr(transport, "graphql"):
+        return
+    data = transport.graphql(
+        "scenario", _OWNER_QUERY, {"filter": {"scenarioGlobalId": scenario_id}}
+    )
+    found = [s for s in (data or {}).get("getScenarios") or []
+             if s.get("scenarioGlobalId") == scenario_id]  # fmt: skip
+    if found and found[0].get("scenarioType") == "AURORA_SCENARIO":
+        raise PlanError(
+            f"Scenario {scenario_id!r} ({found[0].get('name')}) is a published Aurora scenario, "
+            "which is read-only: nothing was planned or sent. Copy it into a project and plan "
+            "against the copy: client.create_scenario({'projectGlobalId': project_id, "
+            f"'name': 'my copy', 'baseScenarioGlobalId': {scenario_id!r}}}) "
+            "(command line: add --new-scenario NAME)."
+        )
 
 
 def _unique(values: Iterable[Any]) -> list[str]:
@@ -502,6 +546,14 @@ def _unknown_reasons(
             "use a variable listed by the inputs config (client.inputs_config()).",
         )
         cur_part = current[(cur_dom == domain).to_numpy()]
+        if len(cur_part) == 0:  # the reads found nothing to compare the names with
+            mark(
+                in_dom,
+                f"no {domain} cells on the server for this region and entity (unknown region "
+                "or name).",
+                "use a region and name that the getters list (e.g. get_technology_names).",
+            )
+            continue
         regions = set(cur_part["region"].astype(object))
         mark(
             in_dom & ~missing["region"].astype(object).isin(regions).to_numpy(),
@@ -640,6 +692,32 @@ def _rule_checks(
     return problems, warning
 
 
+def check_rules(cells: pd.DataFrame, config: Mapping[str, Any] | None) -> None:
+    """Re-runs the validation rules (locks, read-only parameters, hard limits) on plan cells.
+
+    ``apply`` calls it with the configuration of the day before sending anything, so a plan
+    saved, edited or kept for a while is held to the same rules as a fresh one.
+
+    Args:
+        cells: A plan's cells.
+        config: The inputs ``getConfig``.
+
+    Raises:
+        ValidationError: every cell that breaks a rule; nothing was sent.
+
+    Example:
+        >>> check_rules(plan.cells, client.inputs_config())  # doctest: +SKIP
+    """
+    problems, _warning = _rule_checks(cells, ConfigFacts.from_config(config))
+    problems = [p for p in problems if len(p)]
+    if problems:
+        report = pd.concat(problems, ignore_index=True).set_index("row")
+        raise ValidationError(
+            f"{len(report)} planned cell(s) break the service's rules; nothing was sent.",
+            report,
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # building
 # --------------------------------------------------------------------------------------------
@@ -710,6 +788,49 @@ def _demand_pins(
     return pins
 
 
+def _convert_units(
+    client: Any,
+    scenario_id: str,
+    changes: pd.DataFrame,
+    chosen: np.ndarray,
+    desired: pd.DataFrame,
+    current: pd.DataFrame,
+    pos: np.ndarray,
+    config: Mapping[str, Any],
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Commodity rows given in native units, converted to the default units (see _units)."""
+    native, unknown = _units.native_mask(
+        changes, chosen, current, pos, _units.native_units_of(config)
+    )
+    rows = desired["row"].to_numpy()
+    problems = []
+    if unknown.any():
+        problems.append(_diff._problem(
+            desired.loc[unknown], rows[unknown],
+            "unit is neither the default nor the native unit of this commodity.",
+            "keep the unit column as the getter read it (or drop the column).",
+        ))  # fmt: skip
+    if not native.any():
+        return desired, problems
+    if client is None:
+        problems.append(_diff._problem(
+            desired.loc[native], rows[native],
+            "price in native units, and no client to measure the conversion with.",
+            "plan with client.plan(...), or read prices with native_units_flag=False.",
+        ))  # fmt: skip
+        return desired, problems
+    factors = _units.measured_factors(client, scenario_id, desired.loc[native], current)
+    desired, missing = _units.to_default_units(desired, native, factors)
+    if missing.any():
+        problems.append(_diff._problem(
+            desired.loc[missing], rows[missing],
+            "price in native units that cannot be converted: the server's native and "
+            "default prices of this commodity are not in one fixed ratio.",
+            "read this commodity with native_units_flag=False and edit that frame.",
+        ))  # fmt: skip
+    return desired, problems
+
+
 def build_plan(
     client: Any,
     scenario_id: str,
@@ -736,14 +857,15 @@ def build_plan(
 
     Raises:
         ValidationError: every bad row at once (``.report``: row, key, reason, fix).
-        PlanError: when the current state cannot be diffed.
+        PlanError: when the current state cannot be diffed, or the scenario is a published
+            (read-only) one: copy it with ``create_scenario`` and plan against the copy.
+        ArgumentError: ``changes`` is not a frame or a non-empty list of frames.
 
     Example:
         >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
         >>> plan = build_plan(client, sid, tech.assign(value=tech["value"] * 0.9))
     """
-    if isinstance(changes, Sequence) and not isinstance(changes, pd.DataFrame):
-        changes = pd.concat([_diff.flatten(c) for c in changes], ignore_index=True)
+    changes = _args.change_frame(changes)
     missing_cols = [c for c in ("region", "technology", "domain", "variable")
                     if c not in changes.columns and c not in (changes.index.names or [])]
     if missing_cols:
@@ -759,6 +881,8 @@ def build_plan(
     # Index levels are read in place (no reset_index copy of a million-row frame).
     keys, bad_keys = _diff.key_frame(changes)
     mark = None
+    if client is not None:
+        refuse_published(client, scenario_id)
     if current is None:
         if client is None:
             raise PlanError("Give a client, or the current frame and the config.")
@@ -783,6 +907,17 @@ def build_plan(
     del keys, current_keys, bad_keys
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
+    desired, unit_problems = _convert_units(
+        client, scenario_id, changes, chosen, desired, current, pos, config
+    )
+    problems.extend(unit_problems)
+    # Rows already rejected while normalising (a bad year, a bad value) would only repeat
+    # their problem as a duplicate or unknown cell.
+    rejected = set()
+    for frame in problems:
+        rejected.update(frame["row"].tolist())
+    refused = desired["row"].isin(rejected).to_numpy()
+    dup &= ~refused
     if dup.any():
         problems.append(
             _diff._problem(
@@ -793,14 +928,12 @@ def build_plan(
             )
         )
     unknown = pos < 0
-    if unknown.any():
+    if (unknown & ~refused).any():
         current_keys, _ = _diff.key_frame(current)
-        problems.append(_unknown_reasons(desired.loc[unknown], current_keys, facts))
-    # Rows already rejected while normalising would only repeat their problem as another.
-    rejected = set()
-    for frame in problems:
-        rejected.update(frame["row"].tolist())
-    keep = ~unknown & ~dup & ~desired["row"].isin(rejected).to_numpy()
+        problems.append(
+            _unknown_reasons(desired.loc[unknown & ~refused], current_keys, facts)
+        )
+    keep = ~unknown & ~dup & ~refused
     matched = desired.loc[keep].reset_index(drop=True)
     # A getter's frame (it carries ``original``) edited in place: see _diff.classify.
     value_wins = "original" in changes.columns
@@ -815,7 +948,7 @@ def build_plan(
     if problems:
         report = pd.concat(problems, ignore_index=True).sort_values("row", kind="stable")
         for name in ("year", "month"):
-            report[name] = report[name].astype("Float64").astype("Int64")
+            report[name] = _diff._as_int_or_object(report[name])
         # Index the report by the caller's row number: the message then reads "row 17 (...)".
         report = report.set_index("row")
         raise ValidationError(

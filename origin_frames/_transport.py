@@ -12,21 +12,33 @@ cell (a transform replaces the previous one).
 
 Polling: an inputs read answering only ``DataNotReady`` errors, and a download
 answering 425, are polled with growing sleeps until ``not_ready_deadline_s``.
+
+Deadlines and redaction: every request goes through :meth:`Transport._exchange`, the one
+boundary every server message crosses. It bounds the whole exchange (connect, headers and
+body) by ``connect_timeout + read_timeout`` of wall-clock time, however slowly the server
+trickles bytes, and removes the token (plain, JSON-escaped and URL-quoted) from the answer's
+body and headers before anything else sees them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from importlib import metadata
 from typing import Any, Literal, Protocol, cast
+from urllib.parse import quote, quote_plus
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from ._config import INPUTS_URL_ENV, SCENARIO_URL_ENV, Settings
@@ -58,6 +70,9 @@ _MAX_POLL_SLEEP_S = 2.5  # the official client's fixed DataNotReady pause
 _MAX_RETRY_AFTER_S = 60.0
 _NOT_FOUND_KEY = re.compile(r"notfound|not_found|unknown", re.IGNORECASE)
 _NOT_FOUND_MESSAGE = re.compile(r"\bnot found\b|\bunknown\b|does not exist|no such", re.I)
+_REDACTED = "****"
+_MIN_REDACTED = 8
+_WORKER_IDLE_S = 30.0
 
 
 def _version() -> str:
@@ -119,6 +134,7 @@ class Transport:
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         token = settings.token.reveal()
+        self._token_forms = _token_forms(token)
         self._headers = {
             "Content-Type": "application/json",
             "Private-Token": token,
@@ -320,9 +336,8 @@ class Transport:
             log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
-                response = self._session.request(
-                    method, url, headers=headers, timeout=timeout, **kwargs
-                )
+                response = self._exchange(method, url, headers=headers, timeout=timeout,
+                                          **kwargs)  # fmt: skip
             except requests.Timeout as exc:
                 last, last_status = exc, None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -383,6 +398,68 @@ class Transport:
             f"{where} could not connect or the connection dropped {tried}. Check the base "
             "URL and your network, then try again."
         ) from last
+
+    def _exchange(
+        self, method: str, url: str, *, headers: Mapping[str, str], timeout: tuple[float, float],
+        **kwargs: Any,
+    ) -> requests.Response:
+        """One HTTP exchange within a wall-clock deadline; the answer comes back redacted.
+
+        The request runs on a pooled daemon worker while this thread waits at most
+        ``connect_timeout + read_timeout``; ``requests``' own read timeout restarts on every
+        byte, so without this a server trickling bytes would hold the caller forever.
+
+        Raises:
+            requests.Timeout: the deadline passed (headers or body still incomplete), or the
+                body stalled longer than the read timeout.
+            requests.ConnectionError: the connection failed or dropped.
+        """
+        limit = timeout[0] + timeout[1]
+        started: list[requests.Response] = []
+
+        def fetch() -> requests.Response:
+            response = self._session.request(
+                method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
+            )
+            started.append(response)
+            try:
+                _ = response.content  # the whole body, inside the deadline
+            except requests.exceptions.ConnectionError as exc:
+                if _is_read_timeout(exc):
+                    raise requests.exceptions.ReadTimeout(
+                        "the answer's body stalled past the read timeout"
+                    ) from exc
+                raise
+            return response
+
+        try:
+            response = _WORKERS.run(fetch, limit)
+        except FutureTimeout:
+            for response in started:
+                _abort(response)
+            raise requests.exceptions.Timeout(
+                f"no complete answer within {limit:g} s (connect + read timeout)"
+            ) from None
+        return self._redact_response(response)
+
+    def _redact_response(self, response: requests.Response) -> requests.Response:
+        """Removes every form of the token from the body, headers and the sent request."""
+        forms = self._token_forms
+        content = getattr(response, "_content", None)
+        if forms and isinstance(content, bytes | bytearray):
+            for form in forms:
+                if form.encode() in content:
+                    content = content.replace(form.encode(), _REDACTED.encode())
+            response._content = bytes(content)
+        if forms:
+            for name, value in list(response.headers.items()):
+                response.headers[name] = self._redact(str(value))
+            for sent in (response.request, *[h.request for h in response.history]):
+                if sent is not None:
+                    for name in ("Private-Token", "EOS-Cookie"):
+                        if name in sent.headers:
+                            sent.headers[name] = _REDACTED
+        return response
 
     def _decode(
         self,
@@ -471,9 +548,122 @@ class Transport:
         return True
 
     def _redact(self, text: str) -> str:
-        """Removes the token from text that may echo request data."""
-        token = self.settings.token.reveal()
-        return text.replace(token, "****") if token else text
+        """Removes the token (every form of it) from text that may echo request data."""
+        for form in self._token_forms:
+            text = text.replace(form, _REDACTED)
+        return text
+
+
+def _token_forms(token: str) -> tuple[str, ...]:
+    """The token as it may appear in a server's text: plain, URL-quoted, JSON-escaped.
+
+    JSON escaping is taken twice over (a message quoting a JSON document), and the longest
+    forms come first so that a shorter one never breaks a longer one apart. A token shorter
+    than ``_MIN_REDACTED`` characters (Origin never issues one) is not redacted: it would
+    match ordinary text and corrupt every answer.
+    """
+    if len(token) < _MIN_REDACTED:
+        return ()
+    forms = {token, quote(token, safe=""), quote_plus(token), quote(token)}
+    for form in list(forms):
+        once = json.dumps(form)[1:-1]
+        forms.update({once, json.dumps(once)[1:-1]})
+        ascii_once = json.dumps(form, ensure_ascii=False)[1:-1]
+        forms.add(ascii_once)
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """Whether a ``requests`` error wraps a read timeout (a body that stalled)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a cause chain is short; bound the walk anyway
+        if seen is None:
+            return False
+        if isinstance(seen, urllib3.exceptions.ReadTimeoutError | socket.timeout):
+            return True
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = inner or seen.__cause__ or seen.__context__
+    return False
+
+
+def _abort(response: requests.Response) -> None:
+    """Shuts the socket of an exchange that ran out of time, so its worker is freed."""
+    connection = getattr(getattr(response, "raw", None), "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Worker:
+    """A daemon thread that runs one request at a time and retires after idling."""
+
+    def __init__(self, pool: _WorkerPool) -> None:
+        self._pool = pool
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="origin-frames-request", daemon=True).start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Queues a job (the worker was taken from the idle list first)."""
+        self._jobs.put(job)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=_WORKER_IDLE_S)
+            except queue.Empty:
+                if self._pool.retire(self):
+                    return
+                continue  # claimed just now: its job is on the way
+            job()
+            self._pool.release(self)
+
+
+class _WorkerPool:
+    """Daemon workers shared by every transport: reused while busy, gone when idle.
+
+    Daemon threads (unlike ``concurrent.futures``' workers) never hold up interpreter exit,
+    even when one is still stuck on a server that stopped answering.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+
+    def run(self, call: Callable[[], requests.Response], limit: float) -> requests.Response:
+        """``call()`` on a worker; its result, or FutureTimeout after ``limit`` seconds."""
+        future: Future[requests.Response] = Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # handed to the waiting caller
+                future.set_exception(exc)
+
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        (worker or _Worker(self)).submit(job)
+        return future.result(timeout=limit)
+
+    def release(self, worker: _Worker) -> None:
+        """Returns a worker that finished its job to the idle list."""
+        with self._lock:
+            self._idle.append(worker)
+
+    def retire(self, worker: _Worker) -> bool:
+        """Removes an idle worker; False when it was claimed meanwhile."""
+        with self._lock:
+            if worker in self._idle:
+                self._idle.remove(worker)
+                return True
+            return False
+
+
+_WORKERS = _WorkerPool()
 
 
 # What gateways answer for a path they do not route: AWS API Gateway's 403 "Missing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -13,8 +14,9 @@ import pytest
 
 from origin_frames import OriginFrames, schemas
 from origin_frames._cli import main, resolve_scenario
+from origin_frames._diff import flatten
 from origin_frames._parquet import read_parquet, to_parquet
-from origin_frames._plan import Plan
+from origin_frames._plan import Plan, build_plan
 from origin_frames.emulator import Emulator
 
 CHANGE_COLUMNS = "domain,region,technology,variable,kind,year,transform_type,transform_value"
@@ -295,9 +297,17 @@ def test_plan_of_values_equal_to_the_server_exits_0(tmp_path: Path, capsys, sdk)
     frame = cells[["domain", "region", "technology", "variable", "kind", "year", "value"]]
     changes = tmp_path / "same.csv"
     frame.to_csv(changes, index=False)
-    code, out, err = run(capsys, "plan", sid, str(changes), "--emulator")
+    code, out, err = run(capsys, "plan", sid, str(changes), "--emulator", "--new-scenario", "S")
     assert (code, err) == (0, "")
-    assert out.strip() == f"Plan(scenario='{sid}', no changes)"
+    assert out.strip().splitlines()[-1] == f"Plan(scenario='{created_id(out)}', no changes)"
+
+
+def test_plan_against_a_published_scenario_says_to_copy_it(tmp_path: Path, capsys):
+    changes = write(tmp_path / "changes.csv", CHANGES)
+    code, out, err = run(capsys, "plan", "latest:gbr:central", changes, "--emulator")
+    assert code == 1 and out == ""
+    assert one_line(err), err
+    assert "published Aurora scenario" in err and "--new-scenario NAME" in err
 
 
 def test_plan_of_target_values_with_detailed_exitcode_exits_2(tmp_path: Path, capsys):
@@ -307,7 +317,8 @@ def test_plan_of_target_values_with_detailed_exitcode_exits_2(tmp_path: Path, ca
         "technology,gbr,CCGT,capex,endogenous,2030,1234.5\n",
     )
     code, out, err = run(
-        capsys, "plan", "latest:gbr:central", changes, "--emulator", "--detailed-exitcode"
+        capsys, "plan", "latest:gbr:central", changes, "--emulator", "--new-scenario", "S",
+        "--detailed-exitcode",
     )
     assert code == 2, err
     assert "1 cells in 1 calls" in out
@@ -323,7 +334,9 @@ def test_plan_of_an_unedited_export_finds_nothing_and_an_edited_one_finds_the_ed
         "--domains", "demand", "--regions", "gbr",
     )  # fmt: skip
     assert (code, err) == (0, "")
-    code, out, err = run(capsys, "plan", "latest:gbr:central", str(dataset), "--emulator")
+    code, out, err = run(
+        capsys, "plan", "latest:gbr:central", str(dataset), "--emulator", "--new-scenario", "S"
+    )
     assert (code, err) == (0, "")
     assert "no changes" in out
 
@@ -334,8 +347,9 @@ def test_plan_of_an_unedited_export_finds_nothing_and_an_edited_one_finds_the_ed
     to_parquet(edited, target)
     saved = tmp_path / "plan.json"
     code, out, err = run(
-        capsys, "plan", "latest:gbr:central", str(target), "--emulator", "--out", str(saved)
-    )
+        capsys, "plan", "latest:gbr:central", str(target), "--emulator", "--new-scenario", "S",
+        "--out", str(saved),
+    )  # fmt: skip
     assert code == 0, err
     cells = Plan.from_json(saved).to_frame()
     # Edits of totalDemand also pin its components, so the plan may hold more cells.
@@ -392,7 +406,9 @@ def test_unknown_variable_is_listed_with_its_file_and_line(tmp_path: Path, capsy
         "technology,gbr,CCGT,capex,endogenous,2040,Delta,1\n"
         "technology,gbr,CCGT,noSuchVar,endogenous,2031,Absolute,500\n",
     )
-    code, out, err = run(capsys, "plan", "latest:gbr:central", good, bad, "--emulator")
+    code, out, err = run(
+        capsys, "plan", "latest:gbr:central", good, bad, "--emulator", "--new-scenario", "S"
+    )
     assert code == 1
     assert "1 problem(s)" in err and "nothing was sent" in err
     assert "row 3 (" in err and "noSuchVar" in err and "unknown variable" in err
@@ -579,11 +595,15 @@ def test_apply_refused_by_the_server_lists_the_failed_calls(
 ):
     emu, token, readonly = own_emulator
     monkeypatch.setenv("AURORA_API_KEY", readonly)
-    changes = write(tmp_path / "changes.csv", CHANGES)
-    plan_file = tmp_path / "plan.json"
-    # A saved plan goes to the server as it is: the read-only key is refused there.
-    assert run(capsys, "plan", "latest:gbr:central", changes, "--out", str(plan_file))[0] == 0
-    code, out, err = run(capsys, "apply", str(plan_file), "--on-error", on_error)
+    # Planning refuses a published scenario, so the plan is built offline (no client) and
+    # saved: applying it is what the server refuses.
+    with OriginFrames(readonly, emu.scenario_base_url, emu.inputs_base_url) as client:
+        sid = resolve_scenario(client, "latest:gbr:central")
+        current = client.technologies(sid, regions=["gbr"], technologies=["CCGT"])
+        offline = build_plan(None, sid, pd.read_csv(io.StringIO(CHANGES)),
+                             current=flatten(current), config=client.inputs_config())  # fmt: skip
+    saved = str(offline.to_json(tmp_path / "plan.json"))
+    code, out, err = run(capsys, "apply", saved, "--on-error", on_error)
     assert code == 1
     assert one_line(err)
     assert "1 of 1 calls failed" in err and "HTTP 403" in err and f"(--on-error {on_error})" in err
@@ -634,10 +654,8 @@ def test_process_error_is_one_line_without_traceback(tmp_path: Path):
 
 def test_process_plan_with_detailed_exitcode_exits_2_with_changes(tmp_path: Path):
     changes = write(tmp_path / "changes.csv", CHANGES)
-    done = run_process(
-        "plan", "latest:gbr:central", changes, "--emulator", "--no-progress", "--detailed-exitcode"
-    )
+    done = run_process("plan", "latest:gbr:central", changes, "--emulator", "--no-progress",
+                       "--new-scenario", "S", "--detailed-exitcode")  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "2 cells in 1 calls" in done.stdout
-    # A published scenario: the plan shows, and one note says how to apply it.
-    assert one_line(done.stderr) and "add --new-scenario NAME" in done.stderr
+    assert done.stderr == ""

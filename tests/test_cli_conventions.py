@@ -165,7 +165,7 @@ def test_detailed_exitcode_gives_2_for_changes(served, tmp_path: Path):
     changes = tmp_path / "changes.csv"
     changes.write_text(CHANGES)
     done = run(served, "plan", "latest:gbr:central", str(changes), "--detailed-exitcode",
-               AURORA_API_KEY=KEY)  # fmt: skip
+               "--new-scenario", "Copy", AURORA_API_KEY=KEY)  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "1 cells in 1 calls" in done.stdout
 
@@ -197,9 +197,12 @@ def test_apply_to_a_published_scenario_is_refused_naming_new_scenario(served, tm
     done = run(served, "apply", "latest:gbr:central", str(changes), AURORA_API_KEY=KEY)
     assert done.returncode == 1
     assert one_line(done.stderr)
-    assert "published Aurora scenario" in done.stderr
-    assert done.stderr.rstrip().endswith("Nothing was sent.")
-    assert "--new-scenario NAME" in done.stderr
+    assert "published Aurora scenario" in done.stderr and "nothing was planned or sent" in (
+        done.stderr
+    )
+    assert done.stderr.rstrip().endswith("Add --new-scenario NAME to work on a copy of it "
+                                         "(made in --project).")  # fmt: skip
+    assert "client.create_scenario" not in done.stderr
     assert "ApplyResult" not in done.stdout
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -170,3 +173,98 @@ def test_serve_command_prints_both_base_urls(tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# -- wire hygiene and lost answers (issue 8) --------------------------------------------------
+CREATE = {
+    "query": "mutation ($p: InputProject!) { createProject(project: $p) { projectGlobalId } }",
+    "variables": {"p": {"name": "lost", "productId": 1}},
+}
+PROJECTS = {"query": "{ getProjects { projectGlobalId } }"}
+
+
+@pytest.mark.parametrize("media", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_graphql_post_that_is_not_json_is_415_and_not_executed(
+    emulator: Emulator, media: str
+) -> None:
+    headers = {"Private-Token": TOKEN, "Content-Type": media}
+    answer = requests.post(emulator.scenario_base_url + "/v1/graphql", data=json.dumps(CREATE),
+                           headers=headers, timeout=5)  # fmt: skip
+    assert answer.status_code == 415
+    assert "application/json" in answer.json()["message"]
+    assert _post(emulator.scenario_base_url, PROJECTS).json()["data"]["getProjects"] == []
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1.5", "+3"])
+def test_invalid_content_length_is_400_without_waiting(emulator: Emulator, length: str) -> None:
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
+        sock.sendall(
+            f"POST /modelInputs/v1/graphql HTTP/1.1\r\nHost: x\r\nPrivate-Token: {TOKEN}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n".encode()
+        )
+        head = sock.recv(4096).decode()
+    assert head.startswith("HTTP/1.1 400")
+    assert "Content-Length" in head
+
+
+def test_fail_after_rate_executes_the_request_and_loses_its_answer() -> None:
+    with Emulator(fail_after_rate=0.5, seed=3) as emu:
+        answered = lost = 0
+        for _ in range(20):
+            try:
+                assert _post(emu.scenario_base_url, CREATE, timeout=5).status_code == 200
+                answered += 1
+            except requests.ConnectionError:
+                lost += 1
+        emu_projects = None
+        for _ in range(50):  # reads lose answers too: ask until one arrives
+            try:
+                emu_projects = _post(emu.scenario_base_url, PROJECTS).json()["data"]["getProjects"]
+                break
+            except requests.ConnectionError:
+                continue
+    assert answered and lost
+    # Every request executed, answered or not.
+    assert emu_projects is not None and len(emu_projects) == 20
+
+
+def test_fail_after_rate_is_checked_and_reaches_the_command_line() -> None:
+    with pytest.raises(ValueError, match="fail_after_rate"):
+        EmulatorOptions(fail_after_rate=1.0)
+    from origin_frames._cli import _emulator_options, build_parser
+
+    args = build_parser().parse_args(["serve", "--fail-after-rate", "0.2"])
+    assert _emulator_options(args).fail_after_rate == 0.2
+
+
+def test_echo_token_plants_the_token_in_every_error_message() -> None:
+    token = 'tok"en/+&secret'
+    with Emulator(echo_token=True) as emu:
+        bad = _post(emu.inputs_base_url, {"query": "{ nope }"}, token=token)
+        refused = requests.get(emu.scenario_base_url + "/v1/nothing", timeout=5,
+                               headers={"Private-Token": token})  # fmt: skip
+    assert token in bad.json()["errors"][0]["message"]
+    assert quote(token, safe="") in refused.json()["message"]
+    assert refused.status_code == 404
+
+
+# -- request log: mutations counted on the wire ----------------------------------------------
+def test_request_log_counts_mutations_per_token_and_never_holds_the_token(
+    emulator: Emulator,
+) -> None:
+    create = {"query": "mutation ($p: InputProject!) { createProject(project: $p) "
+                       "{ projectGlobalId } }", "variables": {"p": {"name": "logged"}}}  # fmt: skip
+    assert _post(emulator.scenario_base_url, TYPENAME).status_code == 200
+    assert emulator.mutations() == []
+    assert _post(emulator.scenario_base_url, create).status_code == 200
+    assert _post(emulator.scenario_base_url, create, token="other-token").status_code == 200
+    broken = {"query": "mutation { createProject(project: {name: 1}"}  # does not parse
+    assert _post(emulator.scenario_base_url, broken).status_code == 200
+    assert len(emulator.mutations()) == 3
+    assert len(emulator.mutations(TOKEN)) == 2
+    assert len(emulator.mutations("other-token")) == 1
+    summary = requests.get(emulator.url + "/_emulator/requests", timeout=5)
+    assert summary.json()["mutations"] == 3 and summary.json()["requests"] == 4
+    assert TOKEN not in summary.text and "other-token" not in summary.text
+    emulator.reset()
+    assert emulator.mutations() == []

@@ -15,7 +15,7 @@ from test_apply import TOKEN, editable, new_scenario, state, transforms_log
 from origin_frames import Emulator, OriginFrames
 from origin_frames._apply import apply_plan
 from origin_frames._diff import effective, flatten
-from origin_frames._exceptions import ApplyError, ValidationError
+from origin_frames._exceptions import ApplyError, PlanError, ValidationError
 from origin_frames._plan import build_plan
 
 OPS = ("scale", "percentage", "absolute", "clear")
@@ -141,10 +141,20 @@ def test_duplicate_rows_are_all_reported(client, sdk):
     assert transforms_log(client, sid) == []
 
 
-def test_published_scenario_plan_is_built_but_apply_is_refused(client, sdk):
+def test_published_scenario_is_refused_at_plan_time_with_the_copy_hint(client, sdk):
     sid = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
     good = _good_row(client, sid)
-    plan = build_plan(client, sid, pd.DataFrame([good]))
+    with pytest.raises(PlanError, match="published Aurora scenario") as info:
+        build_plan(client, sid, pd.DataFrame([good]))
+    assert "baseScenarioGlobalId" in str(info.value) and "--new-scenario" in str(info.value)
+
+
+def test_published_scenario_plan_built_offline_is_refused_by_the_server(client, sdk):
+    sid = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
+    good = _good_row(client, sid)
+    current = client.technologies(sid, regions=["gbr"], technologies=["CCGT"])
+    plan = build_plan(None, sid, pd.DataFrame([good]), current=flatten(current),
+                      config=client.inputs_config())  # fmt: skip
     assert len(plan) == 1
     with pytest.raises(ApplyError, match="1 of 1 calls failed") as info:
         apply_plan(client, plan, progress=False)

@@ -11,6 +11,7 @@ import origin_frames
 EXPECTED = {
     "ApplyError",
     "ApplyResult",
+    "ArgumentError",
     "AuthenticationError",
     "ConfigurationError",
     "DataNotReadyTimeout",
@@ -25,6 +26,7 @@ EXPECTED = {
     "PermissionDeniedError",
     "Plan",
     "PlanError",
+    "PlanFileError",
     "ServerError",
     "Settings",
     "StalePlanError",

@@ -17,7 +17,10 @@ class EmulatorOptions:
             pan-European scenario (region group ``eur``) of at least one million
             input cells, generated lazily.
         latency_ms: Added to every request, to model a wide-area network.
-        fail_rate: Share of requests answered 502/503 or with the connection dropped.
+        fail_rate: Share of requests answered 502/503 or with the connection dropped,
+            before they execute.
+        fail_after_rate: Share of requests that execute (a mutation changes the state) and
+            whose answer is then lost: the connection closes without a response.
         not_ready_s: A session loads its data for this long after its scenario is
             created or first opened: ``getSession`` answers at once with its data groups
             ``loading``, its data fields answer ``DataNotReady``.
@@ -25,21 +28,30 @@ class EmulatorOptions:
         launch_step_s: Seconds a launched scenario spends in each of Queued and Running.
         tokens: When non-empty, the only accepted tokens (others get 401).
         readonly_tokens: Tokens that are accepted but get 403 on every mutation.
+        echo_token: Test-only: every error message (GraphQL ``errors``, REST 4xx/5xx
+            bodies, injected 502/503 pages) echoes the caller's token, plainly, JSON-escaped
+            and URL-quoted, so tests can prove the client never lets it through.
     """
 
     seed: int = 0
     scale: int = 0
     latency_ms: float = 0.0
     fail_rate: float = 0.0
+    fail_after_rate: float = 0.0
     not_ready_s: float = 0.0
     download_delay_s: float = 0.0
     launch_step_s: float = 1.0
     tokens: frozenset[str] = field(default_factory=frozenset)
     readonly_tokens: frozenset[str] = field(default_factory=frozenset)
+    echo_token: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate < 1.0:
             raise ValueError("fail_rate must be in [0, 1): give the share of failed requests.")
+        if not 0.0 <= self.fail_after_rate < 1.0:
+            raise ValueError(
+                "fail_after_rate must be in [0, 1): give the share of lost answers."
+            )
         for name in ("latency_ms", "not_ready_s", "download_delay_s", "launch_step_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative.")

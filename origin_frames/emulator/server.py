@@ -3,7 +3,8 @@
 One process serves both services: the scenario service under ``/scenarioExplr``
 and the inputs service under ``/modelInputs``, each answering
 ``POST /v1/graphql`` plus its REST routes. Control routes live under
-``/_emulator`` (``GET /_emulator/health``, ``POST /_emulator/reset``).
+``/_emulator`` (``GET /_emulator/health``, ``POST /_emulator/reset``,
+``GET /_emulator/requests``: request and mutation counts, see ``_requests``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import msgspec
 
 from . import _gql
 from ._options import EmulatorOptions
 from ._protocol import HttpResponse, RequestContext, Service
+from ._requests import MutationRecord, RequestLog
 from ._state import EmulatorState
 from .inputs.resolvers import InputsService
 from .scenario.resolvers import ScenarioService
@@ -44,6 +46,28 @@ def _encode(answer: dict[str, Any]) -> bytes:
         return json.dumps(answer).encode()
 
 
+class _BadLength(ValueError):
+    """The request's Content-Length is not a non-negative integer."""
+
+
+def _echo_token(response: HttpResponse, token: str) -> HttpResponse:
+    """The response with the token planted in its error messages (``echo_token``)."""
+    if not token or (response.status < 400 and b'"errors"' not in response.body):
+        return response
+    echo = f" [echo {token} {json.dumps(token)[1:-1]} {quote(token, safe='')}]"
+    try:
+        doc = json.loads(response.body)
+    except ValueError:
+        return HttpResponse(response.status, response.body + echo.encode(), response.headers)
+    if isinstance(doc, dict):
+        if "message" in doc:
+            doc["message"] = f"{doc['message']}{echo}"
+        for error in doc.get("errors") or []:
+            if isinstance(error, dict):
+                error["message"] = f"{error.get('message', '')}{echo}"
+    return HttpResponse(response.status, json.dumps(doc).encode(), response.headers)
+
+
 class _App:
     """Everything one running emulator needs: options, state, services, fault dice."""
 
@@ -53,6 +77,7 @@ class _App:
         self._rng = random.Random(options.seed)
         self.state = EmulatorState(options)
         self.services: list[Service] = self._build_services()
+        self.requests = RequestLog()
 
     def _build_services(self) -> list[Service]:
         return [ScenarioService(self.state), InputsService(self.state)]
@@ -63,6 +88,7 @@ class _App:
             self._rng = random.Random(self.options.seed)
             self.state = EmulatorState(self.options)
             self.services = self._build_services()
+            self.requests.clear()
 
     def roll_failure(self) -> str | None:
         """Decides, deterministically from the seed, whether this request fails and how."""
@@ -72,6 +98,13 @@ class _App:
             if self._rng.random() >= self.options.fail_rate:
                 return None
             return self._rng.choice(("502", "503", "drop"))
+
+    def roll_lost_answer(self) -> bool:
+        """Decides, from the seed, whether the answer of an executed request is lost."""
+        if self.options.fail_after_rate <= 0:
+            return False
+        with self._lock:
+            return self._rng.random() < self.options.fail_after_rate
 
 
 def _http_url(address: Any) -> str:
@@ -95,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s - %s", self.address_string(), format % args)
 
     def _send(self, response: HttpResponse) -> None:
+        if self.app.options.echo_token:
+            response = _echo_token(response, self.headers.get("Private-Token") or "")
         self.send_response(response.status)
         headers = {"Content-Type": "application/json", **response.headers}
         for name, value in headers.items():
@@ -105,10 +140,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        text = (self.headers.get("Content-Length") or "0").strip()
+        # A negative or malformed length would make the read wait for an EOF that never
+        # comes: refuse it (400) instead of hanging.
+        if not text.isdigit():
+            raise _BadLength(f"Invalid Content-Length {text!r}: give a non-negative integer.")
+        length = int(text)
         if length > _MAX_BODY:
             raise ValueError("request body too large")
         return self.rfile.read(length) if length else b""
+
+    def _drop(self) -> None:
+        """Closes the connection without answering, like a load balancer resetting it."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _base_url(self) -> str:
         return _http_url(self.server.server_address)
@@ -129,6 +177,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         try:
             body = self._read_body()
+        except _BadLength as exc:
+            self.close_connection = True
+            self._send(HttpResponse.json(400, {"message": str(exc)}))
+            return
         except (ValueError, OSError):
             self._send(HttpResponse.json(413, {"message": "Request body too large."}))
             return
@@ -139,17 +191,14 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_emulator/"):
             self._send(self._control(method, path))
             return
+        # Logged before auth and injected faults: a refused or dropped request was still sent.
+        app.requests.record(method, path, body, self.headers.get("Private-Token"), app.services)
 
         if app.options.latency_ms:
             time.sleep(app.options.latency_ms / 1000.0)
         failure = app.roll_failure()
         if failure == "drop":
-            # Close without answering, like a load balancer resetting the connection.
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drop()
             return
         if failure is not None:
             status = int(failure)
@@ -158,10 +207,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         try:
-            self._send(self._route(method, path, query, body))
+            response = self._route(method, path, query, body)
         except Exception:  # the last guard: never leak a traceback to the client
             log.exception("unhandled error serving %s %s", method, path)
-            self._send(HttpResponse.json(500, {"message": "Internal server error."}))
+            response = HttpResponse.json(500, {"message": "Internal server error."})
+        if app.roll_lost_answer():
+            # The request executed (a mutation changed the state); only its answer is lost.
+            self._drop()
+            return
+        self._send(response)
 
     def _control(self, method: str, path: str) -> HttpResponse:
         if path == "/_emulator/health":
@@ -169,6 +223,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/reset" and method == "POST":
             self.app.reset()
             return HttpResponse.json(200, {"status": "reset"})
+        if path == "/_emulator/requests" and method == "GET":
+            return HttpResponse.json(200, self.app.requests.summary())
         return HttpResponse.json(404, {"message": f"No emulator control route {path}."})
 
     def _authenticate(self) -> tuple[HttpResponse | None, str, bool]:
@@ -202,6 +258,13 @@ class _Handler(BaseHTTPRequestHandler):
             if sub.rstrip("/") == "/v1/graphql":
                 if method != "POST":
                     return HttpResponse.json(405, {"message": "Use POST for GraphQL."})
+                media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                if media != "application/json":
+                    # A browser may POST text/plain cross-site without a preflight: never
+                    # execute such a "simple request".
+                    return HttpResponse.json(
+                        415, {"message": "GraphQL POSTs must be Content-Type application/json."}
+                    )
                 return self._graphql(service, body, ctx)
             answer = service.rest(method, sub, query, ctx)
             if answer is not None:
@@ -307,6 +370,19 @@ class Emulator:
         if self._app is None:
             raise RuntimeError("The emulator is not running: call start() or use `with`.")
         return self._app
+
+    def mutations(self, token: str | None = None) -> list[MutationRecord]:
+        """GraphQL mutations that reached the server (all, or those sent with ``token``).
+
+        Counted on arrival, before auth and injected faults, since the last reset; the
+        same figures are served at ``GET /_emulator/requests``.
+
+        Example:
+            >>> before = len(emu.mutations()); client.plan(sid, frame)  # doctest: +SKIP
+            >>> len(emu.mutations()) == before  # doctest: +SKIP
+            True
+        """
+        return self._require_app().requests.mutations(token)
 
     @property
     def state(self) -> EmulatorState:
