@@ -185,7 +185,8 @@ def test_change_without_kind_names_the_kinds_that_exist(served, tmp_path: Path):
     changes.write_text(
         "domain,region,technology,variable,year,value\ntechnology,gbr,CCGT,capex,2030,1\n"
     )
-    done = run(served, "plan", "latest:gbr:central", str(changes), AURORA_API_KEY=KEY)
+    done = run(served, "plan", "latest:gbr:central", str(changes), "--new-scenario", "K",
+               AURORA_API_KEY=KEY)  # fmt: skip
     assert done.returncode == 1
     assert "kind is blank; this variable has kind endogenous" in done.stderr
     assert "set kind to one of them" in done.stderr

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from origin_frames import ApplyError, OriginFrames, Plan, PlanError, ValidationError
+from origin_frames._diff import flatten
+from origin_frames._plan import build_plan
 
 TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
@@ -30,6 +32,16 @@ def central(client: OriginFrames) -> str:
     return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
 
 
+@pytest.fixture
+def mine(client: OriginFrames, central: str) -> str:
+    """An editable copy of the published central scenario."""
+    project = client.create_project({"name": "messages"}).index[0]
+    made = client.create_scenario(
+        {"projectGlobalId": project, "name": "copy", "baseScenarioGlobalId": central}
+    )
+    return str(made.index[0])
+
+
 def test_client_option_given_to_emulated_points_to_client_options():
     with pytest.raises(TypeError) as info:
         OriginFrames.emulated(progress=False)
@@ -39,9 +51,9 @@ def test_client_option_given_to_emulated_points_to_client_options():
 
 
 def test_saved_plan_without_client_recommends_an_exported_way(
-    client: OriginFrames, central: str, tmp_path: Path
+    client: OriginFrames, mine: str, tmp_path: Path
 ):
-    path = client.plan(central, _change()).to_json(tmp_path / "plan.json")
+    path = client.plan(mine, _change()).to_json(tmp_path / "plan.json")
     with pytest.raises(PlanError) as info:
         Plan.from_json(path).apply()
     text = str(info.value)
@@ -50,8 +62,11 @@ def test_saved_plan_without_client_recommends_an_exported_way(
 
 
 def test_server_refusal_ends_in_one_full_stop(client: OriginFrames, central: str):
+    # Planned offline (planning refuses published scenarios), so the server refuses it.
+    current = flatten(client.technologies(central, regions=["gbr"], technologies=["CCGT"]))
+    plan = build_plan(None, central, _change(), current=current, config=client.inputs_config())
     with pytest.raises(ApplyError) as info:
-        client.apply(client.plan(central, _change()), progress=False)
+        client.apply(plan, progress=False)
     text = str(info.value)
     assert "Published Aurora scenarios cannot be edited" in text
     assert ".." not in text.replace("...", "")
@@ -67,9 +82,9 @@ def test_server_refusal_ends_in_one_full_stop(client: OriginFrames, central: str
     ],
 )  # fmt: skip
 def test_row_with_a_missing_sub_key_names_the_values_that_exist(
-    overrides: dict[str, object], expected: str, client: OriginFrames, central: str
+    overrides: dict[str, object], expected: str, client: OriginFrames, mine: str
 ):
     with pytest.raises(ValidationError) as info:
-        client.plan(central, _change(**overrides))
+        client.plan(mine, _change(**overrides))
     assert expected in str(info.value)
     assert "set kind to one of them" in str(info.value)
