@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import errno
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -201,20 +202,23 @@ def _first_word(scenarios: pd.DataFrame) -> str:
     return str(sorted(scenarios["name"].astype(str))[0]).split()[0].lower()
 
 
-def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
+def _write_table(frame: pd.DataFrame, fmt: str, out: str | None, what: str) -> None:
     """Prints a frame, or writes it as csv/json/parquet to ``out``."""
     if fmt == "table":
+        if frame.empty:
+            print(f"no {what}")
+            return
         import pandas as pd
 
         with pd.option_context("display.width", 160, "display.max_columns", 12):
-            print(frame.to_string(max_rows=60, max_colwidth=40))
+            print(_display(frame).to_string(max_rows=60, max_colwidth=40))
         return
     if out is None:
         raise CommandError(f"--format {fmt} writes a file: give its path with --out.")
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.to_csv(path)
+        _as_text(frame).to_csv(path)
     elif fmt == "json":
         frame.reset_index().to_json(path, orient="records", date_format="iso", indent=2)
     else:
@@ -222,6 +226,41 @@ def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
 
         to_parquet(frame, path)
     print(f"wrote {len(frame)} rows to {path}")
+
+
+MISSING = "-"
+"""How the command line shows a missing value, whatever the column's dtype."""
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for printing: one missing-value mark (not NaN/None/<NA> by dtype)."""
+    import pandas as pd
+
+    shown = _as_text(frame).astype(object)
+    shown = shown.where(shown.notna(), MISSING)
+    if isinstance(shown.index, pd.MultiIndex):
+        shown.index = pd.MultiIndex.from_arrays(
+            [level.astype(object).where(level.notna(), MISSING)
+             for level in (shown.index.get_level_values(i)
+                           for i in range(shown.index.nlevels))],
+            names=shown.index.names,
+        )  # fmt: skip
+    return shown
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts as JSON text, so files hold no Python reprs."""
+    import json
+
+    nested = [c for c in frame.columns if frame[c].dtype == object
+              and any(isinstance(v, list | dict | tuple) for v in frame[c])]  # fmt: skip
+    if not nested:
+        return frame
+    out = frame.copy()
+    for column in nested:
+        out[column] = [json.dumps(v, default=str) if isinstance(v, list | dict | tuple)
+                       else v for v in out[column]]  # fmt: skip
+    return out
 
 
 def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
@@ -313,7 +352,7 @@ def _print_plan(plan: Plan) -> None:
     cells = plan.to_frame()
     with pd.option_context("display.width", 160, "display.max_columns", 12):
         print(plan.summary().to_string())
-        print(cells[[c for c in columns if c in cells.columns]].head(20).to_string())
+        print(_display(cells[[c for c in columns if c in cells.columns]].head(20)).to_string())
     if len(cells) > 20:
         print(f"... and {len(cells) - 20} more cells (save them all with --out plan.json)")
 
@@ -347,13 +386,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
         if args.format == "table":
             frame = frame[[c for c in _SCENARIO_COLUMNS if c in frame.columns]]
             frame = frame.sort_values("publication_date", ascending=False, kind="stable")
-        _write_table(frame, args.format, args.out)
+        _write_table(frame, args.format, args.out, "scenarios match")
     return EXIT_OK
 
 
 def _cmd_projects(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        _write_table(client.get_projects(), args.format, args.out)
+        _write_table(client.get_projects(), args.format, args.out, "projects")
     return EXIT_OK
 
 
@@ -611,6 +650,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader left (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
     except (CommandError, OriginError, ValueError, OSError) as exc:
         print(f"origin-frames: error: {_cli_message(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

@@ -116,7 +116,7 @@ def _spec(fields: str, kinds: Mapping[str, str]) -> list[tuple[str, str, str]]:
     return [(n, _snake(n), kinds.get(n, "str")) for n in names]
 
 
-_SCENARIO_SUMMARY = _spec("regions " + q.SCENARIO_SUMMARY_FIELDS, _SCENARIO_KINDS)
+_SCENARIO_SUMMARY = _spec(q.SCENARIO_SUMMARY_FIELDS + " regions", _SCENARIO_KINDS)
 _SCENARIO_DETAIL = _spec(q.SCENARIO_DETAIL_FIELDS, _SCENARIO_KINDS)
 _PROJECT = _spec(
     "projectGlobalId name description productName productId isProjectPinned",
@@ -372,7 +372,7 @@ class OriginFrames(SeedUpdaters):
     def _scenarios_frame(self, records: Any, detail: bool = False) -> pd.DataFrame:
         """Scenario records -> validated frame."""
         spec = _SCENARIO_DETAIL if detail else _SCENARIO_SUMMARY
-        frame = records_frame(records, spec, "scenario_id")
+        frame = _flat_scenarios(records_frame(records, spec, "scenario_id"))
         return schemas.validate(frame, schemas.Scenarios)
 
     def get_aurora_scenarios(self, region: str | None = None) -> pd.DataFrame:
@@ -1351,6 +1351,44 @@ class OriginFrames(SeedUpdaters):
 
 
 # --- helpers --------------------------------------------------------------------------------
+_NESTED_SETTINGS = ("app_release_status", "advanced_settings")
+
+
+def _flat_scenarios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scenario frames without dict columns, so they print, and write to CSV, readably.
+
+    ``regions`` becomes the comma-joined region codes and ``run_details`` the
+    ``latest_run_id``; both originals stay in ``frame.attrs`` (keyed by scenario id).
+    Settings objects become one column per field (``advanced_settings_quick_try``).
+    """
+    ids = frame.index.tolist()
+    if "regions" in frame.columns:
+        regions = frame.pop("regions").tolist()
+        frame.attrs["regions"] = dict(zip(ids, regions, strict=True))
+        frame["regions"] = pd.array([", ".join(r) if r else None for r in regions], dtype="str")
+    if "run_details" in frame.columns:
+        runs = frame.pop("run_details").tolist()
+        frame.attrs["run_details"] = dict(zip(ids, runs, strict=True))
+        frame["latest_run_id"] = pd.array([_latest_run(r) for r in runs], dtype="str")
+    for column in _NESTED_SETTINGS:
+        if column not in frame.columns:
+            continue
+        values = [v if isinstance(v, Mapping) else {} for v in frame.pop(column)]
+        for key in dict.fromkeys(k for v in values for k in v):
+            frame[f"{column}_{_snake(key)}"] = pd.Series(
+                [v.get(key) for v in values], index=frame.index, dtype=object
+            ).infer_objects()
+    return frame
+
+
+def _latest_run(runs: Any) -> str | None:
+    """The id of the most recently started run of a ``runDetails`` list."""
+    if not runs:
+        return None
+    latest = max(runs, key=lambda r: str(r.get("runStartedAtUTC") or ""))
+    return latest.get("runGlobalId")
+
+
 def _result_frame(index_name: str, key: str, result: Any) -> pd.DataFrame:
     """A one-row frame holding a mutation's scalar result."""
     index = pd.Index(pd.array([key], dtype="str"), name=index_name)

@@ -217,7 +217,7 @@ def get_scenario_outputs(
         return read_parquet(path)
 
     detail = client.get_scenario_by_id(scenario_id)
-    regions = detail["regions"].iloc[0] or {}
+    regions = detail.attrs["regions"].get(scenario_id) or {}
     urls = _region_urls(client, scenario_id, regions, region)
     base = client.settings.scenario_base_url
     meta = client.transport.get(f"{base}/{urls['metaUrl'].lstrip('/')}").json()

@@ -6,6 +6,7 @@ test runs the console entry point as a child process, the way a shell or a CI sc
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from origin_frames import __version__
@@ -216,6 +218,34 @@ def test_latest_selector_with_a_tie_lists_the_candidates(served):
     for name in ("Central Oct 2026", "High Oct 2026", "Low Oct 2026", "Net Zero Oct 2026"):
         assert name in done.stderr
     assert "latest:gbr:central" in done.stderr
+
+
+# -- 10: output --------------------------------------------------------------------------
+def test_files_hold_no_python_reprs_and_tables_one_missing_mark(served, tmp_path: Path):
+    target = tmp_path / "scenarios.csv"
+    done = run(served, "scenarios", "--region", "gbr", "--format", "csv", "--out", str(target),
+               AURORA_API_KEY=KEY)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = target.read_text()
+    assert "{'" not in text and "['" not in text and "Timestamp(" not in text
+    frame = pd.read_csv(target, index_col="scenario_id")
+    assert frame["regions"].eq("gbr").all()
+    assert json.loads(frame["years"].iloc[0])[0] == 2025
+
+    changes = tmp_path / "changes.csv"
+    changes.write_text(CHANGES)
+    plan = run(served, "plan", "latest:gbr:central", str(changes), "--new-scenario", "Out",
+               AURORA_API_KEY=KEY)  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    table = plan.stdout.split("\n", 1)[1]
+    assert not re.search(r"\bNaN\b|\bNone\b|<NA>|\bNaT\b", table), table
+    assert re.search(r"endogenous\s+-\s+\d", table)
+
+
+def test_an_empty_list_says_so():
+    done = subprocess.run(cli("projects", "--emulator"), capture_output=True, text=True,
+                          timeout=TIMEOUT_S, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "no projects\n")
 
 
 # -- 9: messages ---------------------------------------------------------------------------
