@@ -1313,11 +1313,12 @@ class OriginFrames(SeedUpdaters):
         download_type: str,
         granularity: str,
         currency: str | None = None,
-        year: int | None = None,
+        year: int | Sequence[int] | None = None,
         *,
         node: str | None = None,
         sub_type: str | None = None,
         use_cache: bool = True,
+        tz: str | None = None,
     ) -> pd.DataFrame:
         """A scenario output download as a tidy long frame (cached on disk as Parquet).
 
@@ -1327,10 +1328,13 @@ class OriginFrames(SeedUpdaters):
             download_type: ``system``, ``technology``, ``interconnector`` ...
             granularity: ``1y``, ``1m``, ``1h`` ...
             currency: Currency such as ``gbp2024``; None = the scenario's default.
-            year: Year, for downloads split per year.
+            year: Year, for downloads split per year; a list of years reads each (with a
+                progress bar) into one frame.
             node: Node name, for nodal downloads.
             sub_type: Disambiguates downloads sharing type and granularity.
-            use_cache: Read/write the on-disk cache.
+            use_cache: Read/write the on-disk cache (see :meth:`clear_output_cache`).
+            tz: Time zone of the ``datetime`` column (an IANA name such as
+                ``"Europe/London"``); None keeps UTC.
 
         Returns:
             One row per (time, series) with ``series``, ``unit`` and ``value``.
@@ -1338,16 +1342,48 @@ class OriginFrames(SeedUpdaters):
         Raises:
             NotFoundError: Unknown scenario, region or download.
             DataNotReadyTimeout: The file was still being generated at the deadline.
+            ValueError: ``tz`` is not a time zone name.
 
         Example:
-            >>> client.get_scenario_outputs(sid, "gbr", "system", "1y").head()  # doctest: +SKIP
+            >>> client.get_scenario_outputs(sid, "gbr", "system", "1h",  # doctest: +SKIP
+            ...     year=[2030, 2031], tz="Europe/London").head()
         """
-        from ._outputs import get_scenario_outputs
+        from ._outputs import get_scenario_outputs, to_zone
 
-        return get_scenario_outputs(
-            self, scenario_id, region, download_type, granularity, currency, year,
-            node=node, sub_type=sub_type, use_cache=use_cache,
-        )  # fmt: skip
+        zone = to_zone(tz)
+        wanted: list[int | None] = (
+            [int(y) for y in year] if isinstance(year, Sequence) else [year]
+        )
+
+        def one(chosen: int | None) -> pd.DataFrame:
+            return get_scenario_outputs(
+                self, scenario_id, region, download_type, granularity, currency, chosen,
+                node=node, sub_type=sub_type, use_cache=use_cache,
+            )  # fmt: skip
+
+        # Years download side by side (``concurrency``), with a bar over them.
+        frames = self._run(one, wanted, f"{download_type} {granularity}")
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if zone is not None and "datetime" in frame.columns:
+            frame["datetime"] = frame["datetime"].dt.tz_convert(zone)
+        return frame
+
+    def clear_output_cache(self, scenario_id: str | None = None) -> int:
+        """Deletes cached output downloads, of one scenario or all.
+
+        Args:
+            scenario_id: Only this scenario's files; None clears the whole cache.
+
+        Returns:
+            How many files were deleted.
+
+        Example:
+            >>> client.clear_output_cache(sid)  # doctest: +SKIP
+            2
+        """
+        from ._outputs import clear_cache, default_cache_dir
+
+        return clear_cache(self.cache_dir or default_cache_dir(), scenario_id)
 
 
 # --- helpers --------------------------------------------------------------------------------
