@@ -32,6 +32,7 @@ from ._exceptions import (
     TransportError,
     ValidationError,
 )
+from ._fleet import FleetSettings, change_fleet, export_fleet, read_fleet
 from ._parquet import read_parquet, to_parquet, write_dataset
 from ._plan import Plan, from_wide, to_wide
 from .emulator import Emulator, EmulatorOptions
@@ -45,6 +46,7 @@ __all__ = [
     "DataNotReadyTimeout",
     "Emulator",
     "EmulatorOptions",
+    "FleetSettings",
     "NotFoundError",
     "OriginConnectionError",
     "OriginError",
@@ -60,7 +62,10 @@ __all__ = [
     "StalePlanError",
     "TransportError",
     "ValidationError",
+    "change_fleet",
+    "export_fleet",
     "from_wide",
+    "read_fleet",
     "read_parquet",
     "schemas",
     "to_parquet",

@@ -9,6 +9,8 @@ modes, accepted tokens) belong to ``serve`` only.
 A scenario argument is a scenario id, or ``latest:<region>[:<name filter>]``
 (for instance ``latest:gbr:central``): the most recently published Aurora
 scenario of that region whose name contains every ``:``-separated word.
+``export`` also takes several scenarios, ``all:<region>[:<words>]`` or
+``project:<id>``: a fleet, written by Dask (``--scheduler`` for a cluster).
 
 Exit codes: 0 success, 1 error (usage errors too), 130 interrupted. ``plan
 --detailed-exitcode`` exits 0 when there is nothing to change and 2 when there are
@@ -168,38 +170,9 @@ def _cli_words(message: str) -> str:
 
 def resolve_scenario(client: OriginFrames, selector: str) -> str:
     """A scenario id from an id or a ``latest:<region>[:<words>]`` selector."""
-    if not selector.startswith("latest:"):
-        return selector
-    parts = [p for p in selector.split(":")[1:] if p]
-    if not parts:
-        raise CommandError("Write the selector as latest:<region>[:<name words>], e.g. latest:gbr.")
-    region, words = parts[0], [w.lower() for w in parts[1:]]
-    scenarios = client.get_aurora_scenarios(region)
-    if words:
-        import numpy as np
+    from ._selectors import resolve_scenario as resolve
 
-        names = scenarios["name"].astype(str).str.lower()
-        masks = [names.str.contains(w, regex=False).to_numpy(dtype=bool) for w in words]
-        scenarios = scenarios[np.logical_and.reduce(masks)]
-    if scenarios.empty:
-        raise CommandError(
-            f"No published scenario matches {selector!r}. "
-            f"List them with `origin-frames scenarios --region {region}`."
-        )
-    newest = scenarios[scenarios["publication_date"] == scenarios["publication_date"].max()]
-    if len(newest) > 1:
-        pairs = sorted(zip(newest["name"], newest.index, strict=True))
-        names = ", ".join(f"{name!r} ({sid})" for name, sid in pairs)
-        raise CommandError(
-            f"{selector!r} matches {len(newest)} scenarios published the same day: {names}. "
-            f"Add a name word (e.g. {selector}:{_first_word(newest)}) or give the id."
-        )
-    return str(newest.index[0])
-
-
-def _first_word(scenarios: pd.DataFrame) -> str:
-    """A lower-case word of the first candidate's name, for the example selector."""
-    return str(sorted(scenarios["name"].astype(str))[0]).split()[0].lower()
+    return resolve(client, selector)
 
 
 def _write_table(frame: pd.DataFrame, fmt: str, out: str | None, what: str) -> None:
@@ -396,12 +369,44 @@ def _cmd_projects(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _is_fleet(args: argparse.Namespace) -> bool:
+    """Whether ``export`` writes a fleet (several scenarios, a selector of many, Dask)."""
+    many = len(args.scenario) > 1 or args.scenario[0].startswith(("all:", "project:"))
+    return many or args.scheduler is not None or args.max_requests is not None
+
+
+def _export_fleet(client: OriginFrames, args: argparse.Namespace) -> int:
+    """``export`` of many scenarios: one dataset with a scenario_id level, written by Dask."""
+    from ._fleet import FleetSettings, export_fleet
+
+    fleet = FleetSettings.from_client(client, max_requests=args.max_requests)
+    with contextlib.ExitStack() as stack:
+        if args.scheduler is not None:
+            try:
+                from distributed import Client
+            except ImportError as exc:
+                raise CommandError('--scheduler needs pip install "origin-frames[dask]".') from exc
+            stack.enter_context(Client(args.scheduler, timeout=30))
+        summary = export_fleet(fleet, args.scenario, args.out, regions=args.regions,
+                               domains=args.domains)  # fmt: skip
+    per_scenario = summary.groupby(["scenario_id", "domain"]).agg(
+        regions=("region", "nunique"), cells=("rows", "sum")
+    )
+    scenarios = summary["scenario_id"].nunique()
+    print(f"wrote {int(summary['rows'].sum())} cells of {scenarios} scenarios in "
+          f"{len(summary)} partitions to {args.out}")  # fmt: skip
+    print(per_scenario.to_string())
+    return EXIT_OK
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._parquet import write_dataset
 
     _refuse_bad_export_target(Path(args.out))
     with _client(args) as client:
-        scenario_id = resolve_scenario(client, args.scenario)
+        if _is_fleet(args):
+            return _export_fleet(client, args)
+        scenario_id = resolve_scenario(client, args.scenario[0])
         detail = client.get_scenario_by_id(scenario_id)
         name = str(detail["name"].iloc[0]) if "name" in detail.columns and len(detail) else ""
         frame = client.inputs(scenario_id, domains=args.domains, regions=args.regions)
@@ -537,7 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="origin-frames",
         description="Tidy frames over Aurora's Origin API, and an Origin emulator.",
-        epilog="Scenario selectors: an id, or latest:<region>[:<name words>].",
+        epilog="Scenario selectors: an id, latest:<region>[:<name words>], or (export) "
+        "all:<region>[:<name words>] and project:<id>.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _verbosity_options(parser, None)
@@ -566,10 +572,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", parents=[parent], help="a scenario's inputs as a Parquet dataset"
     )
-    export.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
+    export.add_argument(
+        "scenario", nargs="+",
+        help="scenario ids or selectors (latest:, all:<region>[:<words>], project:<id>); "
+        "several scenarios are written as one dataset with a scenario_id level, by Dask",
+    )  # fmt: skip
     export.add_argument("--out", required=True, help="dataset directory (replaced)")
     export.add_argument("--domains", nargs="+", choices=DOMAINS, help="only these domains")
     export.add_argument("--regions", nargs="+", help="only these regions")
+    export.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler to run on (tcp://host:8786); default: threads in this process",
+    )  # fmt: skip
+    export.add_argument(
+        "--max-requests", type=int, metavar="N", help="requests in flight across all workers"
+    )
     export.set_defaults(func=_cmd_export)
 
     for name, helptext in (

@@ -1,5 +1,6 @@
 """Parquet for frames: single files (:func:`to_parquet`) and hive-partitioned datasets
-(:func:`write_dataset`, ``domain=.../region=.../part-0.parquet``).
+(:func:`write_dataset`, ``domain=.../region=.../part-0.parquet``; a scenario fleet's
+export adds a leading ``scenario_id=...`` level and a ``_common_metadata`` file).
 
 Every file carries the frame contract in its schema metadata (key ``origin_frames``):
 the dtypes and categories of every column, the index levels, the units per variable
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,8 @@ from ._exceptions import ConfigurationError, ValidationError
 
 METADATA_KEY = b"origin_frames"
 PARTITIONS: tuple[str, ...] = ("domain", "region")
+FLEET_PARTITIONS: tuple[str, ...] = ("scenario_id", "domain", "region")
+COMMON_METADATA = "_common_metadata"
 FORMAT_VERSION = 1
 
 
@@ -131,7 +135,8 @@ def check_dataset_target(path: str | Path, *, overwrite: bool = True) -> None:
 
     Raises:
         ConfigurationError: ``path`` is a file, holds anything but a previous dataset
-            (``domain=*/region=*/*.parquet``), or holds a dataset and ``overwrite`` is False.
+            (``[scenario_id=*/]domain=*/region=*/*.parquet``), or holds a dataset and
+            ``overwrite`` is False.
     """
     target = Path(path)
     if not target.exists():
@@ -141,11 +146,15 @@ def check_dataset_target(path: str | Path, *, overwrite: bool = True) -> None:
     entries = list(target.iterdir())
     if not entries:
         return
-    partition_dirs = all(e.is_dir() and e.name.startswith("domain=") for e in entries)
+    partition_dirs = all(
+        (e.is_dir() and e.name.startswith(("domain=", "scenario_id=")))
+        or (e.is_file() and e.name == COMMON_METADATA)
+        for e in entries
+    )
     foreign = [
         e for e in target.rglob("*")
-        if not (e.is_dir() and e.name.partition("=")[0] in PARTITIONS)
-        and not (e.is_file() and e.suffix == ".parquet")
+        if not (e.is_dir() and e.name.partition("=")[0] in FLEET_PARTITIONS)
+        and not (e.is_file() and (e.suffix == ".parquet" or e.name == COMMON_METADATA))
     ]  # fmt: skip
     if foreign or not partition_dirs:
         raise ConfigurationError(
@@ -269,7 +278,7 @@ def _partition_groups(frame: pd.DataFrame) -> _Groups:
 
 
 def read_dataset_metadata(path: str | Path) -> dict[str, Any]:
-    """The ``origin_frames`` contract stored in a dataset's files."""
+    """The ``origin_frames`` contract stored in a dataset's files (or its common metadata)."""
     dataset = _open(Path(path))
     raw = (dataset.schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
@@ -287,15 +296,18 @@ def _open(target: Path) -> ds.Dataset:
     files = sorted(target.rglob("*.parquet"))
     if not files:
         raise ConfigurationError(f"{target} holds no Parquet files. Check the path.")
-    # Take the schema (and its metadata) from a data file rather than letting pyarrow
-    # infer one without the metadata.
-    schema = ds.dataset(files[0], format="parquet").schema
-    partitioning = ds.partitioning(
-        pa.schema([(name, pa.string()) for name in PARTITIONS]), flavor="hive"
-    )
-    full_schema = pa.unify_schemas(
-        [schema, pa.schema([(name, pa.string()) for name in PARTITIONS])]
-    ).with_metadata(schema.metadata)
+    common = target / COMMON_METADATA
+    # Take the schema (and its metadata) from the common metadata (a fleet's, merged over
+    # every partition) or a data file, rather than letting pyarrow infer one without it.
+    if common.is_file():
+        schema = pq.read_schema(common)
+    else:
+        schema = ds.dataset(files[0], format="parquet").schema
+    fleet = any(e.name.startswith("scenario_id=") for e in target.iterdir())
+    names = FLEET_PARTITIONS if fleet else PARTITIONS
+    fields = pa.schema([(name, pa.string()) for name in names])
+    partitioning = ds.partitioning(fields, flavor="hive")
+    full_schema = pa.unify_schemas([schema, fields]).with_metadata(schema.metadata)
     return ds.dataset(target, format="parquet", partitioning=partitioning, schema=full_schema)
 
 
@@ -321,13 +333,17 @@ def read_parquet(
     *,
     domains: Iterable[str] | None = None,
     regions: Iterable[str] | None = None,
+    scenario_ids: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Reads a file of :func:`to_parquet` or a dataset of :func:`write_dataset` back.
+
+    A fleet's dataset (``export_fleet``) reads back with a ``scenario_id`` column.
 
     Args:
         path: A Parquet file, a binary buffer, or a dataset directory.
         domains: Only these domains (in a dataset, other partitions are not read).
         regions: Only these regions.
+        scenario_ids: Only these scenarios (a fleet's dataset).
 
     Returns:
         The frame with the index, dtypes and categories it was written with.
@@ -343,12 +359,16 @@ def read_parquet(
             raise ConfigurationError(f"No Parquet file or dataset at {path}. Check the path.")
         table = pq.read_table(path)
         frame = _from_table(table)
-        return _select(frame, domains, regions)
+        return _select(frame, domains, regions, scenario_ids)
     target = Path(path)
     dataset = _open(target)
     contract = read_dataset_metadata(target)
     expression = None
-    for name, wanted in (("domain", domains), ("region", regions)):
+    for name, wanted in (("domain", domains), ("region", regions), ("scenario_id", scenario_ids)):
+        if wanted is not None and name not in dataset.schema.names:
+            raise ConfigurationError(
+                f"{target} has no {name} column to select on: drop the {name} filter."
+            )
         if wanted is not None:
             values = [str(v) for v in wanted]
             condition = ds.field(name).isin(values)
@@ -369,13 +389,131 @@ def _from_table(table: pa.Table, contract: Mapping[str, Any] | None = None) -> p
 
 
 def _select(
-    frame: pd.DataFrame, domains: Iterable[str] | None, regions: Iterable[str] | None
+    frame: pd.DataFrame, domains: Iterable[str] | None, regions: Iterable[str] | None,
+    scenario_ids: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of the given domains and regions (a single file has no partitions to prune)."""
     mask = np.ones(len(frame), dtype=bool)
-    for name, wanted in (("domain", domains), ("region", regions)):
+    for name, wanted in (("domain", domains), ("region", regions), ("scenario_id", scenario_ids)):
         if wanted is None:
             continue
+        if name not in frame.columns and name not in frame.index.names:
+            raise ConfigurationError(f"The file has no {name} column: drop the {name} filter.")
         values = frame.index.get_level_values(name) if name in frame.index.names else frame[name]
         mask &= pd.Index(values).astype("string").isin([str(v) for v in wanted])
     return frame if mask.all() else frame[mask]
+
+
+# -- fleet datasets: one file per (scenario, domain, region), written as they come ------------
+def fleet_schema(meta: pd.DataFrame) -> pa.Schema:
+    """The Arrow schema every partition file of a fleet dataset is cast to.
+
+    Categorical columns become ``dictionary<int32, string>`` whatever their number of
+    categories, so that files written by different workers share one schema.
+
+    Args:
+        meta: An empty frame of the input contract plus a ``scenario_id`` column.
+
+    Returns:
+        The schema of the files (partition columns left out, as in the directory names).
+    """
+    table = _table(meta, None)
+    fields = []
+    for name in table.column_names:
+        if name in FLEET_PARTITIONS:
+            continue
+        field = table.schema.field(name)
+        if pa.types.is_dictionary(field.type):
+            field = field.with_type(pa.dictionary(pa.int32(), pa.string()))
+        fields.append(field)
+    return pa.schema(fields)
+
+
+def write_fleet_part(
+    frame: pd.DataFrame, root: str | Path, schema: pa.Schema, metadata: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Writes the rows of one scenario's frame under ``root``, one file per domain and region.
+
+    Args:
+        frame: Input-contract frame with a ``scenario_id`` column (one scenario).
+        root: The dataset's (staging) directory.
+        schema: From :func:`fleet_schema`.
+        metadata: Extra facts stored with the contract of each file.
+
+    Returns:
+        Per file written: ``scenario_id, domain, region, rows`` and its ``contract``.
+    """
+    if frame.empty:
+        return []
+    table = _table(frame, metadata)
+    contract = json.loads(table.schema.metadata[METADATA_KEY])
+    groups = _partition_groups(frame)
+    if not groups.contiguous:
+        table = table.take(pa.array(groups.order))
+    sid = str(frame["scenario_id"].iloc[0])
+    body = table.select(schema.names).cast(schema).replace_schema_metadata(
+        {METADATA_KEY: json.dumps(contract).encode()}
+    )
+    written = []
+    for (domain, region), start, stop in zip(groups.labels, groups.starts, groups.stops,
+                                             strict=True):  # fmt: skip
+        labels = (("scenario_id", sid), ("domain", domain), ("region", region))
+        folder = Path(root).joinpath(*(f"{k}={quote(v, safe='')}" for k, v in labels))
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(body.slice(int(start), int(stop - start)), folder / "part-0.parquet")
+        written.append({"scenario_id": sid, "domain": domain, "region": region,
+                        "rows": int(stop - start), "contract": contract})  # fmt: skip
+    return written
+
+
+def _merge_contracts(
+    contracts: list[Mapping[str, Any]], extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """One contract for a fleet dataset: categories and units united over every file."""
+    columns: dict[str, dict[str, Any]] = {}
+    for contract in contracts:
+        for name, entry in contract["columns"].items():
+            known = columns.setdefault(name, dict(entry))
+            if "categories" in entry and known.get("categories") != entry["categories"]:
+                known["categories"] = sorted(set(known["categories"]) | set(entry["categories"]))
+    units: dict[str, str] = {}
+    for contract in contracts:
+        units.update(contract.get("units") or {})
+    index = contracts[0]["index"] if contracts else []
+    return {"format_version": FORMAT_VERSION, "index": index, "columns": columns,
+            "units": units, "extra": dict(extra)}  # fmt: skip
+
+
+def finish_fleet_dataset(
+    staging: str | Path,
+    target: str | Path,
+    schema: pa.Schema,
+    contracts: list[Mapping[str, Any]],
+    metadata: Mapping[str, Any],
+) -> None:
+    """Writes the merged ``_common_metadata`` and moves the staged dataset into place.
+
+    The previous dataset at ``target`` (checked by :func:`check_dataset_target`) is
+    replaced only now, after every partition was written.
+
+    Args:
+        staging: The directory the partitions were written to (same file system).
+        target: The dataset's final directory.
+        schema: From :func:`fleet_schema`.
+        contracts: The contract of every file written.
+        metadata: Extra facts for the merged contract.
+    """
+    merged = _merge_contracts(contracts, metadata)
+    pq.write_metadata(
+        schema.with_metadata({METADATA_KEY: json.dumps(merged, default=str).encode()}),
+        Path(staging) / COMMON_METADATA,
+    )
+    final = Path(target)
+    old = final.with_name(final.name + ".old")
+    if final.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    Path(staging).rename(final)
+    if old.exists():
+        shutil.rmtree(old)

@@ -33,6 +33,9 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from importlib import metadata
 from typing import Any, Literal, Protocol, cast
 from urllib.parse import quote, quote_plus
@@ -108,6 +111,9 @@ class Transport:
         sleep: Called to wait between attempts (tests pass a fake).
         clock: Monotonic clock in seconds (tests pass a fake).
         rng: Source of backoff jitter.
+        gate: Entered around every HTTP request (not around the sleeps between
+            retries): a fleet passes a semaphore shared by all its workers here, to
+            bound the requests in flight across a cluster.
 
     Example:
         >>> t = Transport(Settings.resolve(token="t", scenario_base_url="http://127.0.0.1:1/s",
@@ -123,8 +129,10 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        gate: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.settings = settings
+        self._gate = gate or nullcontext
         self._owns_session = session is None
         self._session: SessionLike = (
             session if session is not None else cast(SessionLike, self._new_session())
@@ -336,8 +344,9 @@ class Transport:
             log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
-                response = self._exchange(method, url, headers=headers, timeout=timeout,
-                                          **kwargs)  # fmt: skip
+                with self._gate():
+                    response = self._exchange(method, url, headers=headers, timeout=timeout,
+                                              **kwargs)  # fmt: skip
             except requests.Timeout as exc:
                 last, last_status = exc, None
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
@@ -681,14 +690,25 @@ def _no_such_route(response: requests.Response, method: str) -> bool:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds (dates are ignored)."""
-    value = response.headers.get("Retry-After")
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP-date.
+
+    RFC 9110 allows both forms; a date in the past means "now", an unreadable value
+    is ignored (the backoff applies).
+    """
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
     try:
         return max(float(value), 0.0)
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _strip_query(url: str) -> str:

@@ -6,9 +6,12 @@ The stub stands in for ``requests.Session`` (the transport accepts any object wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -138,6 +141,43 @@ def test_429_waits_at_least_retry_after() -> None:
     transport, _, clock = make([response(429, {}, {"Retry-After": "2"}), response(200, OK)])
     transport.graphql("scenario", "{ ping }")
     assert clock.sleeps[0] >= 2.0
+
+
+def test_503_waits_until_a_retry_after_http_date() -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
+    transport, _, clock = make([response(503, b"x", {"Retry-After": when}), response(200, OK)])
+    transport.graphql("scenario", "{ ping }")
+    assert 3.0 <= clock.sleeps[0] <= 5.0  # the date has one-second resolution
+
+
+def test_a_retry_after_date_in_the_past_or_unreadable_falls_back_to_the_backoff() -> None:
+    past = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    transport, _, clock = make(
+        [response(429, {}, {"Retry-After": past}), response(429, {}, {"Retry-After": "soon"}),
+         response(200, OK)]
+    )  # fmt: skip
+    transport.graphql("scenario", "{ ping }")
+    assert all(s < 1.0 for s in clock.sleeps) and len(clock.sleeps) == 2
+
+
+def test_the_gate_is_held_around_each_request_but_not_the_sleeps() -> None:
+    events: list[str] = []
+
+    @contextlib.contextmanager
+    def gate() -> Iterator[None]:
+        events.append("enter")
+        yield
+        events.append("exit")
+
+    stub, session, clock = make([response(503, b"x"), response(200, OK)])
+
+    def sleep(seconds: float) -> None:
+        events.append("sleep")
+        clock.sleep(seconds)
+
+    transport = Transport(stub.settings, session, sleep=sleep, clock=clock, gate=gate)
+    transport.graphql("scenario", "{ ping }")
+    assert events == ["enter", "exit", "sleep", "enter", "exit"]
 
 
 def test_5xx_after_all_retries_is_a_server_error_with_the_status() -> None:

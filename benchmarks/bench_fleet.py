@@ -1,0 +1,241 @@
+"""Scenario fleets on a 2-worker ``dask.distributed.LocalCluster`` (processes).
+
+- read: 16 scenarios x 2 regions (every domain) at 50 ms latency; ``read_fleet(...).compute()``
+  vs the same partition reads in a sequential loop in one process (the client's own
+  per-request concurrency still on). Target >= 3x. Per worker: peak RSS growth while a
+  streaming pass reads every partition, vs the largest partition's frame. Target: at
+  most (threads per worker) partitions + 64 MiB of buffer.
+- export: 32 pan-European regions x 4 scenarios (``--scale 1``) with ``export_fleet`` vs
+  a single process reading each scenario whole (``OriginFrames.inputs``) and writing it
+  with ``write_dataset``: cells per second, and each side's peak memory.
+
+The emulator runs in its own process (``origin-frames serve``); the workers find the
+token in their environment, as on a real cluster.
+
+Usage::
+
+    python benchmarks/bench_fleet.py [--quick] [--json PATH]
+
+``--quick`` exports 4 pan-European regions instead of 32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_read  # noqa: E402
+import cloudpickle  # noqa: E402
+import pandas as pd  # noqa: E402
+import psutil  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+import origin_frames as of  # noqa: E402
+from origin_frames import _fleet  # noqa: E402
+from origin_frames._selectors import expand_selectors  # noqa: E402
+
+TOKEN = "bench-fleet-token-0123456789"
+THREADS_PER_WORKER = 4
+BUFFER_MB = 64.0
+MB = 1024 * 1024
+
+# The sampler functions run inside the workers, which cannot import this script.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+# -- per-worker peak memory ---------------------------------------------------------------------
+def _start_sampler(dask_worker: Any) -> float:
+    """In a worker: samples its RSS every 5 ms; returns the RSS now."""
+    worker = dask_worker
+    process = psutil.Process()
+    state = {"peak": process.memory_info().rss, "run": True}
+    worker.bench_sampler = state
+
+    def sample() -> None:
+        while state["run"]:
+            state["peak"] = max(state["peak"], process.memory_info().rss)
+            time.sleep(0.005)
+
+    threading.Thread(target=sample, daemon=True).start()
+    return float(state["peak"])
+
+
+def _stop_sampler(dask_worker: Any) -> float:
+    """In a worker: stops the sampler; returns the peak RSS it saw."""
+    state = dask_worker.bench_sampler
+    state["run"] = False
+    return float(state["peak"])
+
+
+@contextmanager
+def worker_peaks(client: Client) -> Iterator[dict[str, float]]:
+    """Peak RSS growth of each worker (MB) over the block."""
+    start = client.run(_start_sampler)
+    growth: dict[str, float] = {}
+    try:
+        yield growth
+    finally:
+        peak = client.run(_stop_sampler)
+        growth.update({w: (peak[w] - start[w]) / MB for w in start})
+
+
+def _frame_bytes(frame: pd.DataFrame) -> pd.Series:
+    """A partition's in-memory size (deep), as a one-row series."""
+    return pd.Series([int(frame.memory_usage(deep=True).sum())])
+
+
+@contextmanager
+def cluster() -> Iterator[Client]:
+    """Two worker processes, the token in their environment."""
+    with LocalCluster(n_workers=2, threads_per_worker=THREADS_PER_WORKER, processes=True,
+                      dashboard_address=None, env={"AURORA_API_KEY": TOKEN},
+                      silence_logs=40) as local, Client(local) as client:  # fmt: skip
+        yield client
+
+
+def _client(emu: Any) -> of.OriginFrames:
+    return of.OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url, progress=False)
+
+
+# -- read ---------------------------------------------------------------------------------------
+def bench_fleet_read(latency_ms: float = 50.0) -> dict[str, Any]:
+    """16 scenarios x 2 regions, every domain: the fleet vs a sequential loop."""
+    with bench_read.served(0, latency_ms) as emu, _client(emu) as driver, cluster() as dask:
+        ids = expand_selectors(driver, "all:gbr")[:16]
+        regions = ["gbr", "irl"]
+        fleet = of.FleetSettings.from_client(driver)
+        parts = _fleet.fleet_parts(driver, ids, regions)
+        lazy = of.read_fleet(fleet, ids, regions=regions)
+        lazy.partitions[0].compute()  # warm-up: imports and config caches on a worker
+
+        started = time.perf_counter()
+        frames = [_fleet._read_part(part, fleet) for part in parts]
+        sequential = pd.concat(frames, ignore_index=True)
+        sequential_s = time.perf_counter() - started
+        del frames
+
+        started = time.perf_counter()
+        frame = lazy.compute()
+        fleet_s = time.perf_counter() - started
+        assert len(frame) == len(sequential), (len(frame), len(sequential))
+
+        with worker_peaks(dask) as growth:
+            sizes = lazy.map_partitions(_frame_bytes, meta=(None, "int64")).compute()
+    largest = float(sizes.max()) / MB
+    limit = THREADS_PER_WORKER * largest + BUFFER_MB
+    worst = max(growth.values())
+    return {
+        "partitions": len(parts), "cells": len(frame), "latency_ms": latency_ms,
+        "sequential_s": round(sequential_s, 2), "fleet_s": round(fleet_s, 2),
+        "speedup": round(sequential_s / fleet_s, 2),
+        "largest_partition_mb": round(largest, 1), "worker_peak_growth_mb": round(worst, 1),
+        "memory_limit_mb": round(limit, 1), "memory_ok": worst <= limit,
+    }  # fmt: skip
+
+
+# -- export -------------------------------------------------------------------------------------
+def _rss_peak_during(fn: Any) -> tuple[float, float]:
+    """Wall time of ``fn()`` and the peak RSS growth (MB) of this process meanwhile."""
+    process = psutil.Process()
+    state = {"peak": process.memory_info().rss, "run": True}
+    base = state["peak"]
+
+    def sample() -> None:
+        while state["run"]:
+            state["peak"] = max(state["peak"], process.memory_info().rss)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    started = time.perf_counter()
+    try:
+        fn()
+    finally:
+        elapsed = time.perf_counter() - started
+        state["run"] = False
+        thread.join()
+    return elapsed, (state["peak"] - base) / MB
+
+
+def bench_fleet_export(quick: bool, latency_ms: float = 50.0) -> dict[str, Any]:
+    """4 pan-European scenarios: export_fleet on the cluster vs one process."""
+    work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
+    try:
+        with bench_read.served(1, latency_ms) as emu, _client(emu) as driver, cluster() as dask:
+            ids = expand_selectors(driver, "all:eur:central")[:4]
+            regions = sorted(driver.get_technology_names(ids[0]).index.unique(level=0))
+            regions = regions[:4] if quick else regions
+            fleet = of.FleetSettings.from_client(driver)
+            # Warm-up: the emulator generates each scenario once, on first read.
+            of.export_fleet(fleet, ids, work / "warm", regions=regions, domains=["commodity"])
+            for sid in ids:
+                driver.technologies(sid, regions[:1])
+
+            def single() -> None:
+                for sid in ids:
+                    frame = driver.inputs(sid, regions=regions)
+                    of.write_dataset(frame, work / "single" / sid)
+
+            single_s, single_mb = _rss_peak_during(single)
+            with worker_peaks(dask) as growth:
+                started = time.perf_counter()
+                summary = of.export_fleet(fleet, ids, work / "fleet", regions=regions)
+                fleet_s = time.perf_counter() - started
+            sizes = of.read_fleet(fleet, ids[:1], regions=regions[:2], domains=["technology"]) \
+                .map_partitions(_frame_bytes, meta=(None, "int64")).compute()
+        cells = int(summary["rows"].sum())
+        single_cells = sum(len(of.read_parquet(work / "single" / s)) for s in ids)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    largest = float(sizes.max()) / MB
+    limit = THREADS_PER_WORKER * largest + BUFFER_MB
+    worst = max(growth.values())
+    return {
+        "scenarios": len(ids), "regions": len(regions), "cells": cells,
+        "single_cells": single_cells, "latency_ms": latency_ms,
+        "single_s": round(single_s, 2), "fleet_s": round(fleet_s, 2),
+        "single_cells_per_s": round(single_cells / single_s),
+        "fleet_cells_per_s": round(cells / fleet_s),
+        "ratio": round((cells / fleet_s) / (single_cells / single_s), 2),
+        "single_peak_growth_mb": round(single_mb, 1),
+        "largest_partition_mb": round(largest, 1), "worker_peak_growth_mb": round(worst, 1),
+        "memory_limit_mb": round(limit, 1), "memory_ok": worst <= limit,
+    }  # fmt: skip
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """Both fleet benchmarks."""
+    os.environ.setdefault("AURORA_API_KEY", TOKEN)  # the benchmark's driver, like its workers
+    return {"read": bench_fleet_read(), "export": bench_fleet_export(quick)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmarks and prints their figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 pan-European regions, not 32")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    result = run(args.quick)
+    for name, figures in result.items():
+        print(name)
+        for key, value in figures.items():
+            print(f"  {key:<26} {value!s:>14}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
