@@ -11,8 +11,6 @@ from origin_frames import ApplyError, OriginFrames, Plan, PlanError, ValidationE
 from origin_frames._diff import flatten
 from origin_frames._plan import build_plan
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 def _change(**overrides: object) -> pd.DataFrame:
     row = {"domain": "technology", "region": "gbr", "technology": "CCGT", "variable": "capex",
@@ -21,9 +19,9 @@ def _change(**overrides: object) -> pd.DataFrame:
 
 
 @pytest.fixture
-def client(emulator):
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url) as made:
-        yield made
+def client(origin_client: OriginFrames) -> OriginFrames:
+    """The plugin's client: the session emulator, a tenant of this test's own."""
+    return origin_client
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ import pytest
 from origin_frames import ConfigurationError, OriginFrames, from_wide, to_wide
 from origin_frames._diff import KEY, flatten
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 @pytest.fixture
-def client(emulator):
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url) as made:
-        yield made
+def client(origin_client: OriginFrames) -> OriginFrames:
+    """The plugin's client: the session emulator, a tenant of this test's own."""
+    return origin_client
 
 
 @pytest.fixture
