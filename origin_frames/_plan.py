@@ -179,6 +179,33 @@ class Plan:
         )
         return out.astype("int64")
 
+    def plot(self, max_variables: int = 9, max_lines: int = 6) -> Any:
+        """The plan as a chart: before (dashed) and after (solid) per variable and entity.
+
+        Needs the ``plot`` extra (matplotlib). Jupyter shows the figure; save it with
+        ``plan.plot().savefig("plan.png")``.
+
+        Args:
+            max_variables: Panels at most (variables with the most changed cells first).
+            max_lines: Entities per panel at most (largest changes first).
+
+        Returns:
+            A ``matplotlib.figure.Figure``.
+
+        Raises:
+            ImportError: matplotlib is not installed.
+            PlanError: The plan changes nothing, so there is nothing to draw.
+
+        Example:
+            >>> client.plan(sid, edited).plot().savefig("plan.png")  # doctest: +SKIP
+        """
+        if not self:
+            raise PlanError("This plan changes nothing: there is nothing to draw.")
+        from ._plot import plot_plan
+
+        return plot_plan(self.cells, repr(self).split(", fingerprint")[0] + ")",
+                         max_variables, max_lines)  # fmt: skip
+
     def __repr__(self) -> str:
         if not self:
             return f"Plan(scenario={self.scenario_id!r}, no changes)"
