@@ -31,7 +31,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,8 +50,19 @@ class CommandError(Exception):
     """A user-facing failure of a command: printed as one line, exit code 1."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Option and help on one line where they fit, so each --help fits on one screen."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit 1: 2 means "changes" under -detailed-exitcode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -62,26 +73,25 @@ class _Parser(argparse.ArgumentParser):
 def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that starts an emulator."""
     group = parser.add_argument_group("emulator")
-    group.add_argument("--seed", type=int, default=0, help="seed of data and failures")
-    group.add_argument(
-        "--scale", type=int, default=0, help="publish the pan-European scenario (region eur)"
-    )
-    group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
-    group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
-    group.add_argument(
-        "--fail-after-rate", type=float, default=0.0,
-        help="share of requests that execute and then lose their answer",
-    )  # fmt: skip
-    group.add_argument(
-        "--not-ready-s", type=float, default=0.0,
-        help="seconds a session loads (its data fields answer DataNotReady)",
-    )  # fmt: skip
-    group.add_argument("--download-delay-s", type=float, default=0.0, help="425 window")
-    group.add_argument("--launch-step-s", type=float, default=1.0, help="seconds per run status")
-    group.add_argument("--token", action="append", default=[], help="accepted token (repeat)")
-    group.add_argument(
-        "--readonly-token", action="append", default=[], help="token refused mutations (repeat)"
-    )
+    group.add_argument("--seed", type=int, default=0, metavar="N", help="seed of data and failures")
+    group.add_argument("--scale", type=int, default=0, metavar="N",
+                       help="publish a pan-European scenario (eur)")
+    group.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                       help="added to every request")
+    group.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
+                       help="share of failed requests")
+    group.add_argument("--fail-after-rate", type=float, default=0.0, metavar="P",
+                       help="share executed, answer lost")
+    group.add_argument("--not-ready-s", type=float, default=0.0, metavar="S",
+                       help="sessions load this long (DataNotReady)")
+    group.add_argument("--download-delay-s", type=float, default=0.0, metavar="S",
+                       help="downloads answer 425 this long")
+    group.add_argument("--launch-step-s", type=float, default=1.0, metavar="S",
+                       help="seconds per run status")
+    group.add_argument("--token", action="append", default=[], metavar="KEY",
+                       help="accept only these keys (repeat)")
+    group.add_argument("--readonly-token", action="append", default=[], metavar="KEY",
+                       help="a key refused mutations (repeat)")  # fmt: skip
 
 
 def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
@@ -106,7 +116,7 @@ def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None
     """``-v``/``-q``, accepted before and after the command name."""
     parser.add_argument(
         "-v", "--verbose", action="count", default=default,
-        help="report retries and waits on stderr (-vv: every request)",
+        help="retries and waits on stderr (-vv: requests)",
     )  # fmt: skip
     parser.add_argument(
         "-q", "--quiet", action="store_true", default=default, help="only errors on stderr"
@@ -119,18 +129,18 @@ def _client_parent() -> _Parser:
     parent.add_argument(
         "--emulator",
         action="store_true",
-        help="run against a fresh embedded emulator instead of the configured API",
+        help="use a fresh embedded emulator, not the API",
     )
     parent.add_argument(
         "--token",
         metavar="KEY",
-        help=f"Origin API key (default: ${TOKEN_ENV}, then ~/.aurora-api-key)",
+        help=f"API key (else ${TOKEN_ENV}, then a key file)",
     )
     parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bars (default: on when stderr is a terminal)",
+        help="progress bars (default: on a terminal)",
     )
     _verbosity_options(parent, argparse.SUPPRESS)
     return parent
@@ -578,8 +588,9 @@ def build_parser() -> argparse.ArgumentParser:
         "several scenarios are written as one dataset with a scenario_id level, by Dask",
     )  # fmt: skip
     export.add_argument("--out", required=True, help="dataset directory (replaced)")
-    export.add_argument("--domains", nargs="+", choices=DOMAINS, help="only these domains")
-    export.add_argument("--regions", nargs="+", help="only these regions")
+    export.add_argument("--domains", nargs="+", choices=DOMAINS, metavar="DOMAIN",
+                        help="only these domains: " + ", ".join(DOMAINS))  # fmt: skip
+    export.add_argument("--regions", nargs="+", metavar="REGION", help="only these regions")
     export.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="Dask scheduler to run on (tcp://host:8786); default: threads in this process",

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from origin_frames import __version__
+from origin_frames._cli import main
 
 KEY = "conventions-key-0123456789"
 TIMEOUT_S = 60
@@ -126,6 +127,18 @@ def test_client_help_shows_no_emulator_only_flags_and_serve_has_them():
         cli("serve", "--help"), capture_output=True, text=True, timeout=TIMEOUT_S, check=False
     )
     assert all(flag in serve.stdout for flag in EMULATOR_ONLY)
+
+
+@pytest.mark.parametrize("command", ["", "serve", "scenarios", "projects", "export", "plan",
+                                     "apply"])  # fmt: skip
+def test_every_help_fits_on_one_screen(
+    command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([c for c in (command, "--help") if c])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) <= 30 and max(map(len, lines)) <= 80, "\n".join(lines)
 
 
 def test_token_with_a_fresh_emulator_is_refused_saying_why(served):
