@@ -270,6 +270,27 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
     return stale.reset_index(drop=True)
 
 
+def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
+    """The error of a stale plan; one already applied says so rather than blame the server."""
+    applied = len(stale) == len(plan.cells) and bool(
+        _diff._same(stale["now"].to_numpy(), stale["after"].to_numpy()).all()
+    )
+    if applied:
+        err = StalePlanError(
+            f"This plan was already applied: all {len(stale)} of its cells hold their planned "
+            "values; nothing was sent. Plan again to change them further."
+        )
+    else:
+        err = StalePlanError(
+            f"{len(stale)} of the plan's {len(plan)} cells changed on the server since planning "
+            "(the error's report lists them with the planned and current values); nothing was "
+            "sent. Re-plan, or apply with force=True."
+        )
+    err.report = stale  # type: ignore[attr-defined]
+    err.already_applied = applied  # type: ignore[attr-defined]
+    return err
+
+
 def _verify(
     client: Any, plan: Plan, call_ids: set[int], expected: str = "after"
 ) -> pd.DataFrame:
@@ -464,27 +485,6 @@ def _check_before_sending(client: Any, plan: Plan, force: bool) -> None:
     stale = stale_cells(client, plan)
     if len(stale):
         raise _stale_error(plan, stale)
-
-
-def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
-    """The refusal of a stale plan; a plan whose every cell already holds its after-value
-    was applied before, and says so."""
-    already = len(stale) == len(plan.cells) and bool(
-        _diff._same(stale["now"].to_numpy(), stale["after"].to_numpy()).all()
-    )
-    if already:
-        err = StalePlanError(
-            f"This plan was already applied: all {len(stale)} of its cells hold their planned "
-            "values, so nothing was sent. Plan again from new changes to change them further."
-        )
-    else:
-        err = StalePlanError(
-            f"{len(stale)} of the plan's {len(plan)} cells changed on the server since "
-            "planning (see .report); nothing was sent. Re-plan, or apply with force=True."
-        )
-    err.report = stale  # type: ignore[attr-defined]
-    err.already_applied = already  # type: ignore[attr-defined]
-    return err
 
 
 def _send_all(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import errno
 import logging
 import os
@@ -92,6 +93,8 @@ def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
                        help="accept only these keys (repeat)")
     group.add_argument("--readonly-token", action="append", default=[], metavar="KEY",
                        help="a key refused mutations (repeat)")  # fmt: skip
+    group.add_argument("--cache-mb", type=float, default=512.0, metavar="MB",
+                       help="memory for generated data (LRU beyond)")  # fmt: skip
 
 
 def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
@@ -109,6 +112,7 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         launch_step_s=args.launch_step_s,
         tokens=frozenset(args.token),
         readonly_tokens=frozenset(args.readonly_token),
+        cache_mb=args.cache_mb,
     )
 
 
@@ -137,6 +141,10 @@ def _client_parent() -> _Parser:
         help=f"API key (else ${TOKEN_ENV}, then a key file)",
     )
     parent.add_argument(
+        "--endpoint", metavar="URL",
+        help="a running serve's root URL (else $ORIGIN_FRAMES_ENDPOINT)",
+    )  # fmt: skip
+    parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -152,6 +160,10 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     from ._client import OriginFrames
     from ._exceptions import ConfigurationError
 
+    if args.emulator and args.endpoint:
+        raise CommandError(
+            "--emulator starts a fresh emulator; --endpoint names a running one: drop one."
+        )
     progress = False if args.quiet else args.progress
     if args.emulator:
         if args.token is not None:
@@ -162,7 +174,7 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
         client = OriginFrames.emulated(client_options={"progress": progress})
     else:
         try:
-            client = OriginFrames(args.token, progress=progress)
+            client = OriginFrames(args.token, progress=progress, endpoint=args.endpoint)
         except ConfigurationError as exc:
             raise CommandError(_cli_words(str(exc))) from exc
     try:
@@ -279,7 +291,7 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
                 f"Could not read {path}: {sentence(first)} Fix the file and retry."
             ) from exc
         if frame.empty:
-            raise CommandError(f"{path} holds no rows: nothing to plan.")
+            raise CommandError(f"{path} holds no rows: nothing to plan. Put change rows in it.")
         frames.append(frame)
     return frames
 
@@ -344,7 +356,8 @@ def _print_plan(plan: Plan) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
-    emulator = Emulator(host=args.host, port=args.port, options=_emulator_options(args))
+    options = dataclasses.replace(_emulator_options(args), state_path=args.state)
+    emulator = Emulator(host=args.host, port=args.port, options=options)
     try:
         emulator.start()
     except OSError as exc:
@@ -356,6 +369,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         ) from exc
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
+    print(f"endpoint:         {emulator.url}  (--endpoint / ORIGIN_FRAMES_ENDPOINT)", flush=True)
+    if args.state:
+        print(f"state kept in:    {args.state}", flush=True)
     emulator.serve_forever()
     return EXIT_OK
 
@@ -483,8 +499,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             )
         if args.emulator:
             raise CommandError(
-                "A saved plan belongs to the server it was planned on; a fresh --emulator "
-                "cannot hold it. Apply SCENARIO CHANGES... instead."
+                "A saved plan belongs to the server it was planned on, and --emulator starts "
+                "a fresh one that does not hold its scenario. Keep an emulator running with "
+                "`origin-frames serve --state state.db`, plan and apply against it with "
+                "--endpoint http://127.0.0.1:8765 (or ORIGIN_FRAMES_ENDPOINT), or apply "
+                "SCENARIO CHANGES... --emulator in one go."
             )
         path = Path(args.inputs[0])
         if not path.is_file():
@@ -511,13 +530,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             )
         except StalePlanError as exc:
             if getattr(exc, "already_applied", False):
-                print("nothing to apply: this plan was applied before (every cell holds its "
-                      "planned value)")  # fmt: skip
-                return EXIT_OK
-            changed = len(getattr(exc, "report", ()))
+                raise CommandError(str(exc)) from exc
+            stale = _print_stale(exc)
             raise CommandError(
-                f"{changed} of the plan's {len(plan)} cells changed on the server since "
-                "planning; nothing was sent. Run `origin-frames plan` again, or add --force."
+                f"{stale} of the plan's {len(plan)} cells changed on the server since planning "
+                "(listed above); nothing was sent: run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -528,6 +545,22 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             ) from exc
         _print_result(result)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _print_stale(exc: Exception) -> int:
+    """Prints the first cells of a stale plan's report (planned before/after, value now).
+
+    Returns:
+        How many cells are stale.
+    """
+    import pandas as pd
+
+    report = getattr(exc, "report", None)
+    if not isinstance(report, pd.DataFrame):
+        return 0
+    with pd.option_context("display.width", 160, "display.max_columns", 14):
+        print(report.head(20).to_string())
+    return len(report)
 
 
 def _print_result(result: ApplyResult) -> None:
@@ -563,6 +596,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765, help="0: any free port")
+    serve.add_argument("--state", metavar="PATH",
+                       help="keep what users make in this SQLite file")  # fmt: skip
     _verbosity_options(serve, argparse.SUPPRESS)
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
@@ -584,8 +619,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "scenario", nargs="+",
-        help="scenario ids or selectors (latest:, all:<region>[:<words>], project:<id>); "
-        "several scenarios are written as one dataset with a scenario_id level, by Dask",
+        help="ids or selectors (latest:, all:<region>[:<words>], project:<id>); "
+        "several make one dataset (Dask)",
     )  # fmt: skip
     export.add_argument("--out", required=True, help="dataset directory (replaced)")
     export.add_argument("--domains", nargs="+", choices=DOMAINS, metavar="DOMAIN",

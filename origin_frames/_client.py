@@ -140,6 +140,8 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: How long to wait for a loading session or file.
         backoff_base: First retry backoff in seconds.
         cache_dir: Directory of the scenario-output Parquet cache (None = user cache dir).
+        endpoint: One root URL for both services, e.g. a running ``origin-frames serve``
+            (``http://127.0.0.1:8765``); else env ``ORIGIN_FRAMES_ENDPOINT``.
 
     Raises:
         ConfigurationError: No token found, a malformed URL or a bad option.
@@ -166,6 +168,7 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: float | None = None,
         backoff_base: float | None = None,
         cache_dir: str | Path | None = None,
+        endpoint: str | None = None,
     ) -> None:
         options: dict[str, Any] = {}
         if timeout is not None:
@@ -193,8 +196,11 @@ class OriginFrames(SeedUpdaters):
             "not_ready_deadline_s": not_ready_deadline_s,
             "backoff_base": backoff_base,
             "cache_dir": cache_dir,
+            "endpoint": endpoint,
         }
-        self.settings = Settings.resolve(token, scenario_base_url, inputs_base_url, **options)
+        self.settings = Settings.resolve(
+            token, scenario_base_url, inputs_base_url, endpoint=endpoint, **options
+        )
         self.transport = Transport(self.settings)
         self.progress = progress
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -1351,9 +1357,8 @@ class OriginFrames(SeedUpdaters):
         from ._outputs import get_scenario_outputs, to_zone
 
         zone = to_zone(tz)
-        wanted: list[int | None] = (
-            [int(y) for y in year] if isinstance(year, Sequence) else [year]
-        )
+        # The argument check has made ``year`` None, an int or a list of ints.
+        wanted: list[int | None] = list(year) if isinstance(year, list) else [year]  # type: ignore[list-item]
 
         def one(chosen: int | None) -> pd.DataFrame:
             return get_scenario_outputs(
@@ -1531,8 +1536,8 @@ def _chosen_domains(domains: Iterable[str] | None, allowed: tuple[str, ...]) -> 
     unknown = sorted(set(chosen) - set(allowed))
     if unknown or not chosen:
         raise ConfigurationError(
-            f"Unknown domains {unknown}: choose from {list(allowed)}."
+            f"Unknown domains {unknown}: use any of {list(allowed)}."
             if unknown
-            else f"No domains given: choose from {list(allowed)}, or pass None for all."
+            else f"No domains given: use any of {list(allowed)}, or pass None for all."
         )
     return chosen

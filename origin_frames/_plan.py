@@ -292,11 +292,8 @@ class Plan:
         Example:
             >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
         """
-        model = _planfile.load(path)
-        frame = pd.DataFrame.from_records(
-            [c.model_dump() for c in model.cells], columns=_CELL_ALL
-        )
-        cells = _cells_frame(frame)
+        model, stored_cells = _planfile.load(path)
+        cells = _cells_frame(pd.DataFrame.from_records(stored_cells, columns=_CELL_ALL))
         _planfile.check_after(path, cells)
         call_frame, call_ids = _diff.assign_calls(cells)
         variables = (
@@ -819,7 +816,6 @@ def _convert_units(
     client: Any,
     scenario_id: str,
     changes: pd.DataFrame,
-    chosen: np.ndarray,
     desired: pd.DataFrame,
     current: pd.DataFrame,
     pos: np.ndarray,
@@ -827,7 +823,7 @@ def _convert_units(
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Commodity rows given in native units, converted to the default units (see _units)."""
     native, unknown = _units.native_mask(
-        changes, chosen, current, pos, _units.native_units_of(config)
+        changes, desired, current, pos, _units.native_units_of(config)
     )
     rows = desired["row"].to_numpy()
     problems = []
@@ -903,7 +899,8 @@ def build_plan(
     if not any(c in changes.columns for c in ("value", "transform_type", "transform_value")):
         raise ValidationError(
             "The change frame has no value, transform_type or transform_value column: "
-            "say what the cells should become."
+            "give a value column (or transform_type and transform_value) saying what the "
+            "cells should become."
         )
     # Index levels are read in place (no reset_index copy of a million-row frame).
     keys, bad_keys = _diff.key_frame(changes)
@@ -935,7 +932,7 @@ def build_plan(
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
     desired, unit_problems = _convert_units(
-        client, scenario_id, changes, chosen, desired, current, pos, config
+        client, scenario_id, changes, desired, current, pos, config
     )
     problems.extend(unit_problems)
     # Rows already rejected while normalising (a bad year, a bad value) would only repeat

@@ -43,6 +43,8 @@ from urllib.parse import quote, quote_plus
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ._config import INPUTS_URL_ENV, SCENARIO_URL_ENV, Settings
 from ._exceptions import (
@@ -153,10 +155,11 @@ class Transport:
         self.stats = {"requests": 0, "retries": 0, "polls": 0}
 
     def _new_session(self) -> requests.Session:
-        """A session with a connection pool sized to the concurrency, no implicit retries."""
+        """A session with a connection pool sized to the concurrency, no implicit retries,
+        whose connections can be shut from another thread when their deadline passes."""
         session = requests.Session()
         size = max(self.settings.concurrency, 1)
-        adapter = HTTPAdapter(pool_connections=size, pool_maxsize=size, max_retries=0)
+        adapter = _Adapter(pool_connections=size, pool_maxsize=size, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -424,14 +427,14 @@ class Transport:
             requests.ConnectionError: the connection failed or dropped.
         """
         limit = timeout[0] + timeout[1]
-        started: list[requests.Response] = []
+        sockets: list[socket.socket] = []  # the exchange's connection, once it waits
 
         def fetch() -> requests.Response:
-            response = self._session.request(
-                method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
-            )
-            started.append(response)
+            _IN_FLIGHT.sockets = sockets
             try:
+                response = self._session.request(
+                    method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
+                )
                 _ = response.content  # the whole body, inside the deadline
             except requests.exceptions.ConnectionError as exc:
                 if _is_read_timeout(exc):
@@ -439,13 +442,17 @@ class Transport:
                         "the answer's body stalled past the read timeout"
                     ) from exc
                 raise
+            finally:
+                _IN_FLIGHT.sockets = None
             return response
 
         try:
             response = _WORKERS.run(fetch, limit)
         except FutureTimeout:
-            for response in started:
-                _abort(response)
+            # Shutting the socket ends the worker's blocked read, so no thread stays behind
+            # on a server that keeps trickling.
+            for sock in sockets:
+                _shut(sock)
             raise requests.exceptions.Timeout(
                 f"no complete answer within {limit:g} s (connect + read timeout)"
             ) from None
@@ -595,15 +602,58 @@ def _is_read_timeout(exc: BaseException) -> bool:
     return False
 
 
-def _abort(response: requests.Response) -> None:
-    """Shuts the socket of an exchange that ran out of time, so its worker is freed."""
-    connection = getattr(getattr(response, "raw", None), "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _shut(sock: socket.socket) -> None:
+    """Shuts a socket down (unblocking any thread reading it); already closed is fine."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+#: Per worker thread: where the connection of the exchange it runs records its socket.
+_IN_FLIGHT = threading.local()
+
+
+def _record_socket(sock: socket.socket | None) -> None:
+    """Hands the socket about to be read to the exchange running on this thread."""
+    sockets = getattr(_IN_FLIGHT, "sockets", None)
+    if sockets is not None and sock is not None:
+        sockets.append(sock)
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    """An HTTP connection that tells its exchange which socket the answer is read from."""
+
+    def getresponse(self) -> Any:
+        _record_socket(self.sock)
+        return super().getresponse()
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    """The HTTPS counterpart of :class:`_TrackedHTTPConnection`."""
+
+    def getresponse(self) -> Any:
+        _record_socket(self.sock)
+        return super().getresponse()
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """``requests``' adapter with connections whose sockets an expired exchange can shut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackedHTTPPool,
+            "https": _TrackedHTTPSPool,
+        }
 
 
 class _Worker:

@@ -447,7 +447,7 @@ def test_apply_of_a_saved_plan_on_a_fresh_emulator_explains_why_not(tmp_path: Pa
     code, _, err = run(capsys, "apply", plan, "--emulator")
     assert code == 1
     assert one_line(err)
-    assert "fresh --emulator cannot hold it" in err and "SCENARIO CHANGES" in err
+    assert "serve --state" in err and "--endpoint" in err and "SCENARIO CHANGES" in err
 
 
 def test_apply_of_one_non_plan_argument_says_what_to_give(capsys):
@@ -581,7 +581,7 @@ def test_apply_of_a_stale_plan_fails_unless_forced(own_emulator, tmp_path: Path,
     assert one_line(err)
     assert "changed on the server since planning" in err
     assert "1 of the plan's 2 cells changed on the server since planning" in err
-    assert "Run `origin-frames plan` again, or add --force" in err
+    assert "run `origin-frames plan` again, or add --force" in err
     assert ".report" not in err and "force=True" not in err
     code, out, err = run(capsys, "apply", str(plan_file), "--force")
     assert code == 0, err

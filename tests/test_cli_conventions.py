@@ -165,9 +165,10 @@ def test_plan_and_apply_chain_in_a_shell_and_reapplying_says_it_was_applied(
     assert "saved plan to" in done.stdout and "[applied: 1]" in done.stdout
 
     again = run(served, "apply", str(plan_file), AURORA_API_KEY=KEY)
-    assert again.returncode == 0, again.stderr
-    assert "nothing to apply: this plan was applied before" in again.stdout
-    assert ".report" not in again.stdout + again.stderr
+    assert again.returncode == 1
+    assert one_line(again.stderr) and "This plan was already applied" in again.stderr
+    assert "nothing was sent" in again.stderr
+    assert ".report" not in again.stderr and "the server" not in again.stderr
 
     sid = re.search(r"created scenario (\S+)", done.stdout)
     assert sid
