@@ -8,8 +8,10 @@ Columns: the figure measured, origin_frames' number, the baseline's (the officia
 loop, the emulator's own serving time, or a raw pyarrow write), their ratio, the target
 and whether it was met. ``--quick`` (under two minutes on a 2-core machine) runs the read
 benchmark at 50 ms only on 4 pan-European regions, plans 100k cells, applies 50 calls and
-exports the gbr scenario; the full run uses the whole pan-European scenario, 1 M planned
-cells and 500 applied calls.
+exports the gbr scenario, and the fleet export covers 4 pan-European regions; the full run
+uses the whole pan-European scenario, 1 M planned cells, 500 applied calls and a fleet
+export of 32 regions x 4 scenarios. The memory rows read 16 gbr+deu scenarios with a 128 MB
+budget (``--quick``) or the whole gbr+deu catalogue (160) with the default 512 MB.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_export  # noqa: E402
+import bench_fleet  # noqa: E402
+import bench_import  # noqa: E402
+import bench_memory  # noqa: E402
 import bench_plan  # noqa: E402
 import bench_read  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -111,6 +116,51 @@ def export_rows(quick: bool) -> list[dict[str, Any]]:
                  ">= 0.8x", r["ratio"] >= 0.8)]  # fmt: skip
 
 
+def fleet_rows(quick: bool) -> list[dict[str, Any]]:
+    """Scenario-fleet rows (bench_fleet): read speed-up, export throughput, worker memory."""
+    r = bench_fleet.run(quick)
+    read, export = r["read"], r["export"]
+    return [
+        _row(f"fleet read {read['partitions']} partitions ({read['cells']:,} cells) @50 ms, "
+             "2 workers", read["fleet_s"], read["sequential_s"], "sequential loop", "s",
+             read["speedup"], ">= 3x", read["speedup"] >= 3),
+        _row("fleet read: worker peak growth", read["worker_peak_growth_mb"],
+             read["largest_partition_mb"], "largest partition MB", "MB", None,
+             f"<= {read['memory_limit_mb']} MB", read["memory_ok"]),
+        _row(f"fleet export {export['scenarios']} x {export['regions']} eur regions "
+             f"({export['cells']:,} cells) @50 ms", export["fleet_cells_per_s"],
+             export["single_cells_per_s"], "one process, write_dataset", "cells/s",
+             export["ratio"], "", None),
+        _row("fleet export: worker peak growth", export["worker_peak_growth_mb"],
+             export["single_peak_growth_mb"], "one process MB", "MB", None,
+             f"<= {export['memory_limit_mb']} MB", export["memory_ok"]),
+    ]  # fmt: skip
+
+
+def memory_rows(quick: bool) -> list[dict[str, Any]]:
+    """Served emulator memory over the gbr+deu catalogue, and cold vs warm reads (bench_memory)."""
+    r = bench_memory.run(quick, 128 if quick else 512)
+    return [
+        _row(f"serve peak RSS reading {r['scenarios']} gbr+deu scenarios "
+             f"(--cache-mb {r['cache_mb']:g})", r["peak_mb"], r["start_mb"], "RSS at start", "MB",
+             None, "< 1024 MB", r["peak_mb"] < bench_memory.LIMIT_MB),
+        _row(f"inputs() of a scenario, cold (regenerated) vs warm ({r['cells_per_scenario']:,} "
+             "cells)", r["cold_s"], r["warm_s"], "warm read", "s", r["cold_s"] / r["warm_s"],
+             "", None),
+        _row("server CPU of that read, cold vs warm", r["cold_server_cpu_s"],
+             r["warm_server_cpu_s"], "warm read", "s",
+             r["cold_server_cpu_s"] / max(r["warm_server_cpu_s"], 1e-9), "", None),
+    ]  # fmt: skip
+
+
+def import_rows(quick: bool) -> list[dict[str, Any]]:
+    """``import origin_frames`` in a fresh interpreter (bench_import), median of several."""
+    r = bench_import.run(quick)
+    return [_row(f"import origin_frames (median of {r['runs']})", r["origin_frames_s"],
+                 r["origin_sdk_s"], "import origin_sdk (no pandas)", "s", None,
+                 f"< {r['limit_s']} s", r["origin_frames_s"] < r["limit_s"])]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs all benchmarks and prints one table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -118,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the table as JSON")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = read_rows(args.quick) + plan_rows(args.quick) + export_rows(args.quick)
+    rows = (read_rows(args.quick) + plan_rows(args.quick) + export_rows(args.quick)
+            + fleet_rows(args.quick))  # fmt: skip
+    rows += memory_rows(args.quick)
+    rows += import_rows(args.quick)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 220, "display.max_columns", 20,
                            "display.max_colwidth", 60):  # fmt: skip

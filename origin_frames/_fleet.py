@@ -526,37 +526,40 @@ def _change_one(sid: str, settings: FleetSettings, spec: _ChangeSpec) -> pd.Data
     return pd.DataFrame([_apply_one(client, sid, plan, spec)])
 
 
+#: ApplyResult.outcome -> the fleet row's status ("partial" is a failure, said so in `error`).
+_OUTCOMES = {
+    "applied": "applied",
+    "applied-unverified": "applied",
+    "rolled-back": "rolled_back",
+    "not-applied": "failed",
+    "partial": "failed",
+}
+
+
 def _apply_one(client: OriginFrames, sid: str, plan: Any, spec: _ChangeSpec) -> dict[str, Any]:
-    """Applies one plan with rollback and verifies it; the result row."""
-    from ._apply import _verify
+    """Applies one plan with rollback (and verification); the result row."""
     from ._exceptions import ApplyError
 
     cells = len(plan)
     if not cells:
         return _row(sid, plan.scenario_id, "unchanged")
-    options = {**dict(spec.apply_options), "on_error": "rollback", "verify": False}
+    options = {**dict(spec.apply_options), "on_error": "rollback"}
+    error: str | None = None
     try:
         result = client.apply(plan, **options)
     except ApplyError as exc:
-        calls = exc.result.calls if exc.result is not None else pd.DataFrame({"status": []})
-        stuck = int((calls["status"] == "rollback_failed").sum())
-        if stuck:
-            why = (f"{_why(exc)} {stuck} calls could not be rolled back: the scenario is "
-                   "partly changed; re-plan it to see what remains.")  # fmt: skip
-            return _row(sid, plan.scenario_id, "failed", cells, error=why)
-        # Rolled back only when something had been applied; else nothing ever changed.
-        undone = bool((calls["status"] == "rolled_back").any())
-        return _row(sid, plan.scenario_id, "rolled_back" if undone else "failed", cells,
-                    error=_why(exc))  # fmt: skip
-    except Exception as exc:  # raised before anything was sent (stale check, reads)
+        if exc.result is None:
+            return _row(sid, plan.scenario_id, "failed", cells, error=_why(exc))
+        result, error = exc.result, _why(exc)
+    except Exception as exc:  # raised before anything was sent (rules, stale check, reads)
         return _row(sid, plan.scenario_id, "failed", cells, error=_why(exc))
-    applied = set(result.calls["call_id"].tolist())
-    try:
-        verified = bool(_verify(client, plan, applied).empty)
-        note = None if verified else "some cells do not hold their planned value after apply"
-    except Exception as exc:  # the change is in; only its check failed
-        verified, note = None, f"applied, not verified: {_why(exc)}"
-    return _row(sid, plan.scenario_id, "applied", cells, verified, note)
+    outcome = result.outcome
+    if outcome == "applied-unverified":
+        error = f"applied, not verified: {result.verify_error}"
+    elif outcome == "partial":
+        error = f"the scenario is PARTLY changed (see the apply's calls): {error}"
+    return _row(sid, plan.scenario_id, _OUTCOMES.get(outcome, "failed"), cells,
+                result.verified, error)  # fmt: skip
 
 
 def change_fleet(
@@ -575,7 +578,8 @@ def change_fleet(
     Each scenario is its own task: read (when ``change`` is a function), plan, apply
     with ``on_error="rollback"``, then verify. A failure is that scenario's row; it
     never stops or touches another scenario, and a scenario whose apply failed is
-    rolled back (the row says so, and says if a rollback itself failed).
+    rolled back (the row says so, and says when it is partly changed because a
+    rollback itself failed).
 
     Args:
         settings: Fleet settings, or a client.
