@@ -489,9 +489,12 @@ def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.Dat
         regions = _unique(part["region"]) or None
         entities = _unique(part["technology"]) or None
         if domain == "technology":
+            # Without any sub-key, each technology's own two views hold every cell asked for.
+            sub_keys = bool(part[["sub_region", "sub_technology", "subsidy"]].notna().any(
+                axis=None))  # fmt: skip
             frames.append(
                 _call_reader(client.technologies, scenario_id, regions=regions,
-                             technologies=entities)
+                             technologies=entities, sub_keys=sub_keys)
             )
         elif domain in ("demand", "demand_technology"):
             if "demand" in done:

@@ -98,7 +98,7 @@ class StubClient:
         s = self.transport.state
         return s[s["domain"] == domain].set_index(["region", "technology", "year"])
 
-    def technologies(self, sid, regions=None, technologies=None):
+    def technologies(self, sid, regions=None, technologies=None, sub_keys=True):
         return self._frame("technology")
 
     def demand(self, sid, regions=None):

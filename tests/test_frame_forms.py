@@ -12,14 +12,13 @@ a new value or an Absolute/Delta/Percentage transform) and the forms' parameters
 1. every form of the unedited frame plans to nothing;
 2. every form of the edited frame plans exactly the edited cells, with the edited values;
 3. the edit applies and re-reads equal (every other cell unchanged);
-4. every form of the edited frame re-plans to nothing (planned against the server), and
-   every form of the unedited frame plans exactly the edited cells back;
+4. every form of the edited frame re-plans to nothing (planned against the server);
 5. planning the edited cells' rows as first read (no transform) clears the transforms and
    restores the original values, and the frame as read plans to nothing again.
 
 One edit serves all forms of a getter, so a getter costs one apply and one restore; the
-unedited and edited plans of step 1, 2 and the reverts of 4 are planned against the state
-read once (``current=``), the re-plans of 4 through the full read path.
+plans of steps 1 and 2 are made against the state read once (``current=``), the re-plans
+of step 4 through the full read path.
 """
 
 from __future__ import annotations
@@ -305,13 +304,16 @@ def facts(client: OriginFrames) -> ConfigFacts:
 
 
 _HELD: dict[str, Held] = {}
+_BASES: dict[str, str] = {}
 
 
 def held(client: OriginFrames, name: str, getter: Getter) -> Held:
     """The getter's state, built once per test session (one scenario copy per getter)."""
     if name in _HELD and _HELD[name].client is client:
         return _HELD[name]
-    base = str(client.get_aurora_scenarios(getter.group).index[0])
+    if getter.group not in _BASES:  # the catalogue read is slow: once per region group
+        _BASES[getter.group] = str(client.get_aurora_scenarios(getter.group).index[0])
+    base = _BASES[getter.group]
     project = str(client.create_project({"name": f"forms-{name}"[:60]}).index[0])
     sid = str(client.create_scenario({"projectGlobalId": project, "name": name,
                                       "baseScenarioGlobalId": base}).index[0])  # fmt: skip
@@ -405,13 +407,10 @@ def run_matrix(h: Held, facts: ConfigFacts, data: st.DataObject, tmp: Path) -> i
     assert result.ok, result
     now = h.getter.again(client, sid)
     check_reread(now, {**read_values, **targets})
-    current = h.current()
 
     def after_apply(name: str) -> None:
         replan = client.plan(sid, edited_as[name])
         assert len(replan) == 0, f"re-plan of the edit: {replan.to_frame()}"
-        check_plan(client.plan(sid, held_as[name], current=current), edit,
-                   {k: read_values[k] * planned[k] for k in edit.keys})  # fmt: skip
 
     each_form(after_apply)
     # The frame as read, whole: the dependents of a system totalDemand stay as listed.
