@@ -24,6 +24,7 @@ of step 4 through the full read path.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -437,9 +438,14 @@ def test_every_form_of_the_getters_frame_plans_applies_and_replans(client, facts
     assert run_matrix(held(client, name, GETTERS[name]), facts, data, tmp_path) == len(FORMS)
 
 
+# The slow marker: the larger bulk reads, one example each; ORIGIN_FRAMES_MATRIX_EXAMPLES=N
+# runs N examples of every getter instead (e.g. 4: about five times the default run).
+MORE_EXAMPLES = int(os.environ.get("ORIGIN_FRAMES_MATRIX_EXAMPLES", "0"))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(GETTERS) + list(SLOW_GETTERS))
-@settings(EXAMPLE, max_examples=4)
+@pytest.mark.parametrize("name", list(SLOW_GETTERS) + (list(GETTERS) if MORE_EXAMPLES else []))
+@settings(EXAMPLE, max_examples=max(1, MORE_EXAMPLES))
 @given(data=st.data())
 def test_every_form_plans_applies_and_replans_over_more_examples(client, facts, tmp_path,
                                                                  name, data):  # fmt: skip
