@@ -36,7 +36,6 @@ from ._frames import (
     demand_frame,
     demand_technology_frame,
     demand_technology_names_frame,
-    gc_paused,
     interconnector_frame,
     records_frame,
 )
@@ -920,13 +919,12 @@ class OriginFrames(SeedUpdaters):
             document, variables = technology_batch(scenario_id, batch, selection)
             return self._session(scenario_id, document, variables, decode_technology_answer)
 
-        with gc_paused():
-            builder = CellFrameBuilder()
-            # Frame the answers as they arrive, while later batches are still in flight.
-            answers = self._iter_run(fetch, batches, "technologies")
-            for batch, session in zip(batches, answers, strict=True):
-                add_technology_blocks(builder, session, batch, selection)
-            frame = builder.frame()
+        builder = CellFrameBuilder()
+        # Frame the answers as they arrive, while later batches are still in flight.
+        answers = self._iter_run(fetch, batches, "technologies")
+        for batch, session in zip(batches, answers, strict=True):
+            add_technology_blocks(builder, session, batch, selection)
+        frame = builder.frame()
         return schemas.validate(frame, schemas.TechnologyCells)
 
     # -- demand ---------------------------------------------------------------------------
