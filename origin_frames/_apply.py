@@ -39,6 +39,7 @@ from ._exceptions import (
     PlanError,
     StalePlanError,
     TransportError,
+    sentence,
 )
 from ._plan import Plan, check_rules, log_mark, read_current
 
@@ -586,7 +587,7 @@ def _raise_unless_applied(result: ApplyResult, run: _Run) -> None:
         )
     raise ApplyError(
         f"{n_bad} of {len(run.status)} calls failed ({counts}); {text}; first error: "
-        f"{first}. See .result.calls for every call.",
+        f"{sentence(first)} See .result.calls for every call.",
         result,
     )
 

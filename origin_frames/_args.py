@@ -91,6 +91,16 @@ def _integer(name: str, value: Any) -> int:
     return int(value)
 
 
+def _integers(name: str, value: Any) -> int | list[int]:
+    """An int, or a list (tuple, range, array) of ints, e.g. years."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return _integer(name, value)
+    items = [_integer(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    if not items:
+        raise ArgumentError(f"{name} is an empty list: pass at least one, e.g. [2030].")
+    return items
+
+
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         raise ArgumentError(
@@ -193,6 +203,7 @@ CHECKS: dict[str, Check] = {
     "bool": _flag,
     "bool | None": _optional(_flag),
     "int | None": _optional(_integer),
+    "int | Sequence[int] | None": _optional(_integers),
     "float | None": _optional(_number),
     "float | tuple[float, float] | None": _optional(_timeout),
     "str | Path | None": _optional(_path),

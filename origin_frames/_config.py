@@ -94,7 +94,8 @@ def _resolve_token(token: str | None) -> Secret:
             raise ConfigurationError("The token argument is empty: pass your Origin API token.")
         return Secret(token.strip())
     env = os.environ.get(TOKEN_ENV)
-    if env:
+    # A blank variable (``export AURORA_API_KEY=" "``) counts as unset, not as a key.
+    if env and env.strip():
         return Secret(env.strip())
     path = Path.home() / TOKEN_FILE_NAME
     if path.exists():
@@ -105,8 +106,9 @@ def _resolve_token(token: str | None) -> Secret:
                 f"The token file {path} is empty: put your Origin API token on its first line."
             )
         return Secret(first)
+    blank = f" ({TOKEN_ENV} is set but blank.)" if env is not None else ""
     raise ConfigurationError(
-        f"No Origin API token found. Pass token=..., set the environment variable "
+        f"No Origin API token found.{blank} Pass token=..., set the environment variable "
         f"{TOKEN_ENV}, or write the token on the first line of {path}."
     )
 

@@ -46,9 +46,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._config import Settings
+from ._config import INPUTS_URL_ENV, SCENARIO_URL_ENV, Settings
 from ._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     DataNotReadyTimeout,
     NotFoundError,
     OriginConnectionError,
@@ -58,6 +59,7 @@ from ._exceptions import (
     PermissionDeniedError,
     ServerError,
     TransportError,
+    sentence,
 )
 
 __all__ = ["Service", "SessionLike", "Transport", "USER_AGENT"]
@@ -241,7 +243,7 @@ class Transport:
             if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
                 answer["errors"] = list(errors)
                 return answer
-            if not self._wait_for_poll(_poll, deadline):
+            if not self._wait_for_poll(_poll, deadline, f"the {service} session is loading"):
                 break
         raise DataNotReadyTimeout(
             f"The {service} service kept answering DataNotReady for "
@@ -298,7 +300,7 @@ class Transport:
                         f"{self._redact(response.text[:200])}"
                     )
                 return response
-            if not self._wait_for_poll(_poll, deadline):
+            if not self._wait_for_poll(_poll, deadline, "the file is being generated (425)"):
                 break
         raise DataNotReadyTimeout(
             f"{_strip_query(url)} was still being generated (HTTP 425) after "
@@ -342,6 +344,7 @@ class Transport:
         where = f"{method} {_strip_query(url)}"
         for attempt in range(attempts):
             self.stats["requests"] += 1
+            log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
                 with self._gate():
@@ -353,6 +356,12 @@ class Transport:
                 last, last_status = exc, None
             else:
                 status = response.status_code
+                if _no_such_route(response, method):
+                    raise ConfigurationError(
+                        f"{where} answered HTTP {status}: nothing serves that path, so the base "
+                        "URL looks wrong (a key problem would not show here). Check the "
+                        f"scenario/inputs base URLs ({SCENARIO_URL_ENV}, {INPUTS_URL_ENV})."
+                    )
                 if status == 401:
                     raise AuthenticationError(
                         f"{where} was refused (HTTP 401): the API token is missing or wrong. "
@@ -375,7 +384,8 @@ class Transport:
                 delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
             delay = min(delay, max(deadline - self._clock(), 0.0))
             self.stats["retries"] += 1
-            log.debug(
+            # INFO, not DEBUG: a struggling server must not look like a hang.
+            log.info(
                 "retrying %s after %s (attempt %d of %d, sleeping %.3f s)",
                 where,
                 last_status or type(last).__name__,
@@ -514,14 +524,16 @@ class Transport:
         keys = [str(e.get("errorKey") or "") for e in clean]
         if any(k.lower() in ("forbidden", "permissiondenied") for k in keys):
             return PermissionDeniedError(
-                f"The {service} service refused: {text}. Use a scenario or project you may edit."
+                f"The {service} service refused: {sentence(text)} Use a scenario or project you "
+                "may edit."
             )
         if any(_NOT_FOUND_KEY.search(k) for k in keys) or any(
             _NOT_FOUND_MESSAGE.search(e["message"]) for e in clean
         ):
             return NotFoundError(
-                f"The {service} service did not find what was asked for: {text}. Check the "
-                "ids and names (list them with get_aurora_scenarios / get_technology_names).",
+                f"The {service} service did not find what was asked for: {sentence(text)} "
+                "Check the ids and names (list them with get_aurora_scenarios / "
+                "get_technology_names).",
                 clean,
             )
         return OriginGraphQLError(
@@ -536,13 +548,18 @@ class Transport:
             jitter = 0.5 + self._rng.random() / 2
         return self.settings.backoff_base * (2**attempt) * jitter
 
-    def _wait_for_poll(self, poll: int, deadline: float) -> bool:
+    def _wait_for_poll(self, poll: int, deadline: float, why: str) -> bool:
         """Sleeps before the next poll; False when the deadline leaves no room for one."""
         remaining = deadline - self._clock()
         if remaining <= 0:
             return False
         delay = min(max(self.settings.backoff_base, 0.05) * (1.5**poll), _MAX_POLL_SLEEP_S)
         self.stats["polls"] += 1
+        # The first poll and every tenth at INFO: a long wait shows, without a flood.
+        log.log(
+            logging.INFO if poll % 10 == 0 else logging.DEBUG,
+            "waiting: %s (poll %d, %.0f s left)", why, poll + 1, remaining,
+        )  # fmt: skip
         self._sleep(min(delay, remaining))
         return True
 
@@ -706,6 +723,20 @@ class _WorkerPool:
 
 
 _WORKERS = _WorkerPool()
+
+
+# What gateways answer for a path they do not route: AWS API Gateway's 403 "Missing
+# Authentication Token" and express-style "Cannot POST /path" 404s.
+_NO_ROUTE = re.compile(r"Missing Authentication Token|Cannot (POST|GET) /", re.I)
+
+
+def _no_such_route(response: requests.Response, method: str) -> bool:
+    """True when the answer says the URL itself is wrong rather than the key or the query."""
+    if response.status_code not in (403, 404) or (
+        method == "GET" and response.status_code == 404
+    ):
+        return False
+    return bool(_NO_ROUTE.search(response.text[:500]))
 
 
 def _retry_after(response: requests.Response) -> float | None:
