@@ -10,7 +10,8 @@ and whether it was met. ``--quick`` (under two minutes on a 2-core machine) runs
 benchmark at 50 ms only on 4 pan-European regions, plans 100k cells, applies 50 calls and
 exports the gbr scenario, and the fleet export covers 4 pan-European regions; the full run
 uses the whole pan-European scenario, 1 M planned cells, 500 applied calls and a fleet
-export of 32 regions x 4 scenarios.
+export of 32 regions x 4 scenarios. The memory rows read 16 gbr+deu scenarios with a 128 MB
+budget (``--quick``) or the whole gbr+deu catalogue (160) with the default 512 MB.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_export  # noqa: E402
 import bench_fleet  # noqa: E402
+import bench_import  # noqa: E402
+import bench_memory  # noqa: E402
 import bench_plan  # noqa: E402
 import bench_read  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -134,6 +137,30 @@ def fleet_rows(quick: bool) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def memory_rows(quick: bool) -> list[dict[str, Any]]:
+    """Served emulator memory over the gbr+deu catalogue, and cold vs warm reads (bench_memory)."""
+    r = bench_memory.run(quick, 128 if quick else 512)
+    return [
+        _row(f"serve peak RSS reading {r['scenarios']} gbr+deu scenarios "
+             f"(--cache-mb {r['cache_mb']:g})", r["peak_mb"], r["start_mb"], "RSS at start", "MB",
+             None, "< 1024 MB", r["peak_mb"] < bench_memory.LIMIT_MB),
+        _row(f"inputs() of a scenario, cold (regenerated) vs warm ({r['cells_per_scenario']:,} "
+             "cells)", r["cold_s"], r["warm_s"], "warm read", "s", r["cold_s"] / r["warm_s"],
+             "", None),
+        _row("server CPU of that read, cold vs warm", r["cold_server_cpu_s"],
+             r["warm_server_cpu_s"], "warm read", "s",
+             r["cold_server_cpu_s"] / max(r["warm_server_cpu_s"], 1e-9), "", None),
+    ]  # fmt: skip
+
+
+def import_rows(quick: bool) -> list[dict[str, Any]]:
+    """``import origin_frames`` in a fresh interpreter (bench_import), median of several."""
+    r = bench_import.run(quick)
+    return [_row(f"import origin_frames (median of {r['runs']})", r["origin_frames_s"],
+                 r["origin_sdk_s"], "import origin_sdk (no pandas)", "s", None,
+                 f"< {r['limit_s']} s", r["origin_frames_s"] < r["limit_s"])]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs all benchmarks and prints one table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows = (read_rows(args.quick) + plan_rows(args.quick) + export_rows(args.quick)
             + fleet_rows(args.quick))  # fmt: skip
+    rows += memory_rows(args.quick)
+    rows += import_rows(args.quick)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 220, "display.max_columns", 20,
                            "display.max_colwidth", 60):  # fmt: skip

@@ -39,6 +39,7 @@ from ._exceptions import (
     PlanError,
     StalePlanError,
     TransportError,
+    sentence,
 )
 from ._plan import Plan, check_rules, log_mark, read_current
 
@@ -233,7 +234,8 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
         plan: The plan.
 
     Returns:
-        The stale cells (key, planned ``before``, ``now``); empty when the plan is fresh.
+        The stale cells (key, planned ``before`` and ``after``, ``now``); empty when the
+        plan is fresh.
 
     Raises:
         OriginError: when the re-read fails (via the client).
@@ -263,9 +265,30 @@ def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
         & _diff._same(now_tv, cells["before_value"].to_numpy())
         & (now_tt == before_tt)
     )
-    stale = cells.loc[~same, [*_diff.KEY, "before"]].copy()
+    stale = cells.loc[~same, [*_diff.KEY, "before", "after"]].copy()
     stale["now"] = now[~same]
     return stale.reset_index(drop=True)
+
+
+def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
+    """The error of a stale plan; one already applied says so rather than blame the server."""
+    applied = len(stale) == len(plan.cells) and bool(
+        _diff._same(stale["now"].to_numpy(), stale["after"].to_numpy()).all()
+    )
+    if applied:
+        err = StalePlanError(
+            f"This plan was already applied: all {len(stale)} of its cells hold their planned "
+            "values; nothing was sent. Plan again to change them further."
+        )
+    else:
+        err = StalePlanError(
+            f"{len(stale)} of the plan's {len(plan)} cells changed on the server since planning "
+            "(the error's report lists them with the planned and current values); nothing was "
+            "sent. Re-plan, or apply with force=True."
+        )
+    err.report = stale  # type: ignore[attr-defined]
+    err.already_applied = applied  # type: ignore[attr-defined]
+    return err
 
 
 def _verify(
@@ -461,12 +484,7 @@ def _check_before_sending(client: Any, plan: Plan, force: bool) -> None:
         return
     stale = stale_cells(client, plan)
     if len(stale):
-        err = StalePlanError(
-            f"{len(stale)} of the plan's {len(plan)} cells changed on the server since "
-            "planning (see .report); nothing was sent. Re-plan, or apply with force=True."
-        )
-        err.report = stale  # type: ignore[attr-defined]
-        raise err
+        raise _stale_error(plan, stale)
 
 
 def _send_all(
@@ -569,7 +587,7 @@ def _raise_unless_applied(result: ApplyResult, run: _Run) -> None:
         )
     raise ApplyError(
         f"{n_bad} of {len(run.status)} calls failed ({counts}); {text}; first error: "
-        f"{first}. See .result.calls for every call.",
+        f"{sentence(first)} See .result.calls for every call.",
         result,
     )
 

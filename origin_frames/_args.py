@@ -66,7 +66,7 @@ def _names(name: str, value: Any) -> list[str]:
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
             raise ArgumentError(
-                f"{name}[{i}] is {_show(name, item)}: every entry of {name} must be a "
+                f"{name}[{i}] is {_show(name, item)}: give every entry of {name} as a "
                 "non-empty str."
             )
     return items
@@ -79,8 +79,8 @@ def _text_or_names(name: str, value: Any) -> str | list[str]:
 def _flag(name: str, value: Any) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise ArgumentError(
-            f"{name} must be True or False, not {_show(name, value)}: no other value is "
-            "taken as a flag."
+            f"{name} must be True or False, not {_show(name, value)}: pass a bool (no other "
+            "value is taken as a flag)."
         )
     return bool(value)
 
@@ -91,13 +91,25 @@ def _integer(name: str, value: Any) -> int:
     return int(value)
 
 
+def _integers(name: str, value: Any) -> int | list[int]:
+    """An int, or a list (tuple, range, array) of ints, e.g. years."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        return _integer(name, value)
+    items = [_integer(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    if not items:
+        raise ArgumentError(f"{name} is an empty list: pass at least one, e.g. [2030].")
+    return items
+
+
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         raise ArgumentError(
             f"{name} must be a number of seconds, not {_show(name, value)}: pass e.g. 30."
         )
     if not np.isfinite(float(value)) or np.iscomplexobj(value):
-        raise ArgumentError(f"{name} must be a finite number, not {_show(name, value)}.")
+        raise ArgumentError(
+            f"{name} must be a finite number, not {_show(name, value)}: pass e.g. 30."
+        )
     return float(value)
 
 
@@ -105,7 +117,8 @@ def _timeout(name: str, value: Any) -> float | tuple[float, float]:
     if isinstance(value, tuple):
         if len(value) != 2:
             raise ArgumentError(
-                f"{name} must be seconds or a (connect, read) pair, not {_show(name, value)}."
+                f"{name} must be seconds or a (connect, read) pair, not {_show(name, value)}: "
+                "pass e.g. 30 or (5, 60)."
             )
         return (_number(name, value[0]), _number(name, value[1]))
     return _number(name, value)
@@ -113,7 +126,9 @@ def _timeout(name: str, value: Any) -> float | tuple[float, float]:
 
 def _path(name: str, value: Any) -> Any:
     if not isinstance(value, str | os.PathLike):
-        raise ArgumentError(f"{name} must be a path (str or Path), not {_show(name, value)}.")
+        raise ArgumentError(
+            f"{name} must be a path, not {_show(name, value)}: pass a str or pathlib.Path."
+        )
     return value
 
 
@@ -131,7 +146,10 @@ def _mapping_or_frame(name: str, value: Any) -> Any:
 
 def _frame(name: str, value: Any) -> pd.DataFrame:
     if not isinstance(value, pd.DataFrame):
-        raise ArgumentError(f"{name} must be a pandas DataFrame, not {_show(name, value)}.")
+        raise ArgumentError(
+            f"{name} must be a pandas DataFrame, not {_show(name, value)}: pass a frame a "
+            "getter returned (or None)."
+        )
     return value
 
 
@@ -148,7 +166,7 @@ def _transforms(name: str, value: Any) -> Any:
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise ArgumentError(
-                f"{name}[{i}] is {_show(name, item)}: every transform is a dict like "
+                f"{name}[{i}] is {_show(name, item)}: give every transform as a dict like "
                 f"{example[1:-1]}."
             )
     return items
@@ -185,6 +203,7 @@ CHECKS: dict[str, Check] = {
     "bool": _flag,
     "bool | None": _optional(_flag),
     "int | None": _optional(_integer),
+    "int | Sequence[int] | None": _optional(_integers),
     "float | None": _optional(_number),
     "float | tuple[float, float] | None": _optional(_timeout),
     "str | Path | None": _optional(_path),
@@ -227,7 +246,9 @@ def checked(fn: Callable[..., T], owner: str = "") -> Callable[..., T]:
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
-            raise ArgumentError(f"{label}(): {exc}; see help({label}).") from None
+            raise ArgumentError(
+                f"{label}(): {exc}; pass the arguments help({label}) lists."
+            ) from None
         for name, check in plan:
             if name in bound.arguments:
                 try:

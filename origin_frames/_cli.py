@@ -2,8 +2,9 @@
 
 Commands: ``serve`` (the emulator), ``scenarios``, ``projects``, ``export``,
 ``plan`` and ``apply``. Every command but ``serve`` talks to the configured
-Origin API (token and base URLs resolved like the official client) or, with
-``--emulator``, to a fresh embedded emulator.
+Origin API (``--token`` or token and base URLs resolved like the official client)
+or, with ``--emulator``, to a fresh embedded emulator. Emulator options (failure
+modes, accepted tokens) belong to ``serve`` only.
 
 A scenario argument is a scenario id, or ``latest:<region>[:<name filter>]``
 (for instance ``latest:gbr:central``): the most recently published Aurora
@@ -11,9 +12,9 @@ scenario of that region whose name contains every ``:``-separated word.
 ``export`` also takes several scenarios, ``all:<region>[:<words>]`` or
 ``project:<id>``: a fleet, written by Dask (``--scheduler`` for a cluster).
 
-Exit codes: 0 success (``plan``: nothing to change), 2 (``plan``: changes to
-apply, like ``terraform plan -detailed-exitcode``), 1 error (usage errors too, so
-that 2 always means changes), 130 interrupted.
+Exit codes: 0 success, 1 error (usage errors too), 130 interrupted. ``plan
+--detailed-exitcode`` exits 0 when there is nothing to change and 2 when there are
+changes, like ``terraform plan -detailed-exitcode``.
 
 Changes are CSV or Parquet files, or a dataset directory written by ``export``.
 ``export`` replaces its ``--out`` directory only when it is new, empty or a previous
@@ -24,10 +25,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import errno
+import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,16 +45,25 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
 TOKEN_ENV = "AURORA_API_KEY"
-# The client reads demand-technology cells together with system demand.
-_READ_DOMAIN = {"demand_technology": "demand"}
 
 
 class CommandError(Exception):
     """A user-facing failure of a command: printed as one line, exit code 1."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Option and help on one line where they fit, so each --help fits on one screen."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors exit 1: exit 2 means "plan has changes"."""
+    """An argument parser whose usage errors exit 1: 2 means "changes" under -detailed-exitcode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -60,26 +74,27 @@ class _Parser(argparse.ArgumentParser):
 def _add_emulator_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that starts an emulator."""
     group = parser.add_argument_group("emulator")
-    group.add_argument("--seed", type=int, default=0, help="seed of data and failures")
-    group.add_argument(
-        "--scale", type=int, default=0, help="publish the pan-European scenario (region eur)"
-    )
-    group.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
-    group.add_argument("--fail-rate", type=float, default=0.0, help="share of failed requests")
-    group.add_argument(
-        "--fail-after-rate", type=float, default=0.0,
-        help="share of requests that execute and then lose their answer",
-    )  # fmt: skip
-    group.add_argument(
-        "--not-ready-s", type=float, default=0.0,
-        help="seconds a session loads (its data fields answer DataNotReady)",
-    )  # fmt: skip
-    group.add_argument("--download-delay-s", type=float, default=0.0, help="425 window")
-    group.add_argument("--launch-step-s", type=float, default=1.0, help="seconds per run status")
-    group.add_argument("--token", action="append", default=[], help="accepted token (repeat)")
-    group.add_argument(
-        "--readonly-token", action="append", default=[], help="token refused mutations (repeat)"
-    )
+    group.add_argument("--seed", type=int, default=0, metavar="N", help="seed of data and failures")
+    group.add_argument("--scale", type=int, default=0, metavar="N",
+                       help="publish a pan-European scenario (eur)")
+    group.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                       help="added to every request")
+    group.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
+                       help="share of failed requests")
+    group.add_argument("--fail-after-rate", type=float, default=0.0, metavar="P",
+                       help="share executed, answer lost")
+    group.add_argument("--not-ready-s", type=float, default=0.0, metavar="S",
+                       help="sessions load this long (DataNotReady)")
+    group.add_argument("--download-delay-s", type=float, default=0.0, metavar="S",
+                       help="downloads answer 425 this long")
+    group.add_argument("--launch-step-s", type=float, default=1.0, metavar="S",
+                       help="seconds per run status")
+    group.add_argument("--token", action="append", default=[], metavar="KEY",
+                       help="accept only these keys (repeat)")
+    group.add_argument("--readonly-token", action="append", default=[], metavar="KEY",
+                       help="a key refused mutations (repeat)")  # fmt: skip
+    group.add_argument("--cache-mb", type=float, default=512.0, metavar="MB",
+                       help="memory for generated data (LRU beyond)")  # fmt: skip
 
 
 def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
@@ -97,6 +112,18 @@ def _emulator_options(args: argparse.Namespace) -> EmulatorOptions:
         launch_step_s=args.launch_step_s,
         tokens=frozenset(args.token),
         readonly_tokens=frozenset(args.readonly_token),
+        cache_mb=args.cache_mb,
+    )
+
+
+def _verbosity_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """``-v``/``-q``, accepted before and after the command name."""
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default,
+        help="retries and waits on stderr (-vv: requests)",
+    )  # fmt: skip
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="only errors on stderr"
     )
 
 
@@ -106,15 +133,24 @@ def _client_parent() -> _Parser:
     parent.add_argument(
         "--emulator",
         action="store_true",
-        help="run against a fresh embedded emulator instead of the configured API",
+        help="use a fresh embedded emulator, not the API",
     )
+    parent.add_argument(
+        "--token",
+        metavar="KEY",
+        help=f"API key (else ${TOKEN_ENV}, then a key file)",
+    )
+    parent.add_argument(
+        "--endpoint", metavar="URL",
+        help="a running serve's root URL (else $ORIGIN_FRAMES_ENDPOINT)",
+    )  # fmt: skip
     parent.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bars (default: on when stderr is a terminal)",
+        help="progress bars (default: on a terminal)",
     )
-    _add_emulator_options(parent)
+    _verbosity_options(parent, argparse.SUPPRESS)
     return parent
 
 
@@ -124,23 +160,34 @@ def _client(args: argparse.Namespace) -> Iterator[OriginFrames]:
     from ._client import OriginFrames
     from ._exceptions import ConfigurationError
 
-    if args.emulator:
-        options = _emulator_options(args)
-        client = OriginFrames.emulated(
-            client_options={"progress": args.progress}, options=options
+    if args.emulator and args.endpoint:
+        raise CommandError(
+            "--emulator starts a fresh emulator; --endpoint names a running one: drop one."
         )
+    progress = False if args.quiet else args.progress
+    if args.emulator:
+        if args.token is not None:
+            raise CommandError(
+                "--emulator starts a fresh emulator that accepts any key: drop --token, or "
+                "drop --emulator to use the key against the configured API."
+            )
+        client = OriginFrames.emulated(client_options={"progress": progress})
     else:
         try:
-            client = OriginFrames(progress=args.progress)
+            client = OriginFrames(args.token, progress=progress, endpoint=args.endpoint)
         except ConfigurationError as exc:
-            raise CommandError(
-                f"{exc} (On the command line: export {TOKEN_ENV}=..., or add --emulator to "
-                "work against an embedded emulator.)"
-            ) from exc
+            raise CommandError(_cli_words(str(exc))) from exc
     try:
         yield client
     finally:
         client.close()
+
+
+def _cli_words(message: str) -> str:
+    """A configuration message in command-line words: options, not Python arguments."""
+    message = message.replace("Pass token=..., set", "Pass --token KEY, set")
+    message = message.replace("the token argument", "--token")
+    return f"{message} Or add --emulator to work against an embedded emulator."
 
 
 def resolve_scenario(client: OriginFrames, selector: str) -> str:
@@ -150,20 +197,23 @@ def resolve_scenario(client: OriginFrames, selector: str) -> str:
     return resolve(client, selector)
 
 
-def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
+def _write_table(frame: pd.DataFrame, fmt: str, out: str | None, what: str) -> None:
     """Prints a frame, or writes it as csv/json/parquet to ``out``."""
     if fmt == "table":
+        if frame.empty:
+            print(f"no {what}")
+            return
         import pandas as pd
 
         with pd.option_context("display.width", 160, "display.max_columns", 12):
-            print(frame.to_string(max_rows=60, max_colwidth=40))
+            print(_display(frame).to_string(max_rows=60, max_colwidth=40))
         return
     if out is None:
         raise CommandError(f"--format {fmt} writes a file: give its path with --out.")
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.to_csv(path)
+        _as_text(frame).to_csv(path)
     elif fmt == "json":
         frame.reset_index().to_json(path, orient="records", date_format="iso", indent=2)
     else:
@@ -173,11 +223,46 @@ def _write_table(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
     print(f"wrote {len(frame)} rows to {path}")
 
 
+MISSING = "-"
+"""How the command line shows a missing value, whatever the column's dtype."""
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame for printing: one missing-value mark (not NaN/None/<NA> by dtype)."""
+    import pandas as pd
+
+    shown = _as_text(frame).astype(object)
+    shown = shown.where(shown.notna(), MISSING)
+    if isinstance(shown.index, pd.MultiIndex):
+        shown.index = pd.MultiIndex.from_arrays(
+            [level.astype(object).where(level.notna(), MISSING)
+             for level in (shown.index.get_level_values(i)
+                           for i in range(shown.index.nlevels))],
+            names=shown.index.names,
+        )  # fmt: skip
+    return shown
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lists and dicts as JSON text, so files hold no Python reprs."""
+    import json
+
+    nested = [c for c in frame.columns if frame[c].dtype == object
+              and any(isinstance(v, list | dict | tuple) for v in frame[c])]  # fmt: skip
+    if not nested:
+        return frame
+    out = frame.copy()
+    for column in nested:
+        out[column] = [json.dumps(v, default=str) if isinstance(v, list | dict | tuple)
+                       else v for v in out[column]]  # fmt: skip
+    return out
+
+
 def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
     """Change frames from CSV or Parquet files, with a clear error for each bad file."""
     import pandas as pd
 
-    from ._exceptions import OriginError
+    from ._exceptions import OriginError, sentence
 
     frames = []
     for name in paths:
@@ -202,9 +287,11 @@ def _read_changes(paths: Sequence[str]) -> list[pd.DataFrame]:
                 )
         except (ValueError, OSError, pd.errors.ParserError, OriginError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise CommandError(f"Could not read {path}: {first}. Fix the file and retry.") from exc
+            raise CommandError(
+                f"Could not read {path}: {sentence(first)} Fix the file and retry."
+            ) from exc
         if frame.empty:
-            raise CommandError(f"{path} holds no rows: nothing to plan.")
+            raise CommandError(f"{path} holds no rows: nothing to plan. Put change rows in it.")
         frames.append(frame)
     return frames
 
@@ -260,7 +347,7 @@ def _print_plan(plan: Plan) -> None:
     cells = plan.to_frame()
     with pd.option_context("display.width", 160, "display.max_columns", 12):
         print(plan.summary().to_string())
-        print(cells[[c for c in columns if c in cells.columns]].head(20).to_string())
+        print(_display(cells[[c for c in columns if c in cells.columns]].head(20)).to_string())
     if len(cells) > 20:
         print(f"... and {len(cells) - 20} more cells (save them all with --out plan.json)")
 
@@ -269,10 +356,22 @@ def _print_plan(plan: Plan) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
-    emulator = Emulator(host=args.host, port=args.port, options=_emulator_options(args))
-    emulator.start()
+    options = dataclasses.replace(_emulator_options(args), state_path=args.state)
+    emulator = Emulator(host=args.host, port=args.port, options=options)
+    try:
+        emulator.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise CommandError(
+            f"Port {args.port} on {args.host} is already in use (another serve?): choose "
+            "another with --port N, or --port 0 for any free port."
+        ) from exc
     print(f"scenario service: {emulator.scenario_base_url}", flush=True)
     print(f"inputs service:   {emulator.inputs_base_url}", flush=True)
+    print(f"endpoint:         {emulator.url}  (--endpoint / ORIGIN_FRAMES_ENDPOINT)", flush=True)
+    if args.state:
+        print(f"state kept in:    {args.state}", flush=True)
     emulator.serve_forever()
     return EXIT_OK
 
@@ -286,13 +385,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
         if args.format == "table":
             frame = frame[[c for c in _SCENARIO_COLUMNS if c in frame.columns]]
             frame = frame.sort_values("publication_date", ascending=False, kind="stable")
-        _write_table(frame, args.format, args.out)
+        _write_table(frame, args.format, args.out, "scenarios match")
     return EXIT_OK
 
 
 def _cmd_projects(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        _write_table(client.get_projects(), args.format, args.out)
+        _write_table(client.get_projects(), args.format, args.out, "projects")
     return EXIT_OK
 
 
@@ -336,12 +435,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         scenario_id = resolve_scenario(client, args.scenario[0])
         detail = client.get_scenario_by_id(scenario_id)
         name = str(detail["name"].iloc[0]) if "name" in detail.columns and len(detail) else ""
-        if args.domains is None:
-            frame = client.inputs(scenario_id, regions=args.regions)
-        else:
-            reads = dict.fromkeys(_READ_DOMAIN.get(d, d) for d in args.domains)
-            frame = client.inputs(scenario_id, domains=list(reads), regions=args.regions)
-            frame = frame[frame["domain"].isin(args.domains).to_numpy(dtype=bool)]
+        frame = client.inputs(scenario_id, domains=args.domains, regions=args.regions)
         summary = write_dataset(
             frame,
             args.out,
@@ -388,7 +482,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if args.out:
             path = plan.to_json(args.out)
             print(f"saved plan to {path}")
-    return EXIT_CHANGES if len(plan) else EXIT_OK
+    return EXIT_CHANGES if args.detailed_exitcode and len(plan) else EXIT_OK
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
@@ -405,8 +499,11 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             )
         if args.emulator:
             raise CommandError(
-                "A saved plan belongs to the server it was planned on; a fresh --emulator "
-                "cannot hold it. Apply SCENARIO CHANGES... instead."
+                "A saved plan belongs to the server it was planned on, and --emulator starts "
+                "a fresh one that does not hold its scenario. Keep an emulator running with "
+                "`origin-frames serve --state state.db`, plan and apply against it with "
+                "--endpoint http://127.0.0.1:8765 (or ORIGIN_FRAMES_ENDPOINT), or apply "
+                "SCENARIO CHANGES... --emulator in one go."
             )
         path = Path(args.inputs[0])
         if not path.is_file():
@@ -432,8 +529,12 @@ def _cmd_apply(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size,
             )
         except StalePlanError as exc:
+            if getattr(exc, "already_applied", False):
+                raise CommandError(str(exc)) from exc
+            stale = _print_stale(exc)
             raise CommandError(
-                f"{exc} (On the command line: run `origin-frames plan` again, or add --force.)"
+                f"{stale} of the plan's {len(plan)} cells changed on the server since planning "
+                "(listed above); nothing was sent: run `origin-frames plan` again, or add --force."
             ) from exc
         except ApplyError as exc:
             if exc.result is not None:
@@ -444,6 +545,22 @@ def _cmd_apply(args: argparse.Namespace) -> int:
             ) from exc
         _print_result(result)
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _print_stale(exc: Exception) -> int:
+    """Prints the first cells of a stale plan's report (planned before/after, value now).
+
+    Returns:
+        How many cells are stale.
+    """
+    import pandas as pd
+
+    report = getattr(exc, "report", None)
+    if not isinstance(report, pd.DataFrame):
+        return 0
+    with pd.option_context("display.width", 160, "display.max_columns", 14):
+        print(report.head(20).to_string())
+    return len(report)
 
 
 def _print_result(result: ApplyResult) -> None:
@@ -457,7 +574,9 @@ def _print_result(result: ApplyResult) -> None:
         columns = ["mutation", "regions", "technology", "variable", "kind", "n_cells", "attempts",
                    "status", "error"]  # fmt: skip
         with pd.option_context("display.width", 160):
-            print(bad[[c for c in columns if c in bad.columns]].head(50).to_string(max_colwidth=80))
+            # Errors in full: their end says what to do.
+            shown = bad[[c for c in columns if c in bad.columns]].head(50)
+            print(shown.to_string(max_colwidth=None))
 
 
 # -- parser -----------------------------------------------------------------------------------
@@ -469,12 +588,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Scenario selectors: an id, latest:<region>[:<name words>], or (export) "
         "all:<region>[:<name words>] and project:<id>.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _verbosity_options(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parent = _client_parent()
 
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=int, default=8765, help="0: any free port")
+    serve.add_argument("--state", metavar="PATH",
+                       help="keep what users make in this SQLite file")  # fmt: skip
+    _verbosity_options(serve, argparse.SUPPRESS)
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
 
@@ -495,12 +619,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "scenario", nargs="+",
-        help="scenario ids or selectors (latest:, all:<region>[:<words>], project:<id>); "
-        "several scenarios are written as one dataset with a scenario_id level, by Dask",
+        help="ids or selectors (latest:, all:<region>[:<words>], project:<id>); "
+        "several make one dataset (Dask)",
     )  # fmt: skip
     export.add_argument("--out", required=True, help="dataset directory (replaced)")
-    export.add_argument("--domains", nargs="+", choices=DOMAINS, help="only these domains")
-    export.add_argument("--regions", nargs="+", help="only these regions")
+    export.add_argument("--domains", nargs="+", choices=DOMAINS, metavar="DOMAIN",
+                        help="only these domains: " + ", ".join(DOMAINS))  # fmt: skip
+    export.add_argument("--regions", nargs="+", metavar="REGION", help="only these regions")
     export.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="Dask scheduler to run on (tcp://host:8786); default: threads in this process",
@@ -511,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_cmd_export)
 
     for name, helptext in (
-        ("plan", "show what CHANGES would change (exit 2 when there are changes)"),
+        ("plan", "show what CHANGES would change"),
         ("apply", "apply a saved plan, or SCENARIO CHANGES..."),
     ):
         command = commands.add_parser(name, parents=[parent], help=helptext)
@@ -521,6 +646,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "changes", nargs="+", help="CSV or Parquet change files, or exported datasets"
             )
             command.add_argument("--out", help="save the plan as JSON")
+            command.add_argument(
+                "--detailed-exitcode", action="store_true",
+                help="exit 0: no changes, 1: error, 2: changes (like terraform plan)",
+            )  # fmt: skip
             command.set_defaults(func=_cmd_plan)
         else:
             command.add_argument("inputs", nargs="+", metavar="PLAN.json | SCENARIO CHANGES")
@@ -540,22 +669,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    """The installed package version."""
+    from . import __version__
+
+    return __version__
+
+
+@contextlib.contextmanager
+def _stderr_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """Reports the package's log records on stderr for this command only.
+
+    The handler sits on the ``origin_frames`` logger and is removed afterwards, so an
+    embedding program's logging configuration is left as it was.
+    """
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(
+        verbose, logging.DEBUG
+    )
+    logger = logging.getLogger("origin_frames")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("origin-frames: %(message)s"))
+    handler.setLevel(level)
+    saved = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > level:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     from ._exceptions import OriginError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.verbose, args.quiet = args.verbose or 0, bool(args.quiet)
     try:
-        return int(args.func(args))
+        with _stderr_logging(args.verbose, args.quiet):
+            return int(args.func(args))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except (CommandError, OriginError) as exc:
-        print(f"origin-frames: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader left (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
-    except (ValueError, OSError) as exc:
-        print(f"origin-frames: error: {exc}", file=sys.stderr)
+    except (CommandError, OriginError, ValueError, OSError) as exc:
+        print(f"origin-frames: error: {_cli_message(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _cli_message(message: str) -> str:
+    """An error message as the command line says it (options rather than arguments)."""
+    message = message.replace("Check the token argument,", "Check --token,")
+    python_advice = message.find(" Copy it into a project and plan against the copy:")
+    if "published Aurora scenario" in message and python_advice >= 0:
+        message = message[:python_advice] + (
+            " Add --new-scenario NAME to work on a copy of it (made in --project)."
+        )
+    return message
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from . import _queries as q
-from . import schemas
 from ._args import check_arguments
 from ._config import Settings
 from ._exceptions import ConfigurationError, NotFoundError
@@ -41,6 +40,7 @@ from ._frames import (
     interconnector_frame,
     records_frame,
 )
+from ._lazy import LazyModule
 from ._queries import (
     CONFIG,
     DemandSelection,
@@ -58,15 +58,19 @@ from ._units import mark_units
 from ._updaters import SeedUpdaters
 
 if TYPE_CHECKING:
+    from . import schemas
     from ._apply import ApplyResult
     from ._plan import Plan
     from .emulator import Emulator
+else:  # pandera loads at the first validation, not at import
+    schemas = LazyModule("origin_frames.schemas")
 
 __all__ = ["OriginFrames"]
 
 T = TypeVar("T")
 _GROUPINGS_CACHE_SIZE = 64
-INPUT_DOMAINS = ("technology", "demand", "commodity", "interconnector")
+INPUT_DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
+DEMAND_DOMAINS = ("demand", "demand_technology")
 
 _RENAMES = {
     "scenarioGlobalId": "scenario_id",
@@ -115,7 +119,7 @@ def _spec(fields: str, kinds: Mapping[str, str]) -> list[tuple[str, str, str]]:
     return [(n, _snake(n), kinds.get(n, "str")) for n in names]
 
 
-_SCENARIO_SUMMARY = _spec("regions " + q.SCENARIO_SUMMARY_FIELDS, _SCENARIO_KINDS)
+_SCENARIO_SUMMARY = _spec(q.SCENARIO_SUMMARY_FIELDS + " regions", _SCENARIO_KINDS)
 _SCENARIO_DETAIL = _spec(q.SCENARIO_DETAIL_FIELDS, _SCENARIO_KINDS)
 _PROJECT = _spec(
     "projectGlobalId name description productName productId isProjectPinned",
@@ -139,6 +143,8 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: How long to wait for a loading session or file.
         backoff_base: First retry backoff in seconds.
         cache_dir: Directory of the scenario-output Parquet cache (None = user cache dir).
+        endpoint: One root URL for both services, e.g. a running ``origin-frames serve``
+            (``http://127.0.0.1:8765``); else env ``ORIGIN_FRAMES_ENDPOINT``.
 
     Raises:
         ConfigurationError: No token found, a malformed URL or a bad option.
@@ -165,6 +171,7 @@ class OriginFrames(SeedUpdaters):
         not_ready_deadline_s: float | None = None,
         backoff_base: float | None = None,
         cache_dir: str | Path | None = None,
+        endpoint: str | None = None,
     ) -> None:
         options: dict[str, Any] = {}
         if timeout is not None:
@@ -192,8 +199,11 @@ class OriginFrames(SeedUpdaters):
             "not_ready_deadline_s": not_ready_deadline_s,
             "backoff_base": backoff_base,
             "cache_dir": cache_dir,
+            "endpoint": endpoint,
         }
-        self.settings = Settings.resolve(token, scenario_base_url, inputs_base_url, **options)
+        self.settings = Settings.resolve(
+            token, scenario_base_url, inputs_base_url, endpoint=endpoint, **options
+        )
         self.transport = Transport(self.settings)
         self.progress = progress
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -223,8 +233,21 @@ class OriginFrames(SeedUpdaters):
             >>> with OriginFrames.emulated(latency_ms=5) as client:  # doctest: +SKIP
             ...     client.get_projects()
         """
-        from .emulator import Emulator  # lazily: the client never needs the emulator otherwise
+        import dataclasses
+        import inspect
 
+        from .emulator import Emulator, EmulatorOptions  # lazily: only needed here
+
+        known = {f.name for f in dataclasses.fields(EmulatorOptions)} | {"options", "host", "port"}
+        client_names = set(inspect.signature(cls).parameters) - {"self"}
+        misplaced = sorted(set(emulator_options) & (client_names - known))
+        if misplaced:
+            shown = ", ".join(f"{name!r}: ..." for name in misplaced)
+            what = "is a client option" if len(misplaced) == 1 else "are client options"
+            raise TypeError(
+                f"{', '.join(misplaced)} {what}, not an EmulatorOptions field: pass "
+                f"client_options={{{shown}}}."
+            )
         emulator = Emulator(**emulator_options).start()
         try:
             client = cls(
@@ -358,7 +381,7 @@ class OriginFrames(SeedUpdaters):
     def _scenarios_frame(self, records: Any, detail: bool = False) -> pd.DataFrame:
         """Scenario records -> validated frame."""
         spec = _SCENARIO_DETAIL if detail else _SCENARIO_SUMMARY
-        frame = records_frame(records, spec, "scenario_id")
+        frame = _flat_scenarios(records_frame(records, spec, "scenario_id"))
         return schemas.validate(frame, schemas.Scenarios)
 
     def get_aurora_scenarios(self, region: str | None = None) -> pd.DataFrame:
@@ -966,24 +989,41 @@ class OriginFrames(SeedUpdaters):
         docs = self._session(scenario_id, document, variables).get("getDemand")
         return schemas.validate(demand_frame(docs, selection), schemas.DemandCells)
 
-    def demand(self, scenario_id: str, regions: Sequence[str] | None = None) -> pd.DataFrame:
-        """Demand cells (system variables and demand technologies) of some or all regions.
+    def demand(
+        self,
+        scenario_id: str,
+        regions: Sequence[str] | None = None,
+        domains: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """Demand cells: system demand and demand technologies, or one of the two.
+
+        Both domains have a ``totalDemand`` variable (the system's and each demand
+        technology's), so sum or plot within one ``domain``, or ask for one here.
 
         Args:
             scenario_id: The scenario id.
             regions: Region codes; None reads every region.
+            domains: ``["demand"]`` (system variables), ``["demand_technology"]``, or
+                None for both.
 
         Returns:
             One row per cell (schema ``DemandCells``).
 
+        Raises:
+            ConfigurationError: A domain other than the two demand domains.
+
         Example:
-            >>> client.demand(sid, regions=["gbr"]).groupby("variable",  # doctest: +SKIP
-            ...     observed=True)["value"].sum()
+            >>> client.demand(sid, regions=["gbr"], domains=["demand"]).groupby(  # doctest: +SKIP
+            ...     "variable", observed=True)["value"].sum()
         """
+        chosen = _chosen_domains(domains, DEMAND_DOMAINS)
         selection = self._demand_selection()
         document, variables = demand_document(scenario_id, selection, regions)
         docs = self._session(scenario_id, document, variables).get("getDemand")
-        return schemas.validate(demand_frame(docs, selection), schemas.DemandCells)
+        frame = demand_frame(docs, selection)
+        if len(chosen) < len(DEMAND_DOMAINS):
+            frame = frame[frame["domain"].isin(chosen).to_numpy(dtype=bool)]
+        return schemas.validate(frame, schemas.DemandCells)
 
     def get_demand_technology_names(
         self, scenario_id: str, demand_technology_filter: Mapping[str, Any] | None = None
@@ -1193,7 +1233,8 @@ class OriginFrames(SeedUpdaters):
 
         Args:
             scenario_id: The scenario id.
-            domains: Any of ``technology, demand, commodity, interconnector``; None = all.
+            domains: Any of ``technology, demand, demand_technology, commodity,
+                interconnector`` (the values of the frame's ``domain`` column); None = all.
             regions: Region codes; None = all (commodities then as the average, ``"all"``).
 
         Returns:
@@ -1205,19 +1246,17 @@ class OriginFrames(SeedUpdaters):
         Example:
             >>> client.inputs(sid, regions=["irl"]).domain.value_counts()  # doctest: +SKIP
         """
-        chosen = list(domains) if domains is not None else list(INPUT_DOMAINS)
-        unknown = sorted(set(chosen) - set(INPUT_DOMAINS))
-        if unknown:
-            raise ConfigurationError(
-                f"Unknown domains {unknown}: choose from {list(INPUT_DOMAINS)}."
-            )
+        chosen = _chosen_domains(domains, INPUT_DOMAINS)
+        demand = [d for d in DEMAND_DOMAINS if d in chosen]
         readers: dict[str, Callable[[], pd.DataFrame]] = {
             "technology": lambda: self.technologies(scenario_id, regions),
-            "demand": lambda: self.demand(scenario_id, regions),
+            "demand": lambda: self.demand(scenario_id, regions, demand),
             "commodity": lambda: self.commodities(scenario_id, regions),
             "interconnector": lambda: self.interconnectors(scenario_id, regions),
         }
-        frames = [readers[d]() for d in INPUT_DOMAINS if d in chosen]
+        # One read serves both demand domains.
+        wanted = ["demand" if d in DEMAND_DOMAINS else d for d in chosen]
+        frames = [readers[d]() for d in readers if d in wanted]
         return schemas.validate(concat_inputs(frames), schemas.InputCells)
 
     # -- plan / apply ---------------------------------------------------------------------
@@ -1283,11 +1322,12 @@ class OriginFrames(SeedUpdaters):
         download_type: str,
         granularity: str,
         currency: str | None = None,
-        year: int | None = None,
+        year: int | Sequence[int] | None = None,
         *,
         node: str | None = None,
         sub_type: str | None = None,
         use_cache: bool = True,
+        tz: str | None = None,
     ) -> pd.DataFrame:
         """A scenario output download as a tidy long frame (cached on disk as Parquet).
 
@@ -1297,10 +1337,13 @@ class OriginFrames(SeedUpdaters):
             download_type: ``system``, ``technology``, ``interconnector`` ...
             granularity: ``1y``, ``1m``, ``1h`` ...
             currency: Currency such as ``gbp2024``; None = the scenario's default.
-            year: Year, for downloads split per year.
+            year: Year, for downloads split per year; a list of years reads each (with a
+                progress bar) into one frame.
             node: Node name, for nodal downloads.
             sub_type: Disambiguates downloads sharing type and granularity.
-            use_cache: Read/write the on-disk cache.
+            use_cache: Read/write the on-disk cache (see :meth:`clear_output_cache`).
+            tz: Time zone of the ``datetime`` column (an IANA name such as
+                ``"Europe/London"``); None keeps UTC.
 
         Returns:
             One row per (time, series) with ``series``, ``unit`` and ``value``.
@@ -1308,19 +1351,88 @@ class OriginFrames(SeedUpdaters):
         Raises:
             NotFoundError: Unknown scenario, region or download.
             DataNotReadyTimeout: The file was still being generated at the deadline.
+            ValueError: ``tz`` is not a time zone name.
 
         Example:
-            >>> client.get_scenario_outputs(sid, "gbr", "system", "1y").head()  # doctest: +SKIP
+            >>> client.get_scenario_outputs(sid, "gbr", "system", "1h",  # doctest: +SKIP
+            ...     year=[2030, 2031], tz="Europe/London").head()
         """
-        from ._outputs import get_scenario_outputs
+        from ._outputs import get_scenario_outputs, to_zone
 
-        return get_scenario_outputs(
-            self, scenario_id, region, download_type, granularity, currency, year,
-            node=node, sub_type=sub_type, use_cache=use_cache,
-        )  # fmt: skip
+        zone = to_zone(tz)
+        # The argument check has made ``year`` None, an int or a list of ints.
+        wanted: list[int | None] = list(year) if isinstance(year, list) else [year]  # type: ignore[list-item]
+
+        def one(chosen: int | None) -> pd.DataFrame:
+            return get_scenario_outputs(
+                self, scenario_id, region, download_type, granularity, currency, chosen,
+                node=node, sub_type=sub_type, use_cache=use_cache,
+            )  # fmt: skip
+
+        # Years download side by side (``concurrency``), with a bar over them.
+        frames = self._run(one, wanted, f"{download_type} {granularity}")
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        if zone is not None and "datetime" in frame.columns:
+            frame["datetime"] = frame["datetime"].dt.tz_convert(zone)
+        return frame
+
+    def clear_output_cache(self, scenario_id: str | None = None) -> int:
+        """Deletes cached output downloads, of one scenario or all.
+
+        Args:
+            scenario_id: Only this scenario's files; None clears the whole cache.
+
+        Returns:
+            How many files were deleted.
+
+        Example:
+            >>> client.clear_output_cache(sid)  # doctest: +SKIP
+            2
+        """
+        from ._outputs import clear_cache, default_cache_dir
+
+        return clear_cache(self.cache_dir or default_cache_dir(), scenario_id)
 
 
 # --- helpers --------------------------------------------------------------------------------
+_NESTED_SETTINGS = ("app_release_status", "advanced_settings")
+
+
+def _flat_scenarios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scenario frames without dict columns, so they print, and write to CSV, readably.
+
+    ``regions`` becomes the comma-joined region codes and ``run_details`` the
+    ``latest_run_id``; both originals stay in ``frame.attrs`` (keyed by scenario id).
+    Settings objects become one column per field (``advanced_settings_quick_try``).
+    """
+    ids = frame.index.tolist()
+    if "regions" in frame.columns:
+        regions = frame.pop("regions").tolist()
+        frame.attrs["regions"] = dict(zip(ids, regions, strict=True))
+        frame["regions"] = pd.array([", ".join(r) if r else None for r in regions], dtype="str")
+    if "run_details" in frame.columns:
+        runs = frame.pop("run_details").tolist()
+        frame.attrs["run_details"] = dict(zip(ids, runs, strict=True))
+        frame["latest_run_id"] = pd.array([_latest_run(r) for r in runs], dtype="str")
+    for column in _NESTED_SETTINGS:
+        if column not in frame.columns:
+            continue
+        values = [v if isinstance(v, Mapping) else {} for v in frame.pop(column)]
+        for key in dict.fromkeys(k for v in values for k in v):
+            frame[f"{column}_{_snake(key)}"] = pd.Series(
+                [v.get(key) for v in values], index=frame.index, dtype=object
+            ).infer_objects()
+    return frame
+
+
+def _latest_run(runs: Any) -> str | None:
+    """The id of the most recently started run of a ``runDetails`` list."""
+    if not runs:
+        return None
+    latest = max(runs, key=lambda r: str(r.get("runStartedAtUTC") or ""))
+    return latest.get("runGlobalId")
+
+
 def _result_frame(index_name: str, key: str, result: Any) -> pd.DataFrame:
     """A one-row frame holding a mutation's scalar result."""
     index = pd.Index(pd.array([key], dtype="str"), name=index_name)
@@ -1419,4 +1531,16 @@ def download_definitions_frame(meta: Mapping[str, Any]) -> pd.DataFrame:
     return frame
 
 
-
+def _chosen_domains(domains: Iterable[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    """The asked-for domains, checked against ``allowed`` (None means all of them)."""
+    if isinstance(domains, str):
+        domains = [domains]
+    chosen = list(dict.fromkeys(domains)) if domains is not None else list(allowed)
+    unknown = sorted(set(chosen) - set(allowed))
+    if unknown or not chosen:
+        raise ConfigurationError(
+            f"Unknown domains {unknown}: use any of {list(allowed)}."
+            if unknown
+            else f"No domains given: use any of {list(allowed)}, or pass None for all."
+        )
+    return chosen

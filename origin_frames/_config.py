@@ -3,7 +3,9 @@
 Resolution order (first hit wins), the same as ``auroraer-origin-sdk``:
 
 - token: argument; env ``AURORA_API_KEY``; first line of ``~/.aurora-api-key``;
-- scenario / inputs base URL: argument; env ``AURORA_ORIGIN_SCENARIO_API_BASE_URL`` /
+- scenario / inputs base URL: argument; the ``endpoint`` argument, then env
+  ``ORIGIN_FRAMES_ENDPOINT`` (one root URL, both services under it: a running
+  ``origin-frames serve``); env ``AURORA_ORIGIN_SCENARIO_API_BASE_URL`` /
   ``AURORA_ORIGIN_INPUTS_API_BASE_URL``; the production endpoints.
 
 The token is held in a :class:`Secret` whose repr, str and pickle never show it.
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 from ._exceptions import ConfigurationError
 
 __all__ = [
+    "ENDPOINT_ENV",
     "INPUTS_URL_ENV",
     "PRODUCTION_INPUTS_URL",
     "PRODUCTION_SCENARIO_URL",
@@ -34,6 +37,10 @@ TOKEN_ENV = "AURORA_API_KEY"
 TOKEN_FILE_NAME = ".aurora-api-key"
 SCENARIO_URL_ENV = "AURORA_ORIGIN_SCENARIO_API_BASE_URL"
 INPUTS_URL_ENV = "AURORA_ORIGIN_INPUTS_API_BASE_URL"
+ENDPOINT_ENV = "ORIGIN_FRAMES_ENDPOINT"
+#: Where each service lives below an endpoint (the production layout, and the emulator's).
+SCENARIO_PATH = "/scenarioExplr"
+INPUTS_PATH = "/modelInputs"
 PRODUCTION_SCENARIO_URL = "https://api.auroraer.com/scenarioExplr"
 PRODUCTION_INPUTS_URL = "https://api.auroraer.com/modelInputs"
 
@@ -87,7 +94,8 @@ def _resolve_token(token: str | None) -> Secret:
             raise ConfigurationError("The token argument is empty: pass your Origin API token.")
         return Secret(token.strip())
     env = os.environ.get(TOKEN_ENV)
-    if env:
+    # A blank variable (``export AURORA_API_KEY=" "``) counts as unset, not as a key.
+    if env and env.strip():
         return Secret(env.strip())
     path = Path.home() / TOKEN_FILE_NAME
     if path.exists():
@@ -98,9 +106,30 @@ def _resolve_token(token: str | None) -> Secret:
                 f"The token file {path} is empty: put your Origin API token on its first line."
             )
         return Secret(first)
+    blank = f" ({TOKEN_ENV} is set but blank.)" if env is not None else ""
     raise ConfigurationError(
-        f"No Origin API token found. Pass token=..., set the environment variable "
+        f"No Origin API token found.{blank} Pass token=..., set the environment variable "
         f"{TOKEN_ENV}, or write the token on the first line of {path}."
+    )
+
+
+def _endpoint_urls(
+    endpoint: str | None, scenario_base_url: str | None, inputs_base_url: str | None
+) -> tuple[str | None, str | None]:
+    """Both base URLs derived from an endpoint (argument, else env), unless given."""
+    if endpoint is not None and (scenario_base_url is not None or inputs_base_url is not None):
+        raise ConfigurationError(
+            "Give endpoint or the two base URLs, not both: endpoint derives "
+            f"<endpoint>{SCENARIO_PATH} and <endpoint>{INPUTS_PATH}."
+        )
+    if endpoint is None:
+        endpoint = os.environ.get(ENDPOINT_ENV) or None
+    if endpoint is None:
+        return scenario_base_url, inputs_base_url
+    root = _resolve_url(endpoint, ENDPOINT_ENV, "http://127.0.0.1:8765", "endpoint")
+    return (
+        scenario_base_url if scenario_base_url is not None else root + SCENARIO_PATH,
+        inputs_base_url if inputs_base_url is not None else root + INPUTS_PATH,
     )
 
 
@@ -160,7 +189,10 @@ class Settings:
         if self.concurrency < 1:
             problems.append("concurrency must be at least 1")
         if problems:
-            raise ConfigurationError("Invalid client settings: " + "; ".join(problems) + ".")
+            raise ConfigurationError(
+                "Invalid client settings: " + "; ".join(problems) + ". Pass values in these "
+                "ranges (e.g. timeout=30, max_retries=4, batch_size=50, concurrency=4)."
+            )
 
     @classmethod
     def resolve(
@@ -168,31 +200,44 @@ class Settings:
         token: str | None = None,
         scenario_base_url: str | None = None,
         inputs_base_url: str | None = None,
+        *,
+        endpoint: str | None = None,
         **options: Any,
     ) -> Settings:
         """Builds settings the way the official client resolves them.
 
         Args:
             token: API token; else env ``AURORA_API_KEY``; else ``~/.aurora-api-key``.
-            scenario_base_url: Else env ``AURORA_ORIGIN_SCENARIO_API_BASE_URL``; else production.
-            inputs_base_url: Else env ``AURORA_ORIGIN_INPUTS_API_BASE_URL``; else production.
+            scenario_base_url: Else derived from the endpoint; else env
+                ``AURORA_ORIGIN_SCENARIO_API_BASE_URL``; else production.
+            inputs_base_url: Else derived from the endpoint; else env
+                ``AURORA_ORIGIN_INPUTS_API_BASE_URL``; else production.
+            endpoint: One root URL for both services (``http://127.0.0.1:8765`` for
+                ``origin-frames serve``): ``<endpoint>/scenarioExplr`` and
+                ``<endpoint>/modelInputs``; else env ``ORIGIN_FRAMES_ENDPOINT``.
             **options: Any other :class:`Settings` field (``read_timeout=5`` ...).
 
         Returns:
             The resolved, validated settings.
 
         Raises:
-            ConfigurationError: No token anywhere, a malformed URL, or a bad option value.
+            ConfigurationError: No token anywhere, a malformed URL, endpoint together with
+                base URLs, or a bad option value.
 
         Example:
             >>> Settings.resolve(token="t", scenario_base_url="http://localhost:1/s").max_retries
             4
+            >>> Settings.resolve(token="t", endpoint="http://127.0.0.1:8765").inputs_base_url
+            'http://127.0.0.1:8765/modelInputs'
         """
         unknown = sorted(set(options) - _OPTION_NAMES)
         if unknown:
             raise ConfigurationError(
                 f"Unknown settings {unknown}: use any of {sorted(_OPTION_NAMES)}."
             )
+        scenario_base_url, inputs_base_url = _endpoint_urls(
+            endpoint, scenario_base_url, inputs_base_url
+        )
         return cls(
             token=_resolve_token(token),
             scenario_base_url=_resolve_url(

@@ -90,6 +90,14 @@ def normalise_changes(
     for name in STRING_KEYS:
         # Explicit object Series: pandas 3 would infer arrow-backed ``str`` (slow, NaN for None).
         values = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
+        bad = not_text(pd.Series(values, dtype=object))
+        if bad.any():
+            problem = _problem(flat.loc[bad].drop(columns=[name]), row[bad], "",
+                               f"give {name} as a str (or null where the cell has none).")
+            problem["reason"] = [f"{name} is not text ({what})."
+                                 for what in _kinds_of(flat[name][bad])]  # fmt: skip
+            problems.append(problem)
+            values[bad] = None
         out[name] = pd.Series(values, dtype=object)
     for name in ("year", "month"):
         if name not in flat.columns:
@@ -183,6 +191,7 @@ def real_numbers(values: pd.Series) -> np.ndarray:
 
 _REALS: tuple[type, ...] = (int, float, np.integer, np.floating)
 _NOT_REAL: tuple[type, ...] = (bool, np.bool_)
+_NOT_WHOLE: tuple[type, ...] = (bool, np.bool_, complex, np.complexfloating)
 
 
 def _kinds_of(values: pd.Series) -> list[str]:
@@ -251,6 +260,23 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series | None:
     return pd.Series(np.asarray(index))
 
 
+def not_text(values: pd.Series) -> np.ndarray:
+    """Mask of entries of a string key column that are neither text nor null.
+
+    Categorical and string dtypes hold text by construction; an object column is checked
+    entry by entry only when pandas cannot tell at once that it holds strings.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+        values.dtype
+    ) and not pd.api.types.is_object_dtype(values.dtype):
+        return np.zeros(len(values), dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return np.zeros(len(values), dtype=bool)
+    array = values.to_numpy(dtype=object)
+    text = np.fromiter((isinstance(v, str) for v in array), dtype=bool, count=len(array))
+    return ~text & ~pd.isna(array)
+
+
 def whole_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """A year/month column as ``Int64`` (index reset), and a mask of entries that are not
     whole numbers (text such as ``"twenty"``, ``2030.5``, booleans); those become NA."""
@@ -259,17 +285,19 @@ def whole_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     ):
         return values.astype("Int64").reset_index(drop=True), np.zeros(len(values), dtype=bool)
     objects = values.astype(object).reset_index(drop=True)
-    numeric = pd.to_numeric(objects, errors="coerce").astype("float64")
-    if pd.api.types.is_bool_dtype(values.dtype):
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_complex_dtype(values.dtype):
         flags = np.ones(len(objects), dtype=bool)
     elif pd.api.types.is_float_dtype(values.dtype):
         flags = np.zeros(len(objects), dtype=bool)
-    else:  # an object column may hold booleans, which to_numeric would take as 0/1
-        flags = np.fromiter((isinstance(v, _NOT_REAL) for v in objects), dtype=bool,
+    else:  # booleans would read as 0/1 and complex numbers as their real part
+        flags = np.fromiter((isinstance(v, _NOT_WHOLE) for v in objects), dtype=bool,
                             count=len(objects))  # fmt: skip
+    numeric = pd.to_numeric(objects.where(~flags, None), errors="coerce").astype("float64")
     array = numeric.to_numpy(copy=True)
     wrong = (objects.notna().to_numpy() & np.isnan(array)) | flags
-    wrong |= ~np.isnan(array) & ((array % 1 != 0) | (np.abs(array) >= 2.0**53))
+    finite = np.isfinite(array)
+    wrong |= ~np.isnan(array) & ~finite
+    wrong[finite] |= (array[finite] % 1 != 0) | (np.abs(array[finite]) >= 2.0**53)
     array[wrong] = np.nan
     return pd.Series(array).astype("Int64"), wrong
 
@@ -295,7 +323,12 @@ def key_frame(flat: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             out[name], wrong = whole_numbers(col)
             bad |= wrong
         else:
-            out[name] = col.reset_index(drop=True)
+            col = col.reset_index(drop=True)
+            wrong = not_text(col)
+            if wrong.any():  # unhashable or non-text keys would break the key codes
+                bad |= wrong
+                col = col.astype(object).where(~wrong, None)
+            out[name] = col
     return pd.DataFrame(out, copy=False), bad
 
 
@@ -322,12 +355,14 @@ def candidates(
         theirs = current[name].to_numpy(dtype=np.float64, na_value=np.nan)[p]
         mask |= ~_same(mine, theirs) | np.isinf(mine)
     if "transform_type" in flat.columns and "transform_type" in current.columns:
-        mine_t = flat["transform_type"].astype(object).to_numpy()
+        raw_t = flat["transform_type"].reset_index(drop=True)
+        junk = not_text(raw_t)  # compared as None, and always looked at
+        mine_t = raw_t.astype(object).where(~junk, None).to_numpy()
         theirs_t = current["transform_type"].astype(object).to_numpy()[p]
         mine_na = pd.isna(mine_t)
         theirs_na = pd.isna(theirs_t)
         same = (mine_na & theirs_na) | (~mine_na & ~theirs_na & (mine_t == theirs_t))
-        mask |= ~same
+        mask |= ~same | junk
     return mask
 
 
@@ -446,11 +481,12 @@ def effective(original: np.ndarray, ttype: np.ndarray, tvalue: np.ndarray) -> np
     original = np.asarray(original, dtype=np.float64)
     tvalue = np.asarray(tvalue, dtype=np.float64)
     ttype = np.asarray(ttype, dtype=object)
-    return np.select(
-        [ttype == "Absolute", ttype == "Delta", ttype == "Percentage"],
-        [tvalue, original + tvalue, original * (1.0 + tvalue / 100.0)],
-        default=original,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the caller
+        return np.select(
+            [ttype == "Absolute", ttype == "Delta", ttype == "Percentage"],
+            [tvalue, original + tvalue, original * (1.0 + tvalue / 100.0)],
+            default=original,
+        )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -584,7 +620,17 @@ def classify(
                 "give either value or transform_type/transform_value, or make them agree.",
             )
         )
-    changed = (set_tx | clear_tx | absolute) & ~conflict & ~missing_tv & ~meaningless
+    overflow = (set_tx | absolute) & np.isinf(after) & ~conflict
+    if overflow.any():
+        problems.append(
+            _problem(
+                desired.loc[overflow],
+                desired["row"].to_numpy()[overflow],
+                "the transform makes the value infinite (a float overflow).",
+                "give a transform_value that keeps the value finite.",
+            )
+        )
+    changed = (set_tx | clear_tx | absolute) & ~conflict & ~missing_tv & ~meaningless & ~overflow
     # A clear on a cell without a transform, or a transform equal to the current one, is a no-op.
     changed &= ~(clear_tx & pd.isna(cur_tt_n))
     # So is another transform with the same effective value (a stale Percentage in an edited

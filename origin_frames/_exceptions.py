@@ -32,6 +32,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (server messages often bring their own).
+
+    Example:
+        >>> sentence("done."), sentence("done")
+        ('done.', 'done.')
+    """
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
 __all__ = [
     "ApplyError",
     "ArgumentError",

@@ -8,16 +8,21 @@ while the file is generated (polled by the transport until its deadline), then a
 ``location`` with a short-lived URL, which serves CSV text with two header rows
 (names, then units).
 
-The cache key is a SHA-256 of the request (base URL, scenario, region, type,
-granularity, currency, year, node, sub-type), never Python's ``hash()``, so it is
-stable across processes.
+The cache file is ``<cache dir>/<scenario id>/<key>--<run id>.parquet``: the key is
+a SHA-256 of the request (base URL, scenario, region, type, granularity, currency,
+year, node, sub-type), never Python's ``hash()``, so it is stable across processes;
+the scenario's latest run id makes a re-run scenario miss the old run's files. The
+cache directory is ``cache_dir=`` of the client, else ``$ORIGIN_FRAMES_CACHE_DIR``,
+else ``~/.cache/origin_frames/outputs``; :func:`clear_cache` empties it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -28,14 +33,33 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import schemas
-from ._exceptions import ConfigurationError, NotFoundError, ServerError
+from ._exceptions import (
+    ConfigurationError,
+    NotFoundError,
+    OriginConnectionError,
+    OriginTimeoutError,
+    ServerError,
+)
+from ._lazy import LazyModule
 from ._parquet import read_parquet, to_parquet
 
 if TYPE_CHECKING:
+    from . import schemas
     from ._client import OriginFrames
+else:  # pandera loads at the first validation, not at import
+    schemas = LazyModule("origin_frames.schemas")
 
-__all__ = ["CACHE_ENV", "cache_key", "default_cache_dir", "get_scenario_outputs", "parse_csv"]
+__all__ = [
+    "CACHE_ENV",
+    "cache_key",
+    "clear_cache",
+    "default_cache_dir",
+    "get_scenario_outputs",
+    "parse_csv",
+    "to_zone",
+]
+
+log = logging.getLogger(__name__)
 
 CACHE_ENV = "ORIGIN_FRAMES_CACHE_DIR"
 _TIME_UNITS = {"year": "year", "month": "month", "utc": "datetime"}
@@ -211,13 +235,23 @@ def get_scenario_outputs(
         "node": node,
         "sub_type": sub_type,
     }
-    cache_dir = client.cache_dir or default_cache_dir()
-    path = cache_dir / f"{cache_key(request)}.parquet"
+    folder = (client.cache_dir or default_cache_dir()) / _safe_name(scenario_id)
+    stem = cache_key(request)
+    try:
+        detail = client.get_scenario_by_id(scenario_id)
+    except (OriginConnectionError, OriginTimeoutError):
+        cached = _newest(folder, stem) if use_cache else None
+        if cached is None:
+            raise
+        log.warning("the server is unreachable: serving the cached %s", cached.name)
+        return read_parquet(cached)
+    # The run id is part of the key: a re-run scenario must not serve the old run's file.
+    run_id = str(detail["latest_run_id"].iloc[0]) if "latest_run_id" in detail else ""
+    path = folder / f"{stem}--{_safe_name(run_id or 'norun')}.parquet"
     if use_cache and path.exists():
         return read_parquet(path)
 
-    detail = client.get_scenario_by_id(scenario_id)
-    regions = detail["regions"].iloc[0] or {}
+    regions = detail.attrs["regions"].get(scenario_id) or {}
     urls = _region_urls(client, scenario_id, regions, region)
     base = client.settings.scenario_base_url
     meta = client.transport.get(f"{base}/{urls['metaUrl'].lstrip('/')}").json()
@@ -283,6 +317,73 @@ def _check_template(
         raise ConfigurationError(f"{what} is nodal: pass node=.")
     if "{nodename}" not in template and node:
         raise ConfigurationError(f"{what} is not nodal: drop node=.")
+
+
+def to_zone(tz: str | None) -> Any:
+    """The ``ZoneInfo`` of an IANA time zone name (None stays None).
+
+    Args:
+        tz: A name such as ``"Europe/London"``, ``"UTC"``, or None.
+
+    Returns:
+        The zone, or None.
+
+    Raises:
+        ValueError: Not a time zone name (nothing is downloaded then).
+
+    Example:
+        >>> str(to_zone("Europe/London"))
+        'Europe/London'
+    """
+    if tz is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"tz={tz!r} is not a time zone name: use an IANA name such as 'Europe/London' "
+            "or 'UTC' (None keeps UTC)."
+        ) from exc
+
+
+def _safe_name(text: str) -> str:
+    """A file-name-safe form of an id (ids are UUIDs; anything else is escaped)."""
+    return re.sub(r"[^0-9A-Za-z._-]", "_", text) or "_"
+
+
+def _newest(folder: Path, stem: str) -> Path | None:
+    """The most recent cached file of a request, whatever its run."""
+    files = sorted(folder.glob(f"{stem}--*.parquet"), key=lambda f: f.stat().st_mtime)
+    return files[-1] if files else None
+
+
+def clear_cache(cache_dir: Path, scenario_id: str | None = None) -> int:
+    """Deletes cached output files, of one scenario or all.
+
+    Args:
+        cache_dir: The cache directory (``client.cache_dir`` or :func:`default_cache_dir`).
+        scenario_id: Only this scenario's files; None clears every file.
+
+    Returns:
+        How many files were deleted.
+
+    Example:
+        >>> clear_cache(default_cache_dir(), "my-scenario-id")  # doctest: +SKIP
+        3
+    """
+    folders = [cache_dir / _safe_name(scenario_id)] if scenario_id else (
+        [d for d in cache_dir.iterdir() if d.is_dir()] if cache_dir.is_dir() else []
+    )
+    removed = 0
+    for folder in folders:
+        for file in folder.glob("*.parquet"):
+            file.unlink(missing_ok=True)
+            removed += 1
+        with contextlib.suppress(OSError):  # not empty (a writer's temp file): keep it
+            folder.rmdir()
+    return removed
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:

@@ -179,6 +179,33 @@ class Plan:
         )
         return out.astype("int64")
 
+    def plot(self, max_variables: int = 9, max_lines: int = 6) -> Any:
+        """The plan as a chart: before (dashed) and after (solid) per variable and entity.
+
+        Needs the ``plot`` extra (matplotlib). Jupyter shows the figure; save it with
+        ``plan.plot().savefig("plan.png")``.
+
+        Args:
+            max_variables: Panels at most (variables with the most changed cells first).
+            max_lines: Entities per panel at most (largest changes first).
+
+        Returns:
+            A ``matplotlib.figure.Figure``.
+
+        Raises:
+            ImportError: matplotlib is not installed.
+            PlanError: The plan changes nothing, so there is nothing to draw.
+
+        Example:
+            >>> client.plan(sid, edited).plot().savefig("plan.png")  # doctest: +SKIP
+        """
+        if not self:
+            raise PlanError("This plan changes nothing: there is nothing to draw.")
+        from ._plot import plot_plan
+
+        return plot_plan(self.cells, repr(self).split(", fingerprint")[0] + ")",
+                         max_variables, max_lines)  # fmt: skip
+
     def __repr__(self) -> str:
         if not self:
             return f"Plan(scenario={self.scenario_id!r}, no changes)"
@@ -201,14 +228,14 @@ class Plan:
         )
 
     def apply(self, **kwargs: Any) -> Any:
-        """Applies the plan with the client it was built with (see ``apply_plan``).
+        """Applies the plan with the client it was built with (see ``OriginFrames.apply``).
 
         Raises:
             PlanError: when the plan holds no client (e.g. loaded from JSON without one).
         """
         if self.client is None:
             raise PlanError(
-                "This plan has no client: use apply_plan(client, plan) or "
+                "This plan has no client: use client.apply(plan), or load it with "
                 "Plan.from_json(path, client=client)."
             )
         from ._apply import apply_plan
@@ -265,11 +292,8 @@ class Plan:
         Example:
             >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
         """
-        model = _planfile.load(path)
-        frame = pd.DataFrame.from_records(
-            [c.model_dump() for c in model.cells], columns=_CELL_ALL
-        )
-        cells = _cells_frame(frame)
+        model, stored_cells = _planfile.load(path)
+        cells = _cells_frame(pd.DataFrame.from_records(stored_cells, columns=_CELL_ALL))
         _planfile.check_after(path, cells)
         call_frame, call_ids = _diff.assign_calls(cells)
         variables = (
@@ -582,6 +606,7 @@ def _unknown_reasons(
             )
     month = missing["month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     mark(~np.isnan(month) & ((month < 1) | (month > 12)), "month outside 1-12.", "use 1-12.")
+    _sub_key_reasons(missing, current, reason, fix)
     mark(
         np.ones(len(missing), dtype=bool),
         "no such cell: this year/month or sub-key (kind, sub_region, sub_technology, "
@@ -591,6 +616,38 @@ def _unknown_reasons(
     return _diff._problem(missing, missing["row"].to_numpy(), "", "").assign(
         reason=reason, fix=fix
     )
+
+
+_SUB_KEYS = ("kind", "sub_region", "sub_technology", "subsidy")
+_MAX_EXPLAINED = 200  # rows explained one by one; a longer report is already unreadable
+
+
+def _sub_key_reasons(
+    missing: pd.DataFrame, current: pd.DataFrame, reason: np.ndarray, fix: np.ndarray
+) -> None:
+    """Names the sub-key values that exist where a row's sub-key (often a blank kind) has none."""
+    keys = ["domain", "region", "technology", "variable"]
+    open_rows = np.flatnonzero(pd.isna(reason))[:_MAX_EXPLAINED]
+    subs = [c for c in _SUB_KEYS if c in missing.columns and c in current.columns]
+    if not len(open_rows) or not subs:
+        return
+    cur = current[keys + subs].astype(object)
+    groups = dict(tuple(cur.groupby(keys, sort=False, dropna=False)))
+    rows = missing[keys + subs].astype(object)
+    for i in open_rows:
+        row = rows.iloc[i]
+        here = groups.get(tuple(row[keys]))
+        if here is None:
+            continue
+        for col in subs:
+            have = {v for v in here[col] if not pd.isna(v)}
+            value = row[col]
+            if have and (pd.isna(value) or value not in have):
+                shown = "blank" if pd.isna(value) else repr(value)
+                values = ", ".join(sorted(map(str, have)))
+                reason[i] = f"no such cell: {col} is {shown}; this variable has {col} {values}."
+                fix[i] = f"set {col} to one of them."
+                break
 
 
 def _rule_checks(
@@ -759,7 +816,6 @@ def _convert_units(
     client: Any,
     scenario_id: str,
     changes: pd.DataFrame,
-    chosen: np.ndarray,
     desired: pd.DataFrame,
     current: pd.DataFrame,
     pos: np.ndarray,
@@ -767,7 +823,7 @@ def _convert_units(
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Commodity rows given in native units, converted to the default units (see _units)."""
     native, unknown = _units.native_mask(
-        changes, chosen, current, pos, _units.native_units_of(config)
+        changes, desired, current, pos, _units.native_units_of(config)
     )
     rows = desired["row"].to_numpy()
     problems = []
@@ -843,7 +899,8 @@ def build_plan(
     if not any(c in changes.columns for c in ("value", "transform_type", "transform_value")):
         raise ValidationError(
             "The change frame has no value, transform_type or transform_value column: "
-            "say what the cells should become."
+            "give a value column (or transform_type and transform_value) saying what the "
+            "cells should become."
         )
     # Index levels are read in place (no reset_index copy of a million-row frame).
     keys, bad_keys = _diff.key_frame(changes)
@@ -875,7 +932,7 @@ def build_plan(
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
     desired, unit_problems = _convert_units(
-        client, scenario_id, changes, chosen, desired, current, pos, config
+        client, scenario_id, changes, desired, current, pos, config
     )
     problems.extend(unit_problems)
     # Rows already rejected while normalising (a bad year, a bad value) would only repeat
@@ -942,15 +999,30 @@ def build_plan(
 _WIDE_INDEX: list[str] = [k for k in KEY if k != "variable"]
 
 
+_WIDE_ROWS = ("year", "month")
+_WIDE_COLUMNS = ("variable", "domain", "region", "technology", "kind", "sub_region",
+                 "sub_technology", "subsidy")  # fmt: skip
+_WIDE_ATTR = "origin_frames.wide"
+
+
 def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
-    """Pivots a tidy frame to one column per variable (rows: the rest of the key).
+    """A readable table: one row per year (and month), one column per variable and entity.
+
+    Key parts that are the same on every row (or empty on every row) are dropped from the
+    table and kept in ``wide.attrs``, so :func:`from_wide` restores the full key. Columns
+    are ``variable`` first, then whichever of domain, region, technology, kind and the
+    sub-keys still vary: ``wide["capex"]`` is the capex of every entity, and
+    ``wide.plot()`` draws one line per column.
 
     Args:
         frame: A getter's frame (or any tidy frame with the full key).
         values: The column to spread (default ``value``).
 
     Returns:
-        A wide frame indexed by every key part but ``variable``.
+        The wide frame (index ``year``, plus ``month`` for monthly cells).
+
+    Raises:
+        ValueError: ``values`` is not a column of the frame.
 
     Example:
         >>> wide = to_wide(client.technologies(sid, regions=["gbr"]))  # doctest: +SKIP
@@ -958,15 +1030,30 @@ def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
         >>> plan = build_plan(client, sid, from_wide(wide))  # doctest: +SKIP
     """
     flat = _diff.flatten(frame)
+    if values not in flat.columns:
+        raise ValueError(f"to_wide: {values!r} is not a column; use one of {list(flat.columns)}.")
     for name in _WIDE_INDEX:
         if name not in flat.columns:
             flat[name] = None
     flat = flat[[*_WIDE_INDEX, "variable", values]].copy()
-    for name in _diff.STRING_KEYS:
-        flat[name] = flat[name].astype(object).where(flat[name].notna(), "")
-    wide = flat.pivot(index=_WIDE_INDEX, columns="variable", values=values)
-    wide.columns = wide.columns.astype(str)
-    wide.columns.name = None
+    constant: dict[str, Any] = {}
+    rows = [r for r in _WIDE_ROWS if r == "year" or flat[r].notna().any()]
+    columns = []
+    for name in _WIDE_COLUMNS:
+        col = flat[name].astype(object)
+        distinct = col.dropna().unique()
+        same = len(distinct) == 0 or (len(distinct) == 1 and bool(col.notna().all()))
+        if name != "variable" and same:
+            constant[name] = distinct[0] if len(distinct) else None
+        else:
+            flat[name] = col.where(col.notna(), "")
+            columns.append(name)
+    if "month" not in rows:
+        constant["month"] = None
+    wide = flat.pivot(index=rows, columns=columns, values=values)
+    if len(columns) == 1:
+        wide.columns = wide.columns.astype(str)
+    wide.attrs[_WIDE_ATTR] = {"constant": constant, "values": values}
     return wide
 
 
@@ -974,24 +1061,38 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
     """Turns a :func:`to_wide` frame back into tidy rows (cells left NaN are dropped).
 
     Args:
-        wide: The wide frame.
+        wide: The wide frame (its ``attrs`` hold the key parts the table left out).
         values: Name of the value column to produce.
 
     Returns:
         A flat tidy frame with the full key and ``values``.
 
+    Raises:
+        ValueError: The frame lacks key parts and carries no ``to_wide`` record of them.
+
     Example:
         >>> wide = to_wide(frame)  # doctest: +SKIP
         >>> from_wide(wide)["variable"].unique()  # doctest: +SKIP
     """
-    long = wide.stack(future_stack=True).rename(values).reset_index()
-    long = long.rename(columns={long.columns[len(_WIDE_INDEX)]: "variable"})
+    record = wide.attrs.get(_WIDE_ATTR) or {}
+    names = [n if n is not None else "variable" for n in wide.columns.names]
+    framed = wide.copy()
+    framed.columns = framed.columns.set_names(names)
+    long = framed.stack(names, future_stack=True).rename(values).reset_index()
     long = long[long[values].notna()].reset_index(drop=True)
+    for name, value in (record.get("constant") or {}).items():
+        long[name] = value
+    missing = [k for k in KEY if k not in long.columns]
+    if missing:
+        raise ValueError(
+            f"from_wide: the frame lacks key parts {missing} and has no to_wide record of them "
+            "(it was not made by to_wide, or its attrs were dropped): add them as index levels "
+            "or columns."
+        )
     for name in _diff.STRING_KEYS:
-        if name in long.columns:
-            col = long[name].astype(object)
-            long[name] = col.where(col != "", None)
-    return long
+        col = long[name].astype(object)
+        long[name] = col.where(col != "", None)
+    return long[[*KEY, values]]
 
 
 # --------------------------------------------------------------------------------------------

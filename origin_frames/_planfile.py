@@ -140,8 +140,12 @@ def dump(doc: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-def load(path: str | Path) -> PlanFileModel:
+def load(path: str | Path) -> tuple[PlanFileModel, list[dict[str, Any]]]:
     """Reads and validates a plan file: structure, types and digest.
+
+    Returns:
+        The validated model, and the cells as stored: a cell column added after this model
+        was written (and covered by the digest) is kept rather than dropped.
 
     Raises:
         PlanFileError: naming the file and every bad field (up to a dozen).
@@ -175,7 +179,7 @@ def load(path: str | Path) -> PlanFileModel:
             f"{path} was changed after it was saved (its digest does not match its content). "
             "Plan again rather than editing a saved plan."
         )
-    return model
+    return model, list(doc["cells"])
 
 
 def check_after(path: str | Path, cells: pd.DataFrame) -> None:

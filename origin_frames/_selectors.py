@@ -60,8 +60,8 @@ def resolve_scenario(client: OriginFrames, selector: str) -> str:
         The scenario id.
 
     Raises:
-        ConfigurationError: Nothing matches, or the selector names many (``all:``,
-            ``project:``).
+        ConfigurationError: Nothing matches, several scenarios published the same day
+            match (they are listed), or the selector names many (``all:``, ``project:``).
 
     Example:
         >>> resolve_scenario(client, "latest:gbr:central")  # doctest: +SKIP
@@ -73,7 +73,16 @@ def resolve_scenario(client: OriginFrames, selector: str) -> str:
     if not selector.startswith("latest:"):
         return selector
     scenarios = _published(client, selector)
-    return str(scenarios.sort_values("publication_date", kind="stable").index[-1])
+    newest = scenarios[scenarios["publication_date"] == scenarios["publication_date"].max()]
+    if len(newest) > 1:
+        # Picking one of several same-day releases silently would be a guess.
+        pairs = sorted(zip(newest["name"].astype(str), newest.index, strict=True))
+        names = ", ".join(f"{name!r} ({sid})" for name, sid in pairs)
+        raise ConfigurationError(
+            f"{selector!r} matches {len(newest)} scenarios published the same day: {names}. "
+            f"Add a name word (e.g. {selector}:{pairs[0][0].split()[0].lower()}) or give the id."
+        )
+    return str(newest.index[0])
 
 
 def expand_selectors(client: OriginFrames, selectors: str | Sequence[str]) -> list[str]:

@@ -43,10 +43,13 @@ from urllib.parse import quote, quote_plus
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from ._config import Settings
+from ._config import INPUTS_URL_ENV, SCENARIO_URL_ENV, Settings
 from ._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     DataNotReadyTimeout,
     NotFoundError,
     OriginConnectionError,
@@ -56,6 +59,7 @@ from ._exceptions import (
     PermissionDeniedError,
     ServerError,
     TransportError,
+    sentence,
 )
 
 __all__ = ["Service", "SessionLike", "Transport", "USER_AGENT"]
@@ -151,10 +155,11 @@ class Transport:
         self.stats = {"requests": 0, "retries": 0, "polls": 0}
 
     def _new_session(self) -> requests.Session:
-        """A session with a connection pool sized to the concurrency, no implicit retries."""
+        """A session with a connection pool sized to the concurrency, no implicit retries,
+        whose connections can be shut from another thread when their deadline passes."""
         session = requests.Session()
         size = max(self.settings.concurrency, 1)
-        adapter = HTTPAdapter(pool_connections=size, pool_maxsize=size, max_retries=0)
+        adapter = _Adapter(pool_connections=size, pool_maxsize=size, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -238,7 +243,7 @@ class Transport:
             if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
                 answer["errors"] = list(errors)
                 return answer
-            if not self._wait_for_poll(_poll, deadline):
+            if not self._wait_for_poll(_poll, deadline, f"the {service} session is loading"):
                 break
         raise DataNotReadyTimeout(
             f"The {service} service kept answering DataNotReady for "
@@ -295,7 +300,7 @@ class Transport:
                         f"{self._redact(response.text[:200])}"
                     )
                 return response
-            if not self._wait_for_poll(_poll, deadline):
+            if not self._wait_for_poll(_poll, deadline, "the file is being generated (425)"):
                 break
         raise DataNotReadyTimeout(
             f"{_strip_query(url)} was still being generated (HTTP 425) after "
@@ -339,6 +344,7 @@ class Transport:
         where = f"{method} {_strip_query(url)}"
         for attempt in range(attempts):
             self.stats["requests"] += 1
+            log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
                 with self._gate():
@@ -350,6 +356,12 @@ class Transport:
                 last, last_status = exc, None
             else:
                 status = response.status_code
+                if _no_such_route(response, method):
+                    raise ConfigurationError(
+                        f"{where} answered HTTP {status}: nothing serves that path, so the base "
+                        "URL looks wrong (a key problem would not show here). Check the "
+                        f"scenario/inputs base URLs ({SCENARIO_URL_ENV}, {INPUTS_URL_ENV})."
+                    )
                 if status == 401:
                     raise AuthenticationError(
                         f"{where} was refused (HTTP 401): the API token is missing or wrong. "
@@ -372,7 +384,8 @@ class Transport:
                 delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
             delay = min(delay, max(deadline - self._clock(), 0.0))
             self.stats["retries"] += 1
-            log.debug(
+            # INFO, not DEBUG: a struggling server must not look like a hang.
+            log.info(
                 "retrying %s after %s (attempt %d of %d, sleeping %.3f s)",
                 where,
                 last_status or type(last).__name__,
@@ -414,14 +427,14 @@ class Transport:
             requests.ConnectionError: the connection failed or dropped.
         """
         limit = timeout[0] + timeout[1]
-        started: list[requests.Response] = []
+        sockets: list[socket.socket] = []  # the exchange's connection, once it waits
 
         def fetch() -> requests.Response:
-            response = self._session.request(
-                method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
-            )
-            started.append(response)
+            _IN_FLIGHT.sockets = sockets
             try:
+                response = self._session.request(
+                    method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
+                )
                 _ = response.content  # the whole body, inside the deadline
             except requests.exceptions.ConnectionError as exc:
                 if _is_read_timeout(exc):
@@ -429,13 +442,17 @@ class Transport:
                         "the answer's body stalled past the read timeout"
                     ) from exc
                 raise
+            finally:
+                _IN_FLIGHT.sockets = None
             return response
 
         try:
             response = _WORKERS.run(fetch, limit)
         except FutureTimeout:
-            for response in started:
-                _abort(response)
+            # Shutting the socket ends the worker's blocked read, so no thread stays behind
+            # on a server that keeps trickling.
+            for sock in sockets:
+                _shut(sock)
             raise requests.exceptions.Timeout(
                 f"no complete answer within {limit:g} s (connect + read timeout)"
             ) from None
@@ -507,14 +524,16 @@ class Transport:
         keys = [str(e.get("errorKey") or "") for e in clean]
         if any(k.lower() in ("forbidden", "permissiondenied") for k in keys):
             return PermissionDeniedError(
-                f"The {service} service refused: {text}. Use a scenario or project you may edit."
+                f"The {service} service refused: {sentence(text)} Use a scenario or project you "
+                "may edit."
             )
         if any(_NOT_FOUND_KEY.search(k) for k in keys) or any(
             _NOT_FOUND_MESSAGE.search(e["message"]) for e in clean
         ):
             return NotFoundError(
-                f"The {service} service did not find what was asked for: {text}. Check the "
-                "ids and names (list them with get_aurora_scenarios / get_technology_names).",
+                f"The {service} service did not find what was asked for: {sentence(text)} "
+                "Check the ids and names (list them with get_aurora_scenarios / "
+                "get_technology_names).",
                 clean,
             )
         return OriginGraphQLError(
@@ -529,13 +548,18 @@ class Transport:
             jitter = 0.5 + self._rng.random() / 2
         return self.settings.backoff_base * (2**attempt) * jitter
 
-    def _wait_for_poll(self, poll: int, deadline: float) -> bool:
+    def _wait_for_poll(self, poll: int, deadline: float, why: str) -> bool:
         """Sleeps before the next poll; False when the deadline leaves no room for one."""
         remaining = deadline - self._clock()
         if remaining <= 0:
             return False
         delay = min(max(self.settings.backoff_base, 0.05) * (1.5**poll), _MAX_POLL_SLEEP_S)
         self.stats["polls"] += 1
+        # The first poll and every tenth at INFO: a long wait shows, without a flood.
+        log.log(
+            logging.INFO if poll % 10 == 0 else logging.DEBUG,
+            "waiting: %s (poll %d, %.0f s left)", why, poll + 1, remaining,
+        )  # fmt: skip
         self._sleep(min(delay, remaining))
         return True
 
@@ -578,15 +602,58 @@ def _is_read_timeout(exc: BaseException) -> bool:
     return False
 
 
-def _abort(response: requests.Response) -> None:
-    """Shuts the socket of an exchange that ran out of time, so its worker is freed."""
-    connection = getattr(getattr(response, "raw", None), "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+def _shut(sock: socket.socket) -> None:
+    """Shuts a socket down (unblocking any thread reading it); already closed is fine."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+#: Per worker thread: where the connection of the exchange it runs records its socket.
+_IN_FLIGHT = threading.local()
+
+
+def _record_socket(sock: socket.socket | None) -> None:
+    """Hands the socket about to be read to the exchange running on this thread."""
+    sockets = getattr(_IN_FLIGHT, "sockets", None)
+    if sockets is not None and sock is not None:
+        sockets.append(sock)
+
+
+class _TrackedHTTPConnection(HTTPConnection):
+    """An HTTP connection that tells its exchange which socket the answer is read from."""
+
+    def getresponse(self) -> Any:
+        _record_socket(self.sock)
+        return super().getresponse()
+
+
+class _TrackedHTTPSConnection(HTTPSConnection):
+    """The HTTPS counterpart of :class:`_TrackedHTTPConnection`."""
+
+    def getresponse(self) -> Any:
+        _record_socket(self.sock)
+        return super().getresponse()
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """``requests``' adapter with connections whose sockets an expired exchange can shut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _TrackedHTTPPool,
+            "https": _TrackedHTTPSPool,
+        }
 
 
 class _Worker:
@@ -656,6 +723,20 @@ class _WorkerPool:
 
 
 _WORKERS = _WorkerPool()
+
+
+# What gateways answer for a path they do not route: AWS API Gateway's 403 "Missing
+# Authentication Token" and express-style "Cannot POST /path" 404s.
+_NO_ROUTE = re.compile(r"Missing Authentication Token|Cannot (POST|GET) /", re.I)
+
+
+def _no_such_route(response: requests.Response, method: str) -> bool:
+    """True when the answer says the URL itself is wrong rather than the key or the query."""
+    if response.status_code not in (403, 404) or (
+        method == "GET" and response.status_code == 404
+    ):
+        return False
+    return bool(_NO_ROUTE.search(response.text[:500]))
 
 
 def _retry_after(response: requests.Response) -> float | None:

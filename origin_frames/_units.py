@@ -59,34 +59,33 @@ def native_units_of(config: Mapping[str, Any] | None) -> dict[str, str]:
 
 def native_mask(
     changes: pd.DataFrame,
-    chosen: np.ndarray,
+    desired: pd.DataFrame,
     current: pd.DataFrame,
     pos: np.ndarray,
     native_units: Mapping[str, str],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Which ``chosen`` rows hold native-unit prices, and which hold a unit nobody knows.
+    """Which ``desired`` rows hold native-unit prices, and which hold a unit nobody knows.
 
-    A row's ``unit`` decides where it is given: the current cell's (default) unit means
-    default units, the commodity's native unit means native; anything else is unknown.
-    Rows without a unit follow the frame's ``attrs`` mark (default when unmarked).
+    ``desired`` holds normalised rows of ``changes`` (their positions in ``row``). A row's
+    ``unit`` decides where it is given: the current cell's (default) unit means default
+    units, the commodity's native unit means native; anything else is unknown. Rows
+    without a unit follow the frame's ``attrs`` mark (default when unmarked).
     """
-    n = len(chosen)
+    n = len(desired)
     native = np.zeros(n, dtype=bool)
     unknown = np.zeros(n, dtype=bool)
-    domain = _diff.column(changes, "domain")
-    if domain is None or n == 0:
-        return native, unknown
-    commodity = (domain.iloc[chosen].astype(object) == "commodity").to_numpy() & (pos >= 0)
+    commodity = (desired["domain"].to_numpy(dtype=object) == "commodity") & (pos >= 0)
     if not commodity.any():
         return native, unknown
     marked = changes.attrs.get(UNITS_ATTR) == NATIVE
     unit = _diff.column(changes, "unit")
     if unit is None or "unit" not in current.columns:
         return commodity & marked, unknown
-    given = _diff._as_object(unit.iloc[chosen])
+    given = unit.iloc[desired["row"].to_numpy()].reset_index(drop=True)
+    given = _diff._as_object(given.astype(object).where(~_diff.not_text(given), None))
     has_unit = pd.notna(given)
     default_unit = _diff._as_object(current["unit"])[np.where(pos >= 0, pos, 0)]
-    names = _diff._as_object(_diff.column(changes, "technology").iloc[chosen])  # type: ignore[union-attr]
+    names = desired["technology"].to_numpy(dtype=object)
     own_native = np.array([native_units.get(str(c)) for c in names], dtype=object)
     is_default = has_unit & (given == default_unit)
     is_native = has_unit & ~is_default & (given == own_native)

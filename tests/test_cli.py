@@ -156,8 +156,7 @@ def test_file_format_without_out_is_a_one_line_error(command: str, fmt: str, cap
 def test_projects_on_a_fresh_emulator_is_an_empty_table(capsys):
     code, out, err = run(capsys, "projects", "--emulator")
     assert (code, err) == (0, "")
-    assert "Empty DataFrame" in out
-    assert "name" in out
+    assert out == "no projects\n"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
@@ -215,7 +214,7 @@ def test_export_writes_a_dataset_every_engine_reads(tmp_path: Path, capsys, sdk)
 def test_export_of_demand_technology_holds_only_that_domain(tmp_path: Path, capsys):
     target = tmp_path / "dt"
     code, _, err = run(
-        capsys, "export", "latest:gbr", "--emulator", "--out", str(target),
+        capsys, "export", "latest:gbr:central", "--emulator", "--out", str(target),
         "--domains", "demand_technology", "--regions", "gbr",
     )  # fmt: skip
     assert (code, err) == (0, "")
@@ -237,7 +236,9 @@ def test_export_replaces_a_previous_export(tmp_path: Path, capsys):
 def test_export_refuses_a_directory_holding_other_files(tmp_path: Path, capsys):
     notes = tmp_path / "notes.txt"
     notes.write_text("keep me")
-    code, out, err = run(capsys, "export", "latest:gbr", "--emulator", "--out", str(tmp_path))
+    code, out, err = run(
+        capsys, "export", "latest:gbr:central", "--emulator", "--out", str(tmp_path)
+    )
     assert code == 1
     assert one_line(err) and "new or empty directory" in err
     assert notes.read_text() == "keep me"
@@ -254,13 +255,13 @@ def test_export_of_an_unknown_selector_is_a_one_line_error(tmp_path: Path, capsy
 
 
 # -- plan -----------------------------------------------------------------------------------
-def test_plan_on_a_new_scenario_prints_the_changes_and_exits_2(tmp_path: Path, capsys):
+def test_plan_on_a_new_scenario_prints_the_changes_and_exits_0(tmp_path: Path, capsys):
     changes = write(tmp_path / "changes.csv", CHANGES)
     code, out, err = run(
         capsys, "plan", "latest:gbr:central", changes, "--emulator", "--new-scenario", "S",
         "--project", "P",
     )  # fmt: skip
-    assert code == 2, err
+    assert (code, err) == (0, "")
     sid = created_id(out)
     assert "(S) in project P" in out
     assert f"Plan(scenario='{sid}', 2 cells in 1 calls [technology: 2]" in out
@@ -276,7 +277,7 @@ def test_plan_out_saves_a_plan_that_reads_back(tmp_path: Path, capsys):
         capsys, "plan", "latest:gbr:central", changes, "--emulator", "--new-scenario", "S",
         "--out", str(target),
     )  # fmt: skip
-    assert code == 2
+    assert code == 0
     assert f"saved plan to {target}" in out
     plan = Plan.from_json(target)
     assert plan.scenario_id == created_id(out)
@@ -308,14 +309,15 @@ def test_plan_against_a_published_scenario_says_to_copy_it(tmp_path: Path, capsy
     assert "published Aurora scenario" in err and "--new-scenario NAME" in err
 
 
-def test_plan_of_target_values_exits_2(tmp_path: Path, capsys):
+def test_plan_of_target_values_with_detailed_exitcode_exits_2(tmp_path: Path, capsys):
     changes = write(
         tmp_path / "values.csv",
         "domain,region,technology,variable,kind,year,value\n"
         "technology,gbr,CCGT,capex,endogenous,2030,1234.5\n",
     )
     code, out, err = run(
-        capsys, "plan", "latest:gbr:central", changes, "--emulator", "--new-scenario", "S"
+        capsys, "plan", "latest:gbr:central", changes, "--emulator", "--new-scenario", "S",
+        "--detailed-exitcode",
     )
     assert code == 2, err
     assert "1 cells in 1 calls" in out
@@ -347,7 +349,7 @@ def test_plan_of_an_unedited_export_finds_nothing_and_an_edited_one_finds_the_ed
         capsys, "plan", "latest:gbr:central", str(target), "--emulator", "--new-scenario", "S",
         "--out", str(saved),
     )  # fmt: skip
-    assert code == 2, err
+    assert code == 0, err
     cells = Plan.from_json(saved).to_frame()
     # Edits of totalDemand also pin its components, so the plan may hold more cells.
     for (region, tech, year), row in edited.iloc[:3].iterrows():
@@ -373,7 +375,7 @@ def test_unreadable_change_file_is_a_one_line_error_saying_what_to_do(
     name: str, content: str | bytes, expected: str, tmp_path: Path, capsys
 ):
     path = write(tmp_path / name, content)
-    code, out, err = run(capsys, "plan", "latest:gbr", path, "--emulator")
+    code, out, err = run(capsys, "plan", "latest:gbr:central", path, "--emulator")
     assert code == 1
     assert one_line(err), err
     assert expected in err and path in err
@@ -382,7 +384,7 @@ def test_unreadable_change_file_is_a_one_line_error_saying_what_to_do(
 
 def test_missing_change_file_is_a_one_line_error(tmp_path: Path, capsys):
     missing = str(tmp_path / "nope.csv")
-    code, _, err = run(capsys, "plan", "latest:gbr", missing, "--emulator")
+    code, _, err = run(capsys, "plan", "latest:gbr:central", missing, "--emulator")
     assert code == 1
     assert one_line(err)
     assert f"No changes file at {missing}. Check the path." in err
@@ -390,7 +392,7 @@ def test_missing_change_file_is_a_one_line_error(tmp_path: Path, capsys):
 
 def test_change_file_without_key_columns_names_them(tmp_path: Path, capsys):
     path = write(tmp_path / "cols.csv", "a,b\n1,2\n")
-    code, _, err = run(capsys, "plan", "latest:gbr", path, "--emulator")
+    code, _, err = run(capsys, "plan", "latest:gbr:central", path, "--emulator")
     assert code == 1
     assert "lacks key columns" in err and "'variable'" in err
 
@@ -445,11 +447,11 @@ def test_apply_of_a_saved_plan_on_a_fresh_emulator_explains_why_not(tmp_path: Pa
     code, _, err = run(capsys, "apply", plan, "--emulator")
     assert code == 1
     assert one_line(err)
-    assert "fresh --emulator cannot hold it" in err and "SCENARIO CHANGES" in err
+    assert "serve --state" in err and "--endpoint" in err and "SCENARIO CHANGES" in err
 
 
 def test_apply_of_one_non_plan_argument_says_what_to_give(capsys):
-    code, _, err = run(capsys, "apply", "latest:gbr", "--emulator")
+    code, _, err = run(capsys, "apply", "latest:gbr:central", "--emulator")
     assert code == 1
     assert "Give a saved PLAN.json, or SCENARIO followed by CHANGES files." in err
 
@@ -521,7 +523,7 @@ def test_saved_plan_applies_through_env_configured_server(own_emulator, tmp_path
     changes = write(tmp_path / "changes.csv", CHANGES)
     plan_file = tmp_path / "plan.json"
     code, out, err = run(capsys, "plan", sid, changes, "--out", str(plan_file))
-    assert code == 2, err
+    assert code == 0, err
     code, out, err = run(capsys, "apply", str(plan_file))
     assert code == 0, err
     assert "[applied: 1]" in out and "verified=True" in out
@@ -568,7 +570,7 @@ def test_apply_of_a_stale_plan_fails_unless_forced(own_emulator, tmp_path: Path,
     sid = _new_scenario(emu, token)
     first = write(tmp_path / "first.csv", CHANGES)
     plan_file = tmp_path / "plan.json"
-    assert run(capsys, "plan", sid, first, "--out", str(plan_file))[0] == 2
+    assert run(capsys, "plan", sid, first, "--out", str(plan_file))[0] == 0
     other = write(
         tmp_path / "other.csv",
         f"{CHANGE_COLUMNS}\ntechnology,gbr,CCGT,capex,endogenous,2031,Absolute,250\n",
@@ -578,7 +580,9 @@ def test_apply_of_a_stale_plan_fails_unless_forced(own_emulator, tmp_path: Path,
     assert code == 1
     assert one_line(err)
     assert "changed on the server since planning" in err
+    assert "1 of the plan's 2 cells changed on the server since planning" in err
     assert "run `origin-frames plan` again, or add --force" in err
+    assert ".report" not in err and "force=True" not in err
     code, out, err = run(capsys, "apply", str(plan_file), "--force")
     assert code == 0, err
     assert "[applied: 1]" in out
@@ -647,10 +651,10 @@ def test_process_error_is_one_line_without_traceback(tmp_path: Path):
     assert done.stderr.startswith("origin-frames: error: No published scenario matches")
 
 
-def test_process_plan_exits_2_with_changes(tmp_path: Path):
+def test_process_plan_with_detailed_exitcode_exits_2_with_changes(tmp_path: Path):
     changes = write(tmp_path / "changes.csv", CHANGES)
     done = run_process("plan", "latest:gbr:central", changes, "--emulator", "--no-progress",
-                       "--new-scenario", "S")  # fmt: skip
+                       "--new-scenario", "S", "--detailed-exitcode")  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "2 cells in 1 calls" in done.stdout
     assert done.stderr == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -49,8 +51,13 @@ def test_scenario_by_id_is_the_detail_view(client, sdk, sid) -> None:
     assert frame.index.tolist() == [sid]
     row = frame.iloc[0]
     assert row["default_currency"] == expected["defaultCurrency"]
-    assert row["regions"] == expected["regions"]
-    assert row["advanced_settings"] == expected["advancedSettings"]
+    assert frame.attrs["regions"][sid] == expected["regions"]
+    assert row["regions"] == ", ".join(expected["regions"])
+    for key, value in expected["advancedSettings"].items():
+        column = "advanced_settings_" + re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+        assert row[column] == value or (value is None and pd.isna(row[column]))
+    nested = [c for c in frame.columns if any(isinstance(v, dict) for v in frame[c])]
+    assert nested == []
 
 
 def test_unknown_scenario_by_id_is_not_found(client) -> None:
@@ -204,7 +211,7 @@ def test_transforms_log_records_an_update(client, sdk, sid) -> None:
 
 
 def test_meta_json_lists_download_definitions(client, sdk, sid) -> None:
-    regions = client.get_scenario_by_id(sid)["regions"].iloc[0]
+    regions = client.get_scenario_by_id(sid).attrs["regions"][sid]
     frame = client.get_meta_json(regions["gbr"]["metaUrl"])
     schemas.DownloadDefinitions.validate(frame)
     theirs = sdk.get_meta_json(regions["gbr"]["metaUrl"])

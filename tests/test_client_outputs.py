@@ -100,7 +100,7 @@ def test_cached_download_is_served_without_the_network(tmp_path) -> None:
                               progress=False, cache_dir=tmp_path)  # fmt: skip
         sid = str(client.get_aurora_scenarios("gbr").index[0])
         first = client.get_scenario_outputs(sid, "gbr", "system", "1y")
-        assert len(list(tmp_path.glob("*.parquet"))) == 1
+        assert len(list(tmp_path.rglob("*.parquet"))) == 1
     # The emulator is gone: a second read can only come from the cache.
     again = client.get_scenario_outputs(sid, "gbr", "system", "1y")
     pd.testing.assert_frame_equal(again, first)

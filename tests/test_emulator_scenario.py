@@ -16,6 +16,7 @@ from origin_sdk.service.Project import Project
 from origin_sdk.service.Scenario import Scenario
 
 from origin_frames.emulator import Emulator, EmulatorOptions
+from origin_frames.emulator._protocol import tenant_of
 from origin_frames.emulator.scenario import _published
 from origin_frames.emulator.scenario.models import ScenarioBackend
 from origin_frames.emulator.scenario.resolvers import service_schema
@@ -278,7 +279,8 @@ def test_get_or_create_scenario_by_name_creates_once(sdk: OriginSession) -> None
 def test_deleting_a_project_deletes_its_scenarios(sdk: OriginSession, emulator: Emulator) -> None:
     scenario = _new_scenario(sdk)
     sdk.delete_project(scenario["projectGlobalId"])
-    assert emulator.state.scenarios.session_spec(scenario["scenarioGlobalId"], TOKEN) is None
+    scenarios = emulator.state.scenarios
+    assert scenarios.session_spec(scenario["scenarioGlobalId"], tenant_of(TOKEN)) is None
 
 
 # -- tenanted scenarios ----------------------------------------------------------------------
@@ -300,10 +302,11 @@ def test_create_scenario_copies_the_base_and_joins_the_project(
     project = sdk.get_project(created["projectGlobalId"])
     assert [s["scenarioGlobalId"] for s in project["scenarios"]] == [created["scenarioGlobalId"]]
 
-    spec = emulator.state.scenarios.session_spec(created["scenarioGlobalId"], TOKEN)
+    tenant = tenant_of(TOKEN)  # tenants are token digests: state never holds a token
+    spec = emulator.state.scenarios.session_spec(created["scenarioGlobalId"], tenant)
     base_spec = emulator.state.scenarios.session_spec(base["scenarioGlobalId"], TOKEN)
     assert spec is not None and base_spec is not None
-    assert (spec.published, spec.tenant, spec.region_group) == (False, TOKEN, "gbr")
+    assert (spec.published, spec.tenant, spec.region_group) == (False, tenant, "gbr")
     assert spec.data_seed == base_spec.data_seed
     assert (base_spec.published, base_spec.tenant) == (True, None)
     assert "abcdef123456" not in repr(emulator.state.scenarios._scenarios)
@@ -377,7 +380,7 @@ def test_delete_scenario_forgets_it(sdk: OriginSession, emulator: Emulator) -> N
     assert sdk.delete_scenario(sid) is True
     with pytest.raises(IndexError):
         sdk.get_scenario_by_id(sid)
-    assert emulator.state.scenarios.session_spec(sid, TOKEN) is None
+    assert emulator.state.scenarios.session_spec(sid, tenant_of(TOKEN)) is None
     assert sdk.get_project(created["projectGlobalId"])["scenarios"] == []
 
 
@@ -630,7 +633,7 @@ def test_tenants_cannot_see_each_others_projects_or_scenarios(emulator: Emulator
         bob.get_scenario_by_id(sid)
     with pytest.raises(Exception, match="was not found"):
         bob.delete_scenario(sid)
-    assert emulator.state.scenarios.session_spec(sid, OTHER) is None
+    assert emulator.state.scenarios.session_spec(sid, tenant_of(OTHER)) is None
     tenanted = _gql(
         emulator.scenario_base_url,
         "query ($f: ScenarioFilter) { getScenarios(filter: $f) { scenarioGlobalId } }",

@@ -26,7 +26,9 @@ def _post(url: str, payload: object, token: str | None = TOKEN, timeout: float =
 def test_health_route_answers_without_a_token(emulator: Emulator) -> None:
     answer = requests.get(emulator.url + "/_emulator/health", timeout=5)
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok"}
+    body = answer.json()
+    assert body["status"] == "ok"
+    assert body["cache"]["budget_mb"] == emulator.options.cache_mb
 
 
 @pytest.mark.parametrize("token", [None, ""], ids=["missing", "empty"])

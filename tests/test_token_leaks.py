@@ -162,7 +162,7 @@ def test_cli_output_never_carries_the_token(world, tmp_path, capsys, monkeypatch
     outputs.append(capsys.readouterr())
     sid = _SdkViaClient(client).new_scenario()
     plan_file = tmp_path / "plan.json"
-    assert main(["plan", sid, str(changes), "--out", str(plan_file)]) == 2
+    assert main(["plan", sid, str(changes), "--out", str(plan_file)]) == 0
     outputs.append(capsys.readouterr())
     client.delete_scenario(sid)
     assert main(["apply", str(plan_file), "--force", "--audit", str(tmp_path / "a.parquet")]) == 1

@@ -30,10 +30,12 @@ BODY = b'{"data": {"__typename": "Query"}}'
 
 
 @contextmanager
-def scripted_server(script: list[bytes | float]) -> Iterator[str]:
+def scripted_server(script: list[bytes | float], closed: list[int] | None = None
+                    ) -> Iterator[str]:  # fmt: skip
     """A server answering every connection with ``script``: bytes are sent, floats slept.
 
     The connection stays open after the script (a server that stalls, not one that closes).
+    ``closed`` gets one entry per connection the client closed before the server did.
     """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -51,9 +53,16 @@ def scripted_server(script: list[bytes | float]) -> Iterator[str]:
                     stop.wait(step)
                 else:
                     conn.sendall(step)
-            stop.wait(30)
+            conn.settimeout(0.05)
+            while not stop.is_set():
+                try:
+                    if conn.recv(1) == b"":
+                        raise ConnectionResetError
+                except TimeoutError:
+                    continue
         except OSError:
-            pass
+            if closed is not None and not stop.is_set():
+                closed.append(1)
 
     def accept() -> None:
         while not stop.is_set():
@@ -108,12 +117,19 @@ SILENT: list[bytes | float] = []
     ],
 )
 def test_slow_or_stalled_answers_end_in_a_timeout_within_the_deadline(script):
-    with scripted_server(script) as url:
+    closed: list[int] = []
+    with scripted_server(script, closed) as url:
         transport = transport_for(url)
         started = time.monotonic()
         with pytest.raises(OriginTimeoutError, match="timed out"):
             transport.graphql("inputs", "{ __typename }")
         elapsed = time.monotonic() - started
+        # The client hung up: no thread of it is left reading the trickle.
+        for _ in range(40):
+            if closed:
+                break
+            time.sleep(0.05)
+        assert closed == [1]
     # connect 0.5 s + read 1.0 s is the bound of one attempt; allow scheduling slack.
     assert elapsed < 1.5 + 1.0
 

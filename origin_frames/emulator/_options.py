@@ -28,6 +28,12 @@ class EmulatorOptions:
         launch_step_s: Seconds a launched scenario spends in each of Queued and Running.
         tokens: When non-empty, the only accepted tokens (others get 401).
         readonly_tokens: Tokens that are accepted but get 403 on every mutation.
+        cache_mb: Memory budget (MB) of generated inputs: cells and rendered answers.
+            Past it the least recently used scenarios' generated data is dropped and
+            generated again on their next read (scenario copies keep their transforms).
+        state_path: An SQLite file that keeps projects, scenario copies and their
+            transforms across restarts (``serve --state PATH``); None keeps them in memory.
+            Owners are kept as SHA-256 digests of their tokens, never the tokens.
         echo_token: Test-only: every error message (GraphQL ``errors``, REST 4xx/5xx
             bodies, injected 502/503 pages) echoes the caller's token, plainly, JSON-escaped
             and URL-quoted, so tests can prove the client never lets it through.
@@ -43,6 +49,8 @@ class EmulatorOptions:
     launch_step_s: float = 1.0
     tokens: frozenset[str] = field(default_factory=frozenset)
     readonly_tokens: frozenset[str] = field(default_factory=frozenset)
+    cache_mb: float = 512.0
+    state_path: str | None = None
     echo_token: bool = False
 
     def __post_init__(self) -> None:
@@ -55,6 +63,8 @@ class EmulatorOptions:
         for name in ("latency_ms", "not_ready_s", "download_delay_s", "launch_step_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative.")
+        if self.cache_mb <= 0:
+            raise ValueError("cache_mb must be positive: give the budget in MB (default 512).")
         if self.scale < 0:
             raise ValueError("scale must be 0 (standard catalogue) or a positive integer.")
         # Accept any iterable for the token sets while keeping the dataclass hashable.

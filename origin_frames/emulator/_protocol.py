@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graphql import GraphQLSchema
 
 
+def tenant_of(token: str) -> str:
+    """The tenant a token acts as: its SHA-256 hex digest, so state never holds a token.
+
+    Args:
+        token: The ``Private-Token`` header as sent (stripped).
+
+    Returns:
+        64 hex digits; the same token always gives the same tenant, in every process.
+
+    Example:
+        >>> tenant_of("abc")[:8]
+        'ba7816bf'
+    """
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """Who is asking; resolvers receive it inside ``info.context``."""
 
-    tenant: str
+    tenant: str  # tenant_of(token): the token itself is never kept
     readonly: bool
     base_url: str  # e.g. "http://127.0.0.1:8765", for absolute URLs in answers
 

@@ -24,9 +24,10 @@ import msgspec
 
 from . import _gql
 from ._options import EmulatorOptions
-from ._protocol import HttpResponse, RequestContext, Service
+from ._protocol import HttpResponse, RequestContext, Service, tenant_of
 from ._requests import MutationRecord, RequestLog
 from ._state import EmulatorState
+from ._store import StateStore
 from .inputs.resolvers import InputsService
 from .scenario.resolvers import ScenarioService
 
@@ -75,7 +76,10 @@ class _App:
         self.options = options
         self._lock = threading.Lock()
         self._rng = random.Random(options.seed)
+        self.store = StateStore(options.state_path, options) if options.state_path else None
         self.state = EmulatorState(options)
+        if self.store is not None:
+            self.store.load(self.state)
         self.services: list[Service] = self._build_services()
         self.requests = RequestLog()
 
@@ -83,12 +87,19 @@ class _App:
         return [ScenarioService(self.state), InputsService(self.state)]
 
     def reset(self) -> None:
-        """Restores the seeded state (projects, scenarios, sessions, transforms)."""
+        """Restores the seeded state (projects, scenarios, sessions, transforms), kept too."""
         with self._lock:
+            if self.store is not None:
+                self.store.clear()
             self._rng = random.Random(self.options.seed)
             self.state = EmulatorState(self.options)
             self.services = self._build_services()
             self.requests.clear()
+
+    def keep(self) -> None:
+        """Writes what a mutation changed to the state file (``serve --state``), if any."""
+        if self.store is not None:
+            self.store.save(self.state)
 
     def roll_failure(self) -> str | None:
         """Decides, deterministically from the seed, whether this request fails and how."""
@@ -219,7 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, method: str, path: str) -> HttpResponse:
         if path == "/_emulator/health":
-            return HttpResponse.json(200, {"status": "ok"})
+            cache = self.app.state.inputs.budget_stats().as_dict()
+            return HttpResponse.json(200, {"status": "ok", "cache": cache})
         if path == "/_emulator/reset" and method == "POST":
             self.app.reset()
             return HttpResponse.json(200, {"status": "reset"})
@@ -254,7 +266,9 @@ class _Handler(BaseHTTPRequestHandler):
             denied, token, readonly = self._authenticate()
             if denied is not None:
                 return denied
-            ctx = RequestContext(tenant=token, readonly=readonly, base_url=self._base_url())
+            ctx = RequestContext(
+                tenant=tenant_of(token), readonly=readonly, base_url=self._base_url()
+            )
             if sub.rstrip("/") == "/v1/graphql":
                 if method != "POST":
                     return HttpResponse.json(405, {"message": "Use POST for GraphQL."})
@@ -286,11 +300,14 @@ class _Handler(BaseHTTPRequestHandler):
                 400, {"errors": [{"message": "Variables must be a JSON object."}]}
             )
         document = payload["query"]
-        if ctx.readonly and _gql.is_mutation(service.schema, document):
+        mutation = _gql.is_mutation(service.schema, document)
+        if ctx.readonly and mutation:
             return HttpResponse.json(
                 403, {"message": "Forbidden: this token may read but not change data."}
             )
         answer = service.graphql(document, variables, ctx, payload.get("operationName"))
+        if mutation:
+            self.app.keep()
         return HttpResponse(200, _encode(answer), {"Content-Type": "application/json"})
 
 
@@ -342,6 +359,8 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
+        if self._app is not None and self._app.store is not None:
+            self._app.store.close()
 
     def serve_forever(self) -> None:
         """Serves in the calling thread until interrupted (used by ``origin-frames serve``)."""

@@ -33,7 +33,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from .._options import EmulatorOptions
 from ..catalogue import MODEL_MAX_YEAR, MODEL_MIN_YEAR, RegionGroup, SessionSpec, region_groups
 from . import config as cfg
 from . import seed
+from ._budget import Budget, BudgetStats
 from .seed import ABSOLUTE, DELTA, NONE, PERCENTAGE, Block, TechKey
 
 WORKBOOK_READY_S = 0.2
@@ -273,6 +274,25 @@ def validation_messages(
 
 #: Cells of rendered answers one session keeps (about 0.4 kB each).
 RENDER_CACHE_CELLS = 300_000
+#: Bytes one rendered cell costs (its dict, float and list slot; measured with tracemalloc
+#: on a whole gbr scenario), and one generated block beyond its arrays: the budget's units.
+RENDERED_CELL_BYTES = 300
+BLOCK_OVERHEAD_BYTES = 400
+
+#: Where a block lives inside a session: a part (generated as a whole) and a path in it.
+#: Parts: ("technology", region), ("demand", region), ("commodity",), ("interconnector",).
+PartKey = tuple[str, ...]
+BlockPath = tuple[str | None, ...]
+#: Transformed cells of one block: positions, type codes and values.
+Sparse = tuple[np.ndarray, np.ndarray, np.ndarray]
+TransformState = dict[PartKey, dict[BlockPath, Sparse]]
+
+
+def _block_bytes(blocks: Sequence[Block]) -> int:
+    """Bytes of generated blocks (arrays plus per-block object overhead)."""
+    return sum(
+        b.original.nbytes + b.ttype.nbytes + b.tval.nbytes + BLOCK_OVERHEAD_BYTES for b in blocks
+    )
 
 
 class RenderCache:
@@ -340,7 +360,13 @@ class RenderCache:
 
 @dataclass
 class Session:
-    """The inputs of one scenario (guarded by the backend lock)."""
+    """The inputs of one scenario (guarded by the backend lock).
+
+    Originals are a pure function of ``data_seed`` (commodities: of ``commodity_seed``
+    after a rebase), so generated parts can be dropped (:meth:`drop_generated`) and
+    generated again; what a session owns is its transforms, kept as sparse arrays in
+    ``_kept`` while their part is not generated and re-applied when it is.
+    """
 
     scenario_id: str
     group: RegionGroup
@@ -352,6 +378,9 @@ class Session:
     first_access: float | None = None
     transforms: list[dict[str, Any]] = field(default_factory=list, repr=False)
     commodity_reference: str | None = None  # set by rebaseCommodities
+    commodity_seed: int | None = None  # data seed of the commodity originals after a rebase
+    _kept: TransformState = field(default_factory=dict, repr=False)
+    _generated_bytes: int = field(default=0, repr=False)
     _tech: dict[str, dict[TechKey, dict[str, Block]]] = field(default_factory=dict, repr=False)
     _demand: dict[str, seed.RegionDemand] = field(default_factory=dict, repr=False)
     _commodities: dict[str, dict[str, Block]] | None = field(default=None, repr=False)
@@ -384,8 +413,13 @@ class Session:
         """All supply-technology blocks of a region (generated on first access)."""
         blocks = self._tech.get(region)
         if blocks is None:
-            blocks = seed.generate_technologies(self.data_seed, self.group, region, self.scale)
-            self._tech[region] = blocks
+            made = seed.generate_technologies(self.data_seed, self.group, region, self.scale)
+            self._adopt(
+                ("technology", region),
+                [b for params in made.values() for b in params.values()],
+                lambda path: made[path[:5]][path[5]],  # type: ignore[index]
+            )
+            self._tech[region] = blocks = made
         return blocks
 
     def groupings(self) -> dict[str, dict[str, Any]]:
@@ -471,8 +505,16 @@ class Session:
         """Demand blocks of a region (generated on first access)."""
         d = self._demand.get(region)
         if d is None:
-            d = seed.generate_demand(self.data_seed, region)
-            self._demand[region] = d
+            made = seed.generate_demand(self.data_seed, region)
+            per_tech = [b for blocks in made.technologies.values() for b in blocks.values()]
+            self._adopt(
+                ("demand", region),
+                [*made.system.values(), *per_tech],
+                lambda path: made.system[str(path[1])]
+                if path[0] is None
+                else made.technologies[path[0]][str(path[1])],
+            )
+            self._demand[region] = d = made
         return d
 
     def update_system_demand(
@@ -542,8 +584,19 @@ class Session:
     def commodities(self) -> dict[str, dict[str, Block]]:
         """Commodity blocks (stored units) per commodity and region."""
         if self._commodities is None:
-            self._commodities = seed.generate_commodities(self.data_seed, self.regions)
+            made = seed.generate_commodities(self.commodity_data_seed, self.regions)
+            self._adopt(
+                ("commodity",),
+                [b for per_region in made.values() for b in per_region.values()],
+                lambda path: made[path[0]][path[1]],  # type: ignore[index]
+            )
+            self._commodities = made
         return self._commodities
+
+    @property
+    def commodity_data_seed(self) -> int:
+        """The data seed of the commodity originals (the rebase reference's after a rebase)."""
+        return self.data_seed if self.commodity_seed is None else self.commodity_seed
 
     def check_commodities(self, names: Sequence[str] | None) -> list[str]:
         """Validated commodity names (all when none given)."""
@@ -575,23 +628,26 @@ class Session:
 
     def rebase_commodities(self, reference: Session) -> None:
         """Swaps the original commodity series for the reference's; transforms stay."""
-        current = self.commodities()
-        theirs = seed.generate_commodities(reference.data_seed, self.regions)
-        if reference._commodities is not None:
-            for name, per_region in reference._commodities.items():
+        self.commodity_seed = reference.commodity_data_seed
+        if self._commodities is not None:
+            theirs = seed.generate_commodities(self.commodity_seed, self.regions)
+            for name, per_region in self._commodities.items():
                 for region, block in per_region.items():
-                    if region in theirs[name]:
-                        theirs[name][region] = block
-        for name, per_region in current.items():
-            for region, block in per_region.items():
-                block.original = theirs[name][region].original.copy()
+                    block.original = theirs[name][region].original
         self.commodity_reference = reference.scenario_id
 
     # -- interconnectors -------------------------------------------------------
     def interconnectors(self) -> list[seed.Interconnector]:
         """Every interconnector of the session's region group."""
         if self._interconnectors is None:
-            self._interconnectors = seed.generate_interconnectors(self.data_seed, self.group)
+            made = seed.generate_interconnectors(self.data_seed, self.group)
+            ends = {(ic.from_region, ic.to_region): ic for ic in made}
+            self._adopt(
+                ("interconnector",),
+                [b for ic in made for b in ic.variables.values()],
+                lambda path: ends[path[0], path[1]].variables[path[2]],  # type: ignore[index]
+            )
+            self._interconnectors = made
         return self._interconnectors
 
     def interconnector(self, from_region: str, to_region: str) -> seed.Interconnector:
@@ -699,7 +755,12 @@ class Session:
         return n_tech + n_demand + n_com + n_ic
 
     def fork(self, new_id: str, tenant: str, keep_transforms: bool) -> Session:
-        """A tenanted copy: same originals, and this session's transforms when asked."""
+        """A tenanted copy: same originals, and this session's transforms when asked.
+
+        The copy holds no cells: it generates its own from the same seeds on first read
+        and keeps only what differs (the transforms, as sparse arrays, and the commodity
+        rebase), so it stays right whatever happens to its base's generated data.
+        """
         child = Session(
             scenario_id=new_id,
             group=self.group,
@@ -710,21 +771,114 @@ class Session:
             reference=self.scenario_id,
         )
         if keep_transforms:
-            child._tech = {
-                r: {k: {p: b.copy() for p, b in v.items()} for k, v in blocks.items()}
-                for r, blocks in self._tech.items()
-            }
-            child._demand = {r: d.copy() for r, d in self._demand.items()}
-            if self._commodities is not None:
-                child._commodities = {
-                    c: {r: b.copy() for r, b in v.items()} for c, v in self._commodities.items()
-                }
-            if self._interconnectors is not None:
-                child._interconnectors = [ic.copy() for ic in self._interconnectors]
+            child._kept = self.transform_state()
             child.transforms = [dict(t) for t in self.transforms]
             child.commodity_reference = self.commodity_reference
+            child.commodity_seed = self.commodity_seed
             child.reference = self.reference
         return child
+
+    # -- generated data and what survives it -------------------------------------
+    def _adopt(
+        self, part: PartKey, blocks: list[Block], find: Callable[[BlockPath], Block]
+    ) -> None:
+        """Counts a newly generated part and re-applies its kept transforms."""
+        self._generated_bytes += _block_bytes(blocks)
+        for path, (index, codes, values) in self._kept.pop(part, {}).items():
+            block = find(path)
+            block.ttype[index] = codes
+            block.tval[index] = values
+
+    def _live_blocks(self) -> Iterator[tuple[PartKey, BlockPath, Block]]:
+        """Every generated block with its part and path."""
+        for region, plants in self._tech.items():
+            for key, params in plants.items():
+                for name, block in params.items():
+                    yield ("technology", region), (*key, name), block
+        for region, d in self._demand.items():
+            for name, block in d.system.items():
+                yield ("demand", region), (None, name), block
+            for tech, blocks in d.technologies.items():
+                for name, block in blocks.items():
+                    yield ("demand", region), (tech, name), block
+        for name, per_region in (self._commodities or {}).items():
+            for region, block in per_region.items():
+                yield ("commodity",), (name, region), block
+        for ic in self._interconnectors or []:
+            for name, block in ic.variables.items():
+                yield ("interconnector",), (ic.from_region, ic.to_region, name), block
+
+    def transform_state(self) -> TransformState:
+        """Every transformed cell, generated or kept, as sparse arrays per block.
+
+        Returns:
+            ``{part: {path: (positions, type codes, values)}}``: new arrays for generated
+            parts, the kept ones otherwise (kept arrays are never written in place).
+
+        Example:
+            >>> session.transform_state()  # doctest: +SKIP
+            {('commodity',): {('gas', 'gbr'): (array([5]), array([2], dtype=int8), array([1.]))}}
+        """
+        state: TransformState = {part: dict(paths) for part, paths in self._kept.items()}
+        for part, path, block in self._live_blocks():
+            index = np.flatnonzero(block.ttype)
+            if index.size:
+                state.setdefault(part, {})[path] = (
+                    index, block.ttype[index].copy(), block.tval[index].copy()
+                )
+        return state
+
+    def restore_transforms(self, state: TransformState) -> None:
+        """Replaces every transform with ``state`` (applied as parts are generated)."""
+        self.drop_generated()
+        self._kept = {part: dict(paths) for part, paths in state.items()}
+
+    def drop_generated(self) -> None:
+        """Forgets generated cells and rendered answers; transforms are kept."""
+        self._kept = self.transform_state()
+        self._tech, self._demand = {}, {}
+        self._commodities = self._interconnectors = None
+        self._generated_bytes = 0
+        self.render_cache.clear()
+
+    def kept(self) -> dict[str, Any]:
+        """What a restart must keep of the session, JSON-ready (its cells are regenerated).
+
+        Returns:
+            Reference, commodity rebase, transforms log, and every transformed cell as
+            ``[part, path, positions, type codes, values]``.
+        """
+        cells = [
+            [list(part), list(path), index.tolist(), codes.tolist(), values.tolist()]
+            for part, paths in self.transform_state().items()
+            for path, (index, codes, values) in paths.items()
+        ]
+        return {
+            "reference": self.reference,
+            "commodity_reference": self.commodity_reference,
+            "commodity_seed": self.commodity_seed,
+            "transforms": list(self.transforms),
+            "cells": cells,
+        }
+
+    def restore(self, kept: dict[str, Any]) -> None:
+        """Takes back what :meth:`kept` returned."""
+        self.reference = kept["reference"]
+        self.commodity_reference = kept["commodity_reference"]
+        self.commodity_seed = kept["commodity_seed"]
+        self.transforms = list(kept["transforms"])
+        state: TransformState = {}
+        for part, path, index, codes, values in kept["cells"]:
+            state.setdefault(tuple(part), {})[tuple(path)] = (
+                np.asarray(index, dtype=np.int64),
+                np.asarray(codes, dtype=np.int8),
+                np.asarray(values, dtype=np.float64),
+            )
+        self.restore_transforms(state)
+
+    def held_bytes(self) -> int:
+        """Bytes of generated cells and rendered answers held (the budget's measure)."""
+        return self._generated_bytes + self.render_cache.cells * RENDERED_CELL_BYTES
 
 
 @dataclass
@@ -744,6 +898,8 @@ class InputsBackend:
         self.lock = threading.RLock()
         self._groups = region_groups(options.scale)
         self._sessions: dict[str, Session] = {}
+        self.budget = Budget(options.cache_mb)
+        self._changed: set[str] = set()  # tenanted sessions written since take_changed()
         self._workbooks: dict[str, _Workbook] = {}
         self._workbook_counter = 0
 
@@ -772,11 +928,56 @@ class InputsBackend:
             child = base.fork(new_id, tenant, keep_transforms)
             child.first_access = time.monotonic()  # a new scenario loads its data at once
             self._sessions[new_id] = child
+            self._changed.add(new_id)
 
     def drop_session(self, scenario_id: str) -> None:
         """Forgets a deleted scenario's inputs."""
         with self.lock:
             self._sessions.pop(scenario_id, None)
+            self.budget.forget(scenario_id)
+            self._changed.add(scenario_id)
+
+    def take_changed(self) -> dict[str, dict[str, Any] | None]:
+        """What to keep of each session written since the last call (None: deleted).
+
+        Returns:
+            ``{scenario_id: kept session or None}``, see :meth:`Session.kept`.
+        """
+        with self.lock:
+            changed, self._changed = self._changed, set()
+            out: dict[str, dict[str, Any] | None] = {}
+            for scenario_id in sorted(changed):
+                session = self._sessions.get(scenario_id)
+                out[scenario_id] = None if session is None else session.kept()
+            return out
+
+    def restore_session(self, scenario_id: str, tenant: str, kept: dict[str, Any]) -> None:
+        """Gives a restored tenanted scenario its kept inputs (see :meth:`Session.kept`).
+
+        Raises:
+            ValueError: the scenario service does not know the scenario.
+        """
+        with self.lock:
+            session = self._session_or_none(scenario_id, tenant)
+            if session is None:
+                raise ValueError(f"Kept inputs of unknown scenario {scenario_id!r}.")
+            session.restore(kept)
+
+    def enforce_budget(self) -> int:
+        """Drops least recently used sessions' generated data past ``options.cache_mb``.
+
+        Called after each request, so the data one request reads stays put while it runs.
+
+        Returns:
+            How many sessions' data was dropped.
+        """
+        with self.lock:
+            return self.budget.enforce()
+
+    def budget_stats(self) -> BudgetStats:
+        """What the generated-data budget holds (for ``/_emulator/health``)."""
+        with self.lock:
+            return self.budget.stats()
 
     # -- lookups -------------------------------------------------------------------
     def _session_or_none(self, scenario_id: str, tenant: str) -> Session | None:
@@ -799,6 +1000,7 @@ class InputsBackend:
                 reference=scenario_id,
             )
             self._sessions[scenario_id] = session
+        self.budget.touch(session)
         return session
 
     def session(self, scenario_id: str, tenant: str, *, write: bool = False) -> Session:
@@ -836,6 +1038,7 @@ class InputsBackend:
                         "in a project and edit that.",
                         "Forbidden",
                     )
+                self._changed.add(scenario_id)
                 return session
             if session.first_access is None:
                 session.first_access = time.monotonic()

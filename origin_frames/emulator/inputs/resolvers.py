@@ -818,9 +818,12 @@ class InputsService:
             ``{"data": ..., "errors": [...]}``.
         """
         with self.backend.lock:
-            return _gql.execute(
+            answer = _gql.execute(
                 self.schema, document, variables, _Context(ctx, self.backend), operation_name
             )
+            # The answer holds what it rendered: dropping other sessions' data is safe now.
+            self.backend.enforce_budget()
+            return answer
 
     def rest(
         self, method: str, path: str, query: dict[str, list[str]], ctx: RequestContext | None

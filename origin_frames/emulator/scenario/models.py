@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,6 +161,29 @@ class ScenarioBackend:
     def attach_inputs(self, inputs: Any) -> None:
         """Wires the inputs backend (``fork_session``/``drop_session``) to this one."""
         self.inputs = inputs
+
+    # -- kept state (serve --state) -------------------------------------------------
+    def kept_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every project and tenanted scenario as JSON-ready dicts (owners are digests).
+
+        Returns:
+            ``{"projects": [...], "scenarios": [...]}``; published scenarios are left out
+            (they are a function of the options).
+        """
+        with self._lock:
+            return {
+                "projects": [asdict(p) for p in self._projects.values()],
+                "scenarios": [asdict(r) for r in self._scenarios.values() if not r.published],
+            }
+
+    def restore_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        """Adds projects and tenanted scenarios saved by :meth:`kept_records`."""
+        with self._lock:
+            for fields in records.get("projects", []):
+                self._projects[fields["project_id"]] = _Project(**fields)
+            for fields in records.get("scenarios", []):
+                rec = _Scenario(**{**fields, "years": tuple(fields["years"])})
+                self._scenarios[rec.scenario_id] = rec
 
     # -- visibility -------------------------------------------------------------
     def _visible(self, scenario_id: str, tenant: str) -> _Scenario | None:
