@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_export  # noqa: E402
 import bench_fleet  # noqa: E402
+import bench_import  # noqa: E402
 import bench_memory  # noqa: E402
 import bench_plan  # noqa: E402
 import bench_read  # noqa: E402
@@ -152,6 +153,14 @@ def memory_rows(quick: bool) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def import_rows(quick: bool) -> list[dict[str, Any]]:
+    """``import origin_frames`` in a fresh interpreter (bench_import), median of several."""
+    r = bench_import.run(quick)
+    return [_row(f"import origin_frames (median of {r['runs']})", r["origin_frames_s"],
+                 r["origin_sdk_s"], "import origin_sdk (no pandas)", "s", None,
+                 f"< {r['limit_s']} s", r["origin_frames_s"] < r["limit_s"])]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs all benchmarks and prints one table (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -162,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = (read_rows(args.quick) + plan_rows(args.quick) + export_rows(args.quick)
             + fleet_rows(args.quick))  # fmt: skip
     rows += memory_rows(args.quick)
+    rows += import_rows(args.quick)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 220, "display.max_columns", 20,
                            "display.max_colwidth", 60):  # fmt: skip

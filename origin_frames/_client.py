@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 
 from . import _queries as q
-from . import schemas
 from ._args import check_arguments
 from ._config import Settings
 from ._exceptions import ConfigurationError, NotFoundError
@@ -41,6 +40,7 @@ from ._frames import (
     interconnector_frame,
     records_frame,
 )
+from ._lazy import LazyModule
 from ._queries import (
     CONFIG,
     DemandSelection,
@@ -58,9 +58,12 @@ from ._units import mark_units
 from ._updaters import SeedUpdaters
 
 if TYPE_CHECKING:
+    from . import schemas
     from ._apply import ApplyResult
     from ._plan import Plan
     from .emulator import Emulator
+else:  # pandera loads at the first validation, not at import
+    schemas = LazyModule("origin_frames.schemas")
 
 __all__ = ["OriginFrames"]
 

@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import schemas
 from ._exceptions import (
     ConfigurationError,
     NotFoundError,
@@ -41,10 +40,14 @@ from ._exceptions import (
     OriginTimeoutError,
     ServerError,
 )
+from ._lazy import LazyModule
 from ._parquet import read_parquet, to_parquet
 
 if TYPE_CHECKING:
+    from . import schemas
     from ._client import OriginFrames
+else:  # pandera loads at the first validation, not at import
+    schemas = LazyModule("origin_frames.schemas")
 
 __all__ = [
     "CACHE_ENV",

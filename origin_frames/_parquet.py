@@ -19,14 +19,15 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 from ._exceptions import ConfigurationError, ValidationError
 
@@ -123,6 +124,8 @@ def to_parquet(
     Example:
         >>> to_parquet(client.technologies(sid), "tech.parquet")  # doctest: +SKIP
     """
+    import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
+
     pq.write_table(_table(frame, metadata), path)
 
 
@@ -195,6 +198,8 @@ def write_dataset(
     Example:
         >>> summary = write_dataset(client.inputs(sid), "out/gbr")  # doctest: +SKIP
     """
+    import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
+
     target = Path(path)
     check_dataset_target(target, overwrite=overwrite)
     if target.exists():
@@ -291,6 +296,9 @@ def read_dataset_metadata(path: str | Path) -> dict[str, Any]:
 
 def _open(target: Path) -> ds.Dataset:
     """Opens a dataset directory with hive partitioning, or explains what is wrong."""
+    import pyarrow.dataset as ds  # lazily: pyarrow's dataset layer costs import time
+    import pyarrow.parquet as pq
+
     if not target.is_dir():
         raise ConfigurationError(f"No dataset directory at {target}. Check the path.")
     files = sorted(target.rglob("*.parquet"))
@@ -354,6 +362,9 @@ def read_parquet(
     Example:
         >>> frame = read_parquet("out/gbr", domains=["technology"])  # doctest: +SKIP
     """
+    import pyarrow.dataset as ds  # lazily: pyarrow's dataset layer costs import time
+    import pyarrow.parquet as pq
+
     if isinstance(path, io.IOBase) or not Path(path).is_dir():
         if not isinstance(path, io.IOBase) and not Path(path).exists():
             raise ConfigurationError(f"No Parquet file or dataset at {path}. Check the path.")
@@ -443,6 +454,8 @@ def write_fleet_part(
     Returns:
         Per file written: ``scenario_id, domain, region, rows`` and its ``contract``.
     """
+    import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
+
     if frame.empty:
         return []
     table = _table(frame, metadata)
@@ -503,6 +516,8 @@ def finish_fleet_dataset(
         contracts: The contract of every file written.
         metadata: Extra facts for the merged contract.
     """
+    import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
+
     merged = _merge_contracts(contracts, metadata)
     pq.write_metadata(
         schema.with_metadata({METADATA_KEY: json.dumps(merged, default=str).encode()}),

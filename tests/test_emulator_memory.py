@@ -83,13 +83,8 @@ _READS = st.lists(
 )
 
 
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(reads=_READS)
-def test_regenerated_reads_equal_reads_of_held_data(
-    tiny: Emulator, roomy: Emulator, reads: list[tuple[int, str, int]]
-) -> None:
+def _check_reads(tiny: Emulator, roomy: Emulator, reads: list[tuple[int, str, int]]) -> None:
+    """Every read of the tiny-budget emulator equals the roomy one's; reads evict."""
     scenarios = _published(tiny)
     small, large = _sdk(tiny), _sdk(roomy)
     before = _evictions(tiny)
@@ -101,6 +96,26 @@ def test_regenerated_reads_equal_reads_of_held_data(
         assert _read(small, sid, what, region) == _read(large, sid, what, region)
     if len({i for i, _, _ in reads}) > 1:
         assert _evictions(tiny) > before
+
+
+_FIXTURES = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=_FIXTURES)
+@given(reads=_READS)
+def test_regenerated_reads_equal_reads_of_held_data(
+    tiny: Emulator, roomy: Emulator, reads: list[tuple[int, str, int]]
+) -> None:
+    _check_reads(tiny, roomy, reads)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURES)
+@given(reads=_READS)
+def test_regenerated_reads_equal_reads_of_held_data_more_examples(
+    tiny: Emulator, roomy: Emulator, reads: list[tuple[int, str, int]]
+) -> None:
+    _check_reads(tiny, roomy, reads)
 
 
 def _copy(sdk: OriginSession, base: str, name: str, keep: bool = False) -> str:

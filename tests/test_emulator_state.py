@@ -195,7 +195,9 @@ def _serve(state: Path, port: int) -> Iterator[str]:
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(3)]
-        yield lines[2].split()[1]
+        found = [line.split()[1] for line in lines if line.startswith("endpoint:")]
+        assert found, f"serve printed no endpoint line: {lines}"
+        yield found[0]
     finally:
         process.terminate()
         process.wait(timeout=30)

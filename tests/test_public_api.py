@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pandera.pandas as pa
+import pytest
 
 import origin_frames
 
@@ -77,3 +80,38 @@ def test_client_module_does_not_import_the_emulator() -> None:
     with open(source, encoding="utf-8") as handle:
         top_level = [line for line in handle if line.startswith(("import ", "from "))]
     assert not any("emulator" in line for line in top_level)
+
+
+def test_importing_the_package_loads_no_emulator_graphql_pandera_or_dask() -> None:
+    # A fresh interpreter: this test process has long since imported everything.
+    probe = (
+        "import origin_frames, sys; print(sorted(m for m in sys.modules if m.startswith("
+        "('graphql', 'origin_frames.emulator', 'dask', 'pandera', 'pydantic', "
+        "'pyarrow.dataset'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_lazy_public_names_resolve_to_their_modules_objects() -> None:
+    from origin_frames._plan import Plan
+    from origin_frames.emulator import Emulator
+
+    assert origin_frames.Emulator is Emulator
+    assert origin_frames.Plan is Plan
+    assert origin_frames.schemas is importlib.import_module("origin_frames.schemas")
+    assert set(origin_frames.__all__) <= set(dir(origin_frames))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        origin_frames.Nope  # noqa: B018
+
+
+def test_emulated_client_reads_after_a_bare_import() -> None:
+    probe = (
+        "import origin_frames as of\n"
+        "with of.OriginFrames.emulated() as client:\n"
+        "    print(len(client.get_aurora_scenarios('gbr')) > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    assert done.stdout.strip() == "True"
