@@ -270,6 +270,8 @@ class CellFrameBuilder:
         data: dict[str, Any] = {}
         for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
             data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
+        # Only the domains present, so value_counts() and groupby list no empty domain.
+        data["domain"] = data["domain"].remove_unused_categories()
         data["month"] = _int_array(self._months)
         data["original"] = original
         data["transform_type"] = pd.Categorical.from_codes(
@@ -645,6 +647,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = out[name].astype("float64")
     for name, cats in _FIXED_CATEGORIES.items():
         out[name] = pd.Categorical(out[name].astype(object), categories=pd.Index(cats, dtype="str"))
+    out["domain"] = out["domain"].cat.remove_unused_categories()
     for name in _FREE_CATEGORICALS:
         values = out[name].astype(object)
         cats = pd.Index(sorted({str(v) for v in values.dropna()}), dtype="str")
@@ -674,6 +677,8 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         cats[name] = pd.Index(
             sorted(set().union(*(f[name].cat.categories for f in frames))), dtype="str"
         )
+    present = set().union(*(f["domain"].cat.categories for f in frames))
+    cats["domain"] = pd.Index([d for d in DOMAINS if d in present], dtype="str")
     aligned = []
     for f in frames:
         f = f.copy()
