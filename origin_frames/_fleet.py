@@ -174,6 +174,7 @@ class FleetSettings:
 _CLIENTS: dict[str, OriginFrames] = {}
 _CLIENTS_LOCK = threading.Lock()
 _LOCAL_SLOTS: dict[str, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()  # apart from _CLIENTS_LOCK, which is held while a client is made
 
 
 def _gate(settings: FleetSettings) -> Callable[[], AbstractContextManager[None]]:
@@ -186,7 +187,7 @@ def _gate(settings: FleetSettings) -> Callable[[], AbstractContextManager[None]]
         get_worker()
         slots = Semaphore(max_leases=settings.max_requests, name=settings.name)
     except (ImportError, ValueError):  # not on a distributed worker
-        with _CLIENTS_LOCK:
+        with _SLOTS_LOCK:
             slots = _LOCAL_SLOTS.setdefault(
                 settings.name, threading.BoundedSemaphore(settings.max_requests)
             )

@@ -341,3 +341,31 @@ def test_cli_exports_several_scenarios_with_local_threads(
     back = of.read_parquet(target)
     assert back["scenario_id"].nunique() == 2
     assert set(back.index.get_level_values("region")) == {"fra"}
+
+
+def test_fleet_settings_refuse_bad_options_before_anything_runs() -> None:
+    with pytest.raises(ConfigurationError, match="Unknown client options"):
+        FleetSettings("http://a/s", "http://a/i", options=(("tokn", "x"),))
+    with pytest.raises(ConfigurationError, match="max_requests"):
+        FleetSettings("http://a/s", "http://a/i", max_requests=0)
+    with pytest.raises(ConfigurationError, match="credential"):
+        FleetSettings("http://a/s", "http://a/i", credential="secret")  # type: ignore[arg-type]
+
+
+def test_max_requests_holds_on_the_local_threaded_scheduler_too() -> None:
+    import dask
+
+    latency = 0.1
+    with of.OriginFrames.emulated(latency_ms=latency * 1000,
+                                  client_options={"progress": False}) as client:  # fmt: skip
+        ids = of._selectors.expand_selectors(client, "all:gbr:central")[:3]
+        fleet = FleetSettings.from_client(client, max_requests=1)
+        lazy = of.read_fleet(fleet, ids, regions=["gbr", "irl"], domains=["commodity"])
+        started = time.perf_counter()
+        with dask.config.set(scheduler="threads", num_workers=6):
+            lazy.compute()
+        elapsed = time.perf_counter() - started
+    from origin_frames import _fleet
+
+    sent = _fleet._CLIENTS[fleet.name].transport.stats["requests"]
+    assert sent >= 6 and elapsed >= sent * latency * 0.95

@@ -167,3 +167,37 @@ def test_a_directory_holding_other_files_is_never_deleted(tmp_path) -> None:
     assert (keep / "notes.txt").read_text() == "precious"
     with pytest.raises(ConfigurationError, match="is a file"):
         write_dataset(contract_frame(5), keep / "notes.txt")
+
+
+def test_fleet_files_written_apart_read_back_as_one_frame_with_united_categories(
+    tmp_path,
+) -> None:
+    from origin_frames._frames import empty_inputs_frame
+    from origin_frames._parquet import finish_fleet_dataset, fleet_schema, write_fleet_part
+
+    frame = contract_frame(10)
+    meta = empty_inputs_frame().assign(scenario_id=pd.Series(dtype="str"))
+    schema = fleet_schema(meta)
+    staging, target = tmp_path / "staging", tmp_path / "fleet"
+    written = []
+    for sid, domain in (("s1", "technology"), ("s2", "commodity")):
+        part = frame[(frame["domain"] == domain).to_numpy(dtype=bool)].copy()
+        for column in ("variable", "unit"):  # each worker's frame knows only its categories
+            part[column] = part[column].cat.remove_unused_categories()
+        part.insert(0, "scenario_id", pd.Series(sid, index=part.index, dtype="str"))
+        written += write_fleet_part(part, staging, schema, {"run": 1})
+    finish_fleet_dataset(staging, target, schema, [w["contract"] for w in written], {"run": 1})
+    assert not staging.exists() and (target / "_common_metadata").is_file()
+    back = read_parquet(target)
+    assert list(back["variable"].cat.categories) == ["capex", "price"]
+    assert back["variable"].notna().all() and back["unit"].notna().all()
+    assert sorted(back["scenario_id"].unique()) == ["s1", "s2"]
+    assert len(back) == len(frame)
+    assert read_dataset_metadata(target)["units"] == {
+        "technology.capex": "GBP/kW", "commodity.price": "GBP/MWh"
+    }
+    only = read_parquet(target, scenario_ids=["s2"], regions=["gbr"])
+    assert set(only["domain"].astype(str)) == {"commodity"} and len(only) == 10
+    write_dataset(frame, tmp_path / "single")
+    with pytest.raises(ConfigurationError, match="scenario_id"):
+        read_parquet(tmp_path / "single", scenario_ids=["s1"])
