@@ -51,7 +51,6 @@ from origin_frames._frames import (  # noqa: E402
     CellFrameBuilder,
     add_technology_blocks,
     decode_technology_answer,
-    gc_paused,
 )
 from origin_frames._queries import TechSelection, technology_batch  # noqa: E402
 
@@ -137,12 +136,11 @@ def raw_fetch(emu: Any, documents: list[tuple[str, dict]], concurrency: int) -> 
 
 def json_to_frame(bodies: list[bytes], batches: list, selection: TechSelection) -> pd.DataFrame:
     """Client-side work only, as the client does it: typed decode, build, validate."""
-    with gc_paused():
-        builder = CellFrameBuilder()
-        for body, batch in zip(bodies, batches, strict=True):
-            session = decode_technology_answer(body)["data"]["getSession"]
-            add_technology_blocks(builder, session, batch, selection)
-        frame = builder.frame()
+    builder = CellFrameBuilder()
+    for body, batch in zip(bodies, batches, strict=True):
+        session = decode_technology_answer(body)["data"]["getSession"]
+        add_technology_blocks(builder, session, batch, selection)
+    frame = builder.frame()
     return schemas.validate(frame, schemas.TechnologyCells)
 
 

@@ -36,7 +36,6 @@ from ._frames import (
     demand_frame,
     demand_technology_frame,
     demand_technology_names_frame,
-    gc_paused,
     interconnector_frame,
     records_frame,
 )
@@ -364,9 +363,16 @@ class OriginFrames(SeedUpdaters):
         Example:
             >>> client.inputs_config()["technology"]["parameters"][0]["name"]  # doctest: +SKIP
         """
+        # The lock guards the cache only: the request (with its retries) runs outside it, so
+        # a slow service never blocks other threads' cache hits; racing first reads each
+        # fetch, and the first answer stored is the one every caller gets.
+        with self._lock:
+            if self._inputs_config is not None:
+                return self._inputs_config
+        fetched = self._gql("inputs", CONFIG)["getConfig"]
         with self._lock:
             if self._inputs_config is None:
-                self._inputs_config = self._gql("inputs", CONFIG)["getConfig"]
+                self._inputs_config = fetched
             return self._inputs_config
 
     def _tech_selection(self) -> TechSelection:
@@ -589,9 +595,14 @@ class OriginFrames(SeedUpdaters):
     def _product_id(self, product: str | int) -> str:
         """A product id from an id or a name, like the official client."""
         with self._lock:
-            if self._dash_config is None:
-                self._dash_config = self._gql("scenario", q.DASH_CONFIG)["getConfig"]
-            products = self._dash_config.get("products") or []
+            config = self._dash_config
+        if config is None:  # fetched outside the lock, as in inputs_config
+            fetched = self._gql("scenario", q.DASH_CONFIG)["getConfig"]
+            with self._lock:
+                if self._dash_config is None:
+                    self._dash_config = fetched
+                config = self._dash_config
+        products = config.get("products") or []
         for p in products:
             if str(product) in (str(p.get("productId")), p.get("name")):
                 return str(p["productId"])
@@ -934,13 +945,12 @@ class OriginFrames(SeedUpdaters):
             document, variables = technology_batch(scenario_id, batch, selection)
             return self._session(scenario_id, document, variables, decode_technology_answer)
 
-        with gc_paused():
-            builder = CellFrameBuilder()
-            # Frame the answers as they arrive, while later batches are still in flight.
-            answers = self._iter_run(fetch, batches, "technologies")
-            for batch, session in zip(batches, answers, strict=True):
-                add_technology_blocks(builder, session, batch, selection)
-            frame = builder.frame()
+        builder = CellFrameBuilder()
+        # Frame the answers as they arrive, while later batches are still in flight.
+        answers = self._iter_run(fetch, batches, "technologies")
+        for batch, session in zip(batches, answers, strict=True):
+            add_technology_blocks(builder, session, batch, selection)
+        frame = builder.frame()
         return schemas.validate(frame, schemas.TechnologyCells)
 
     # -- demand ---------------------------------------------------------------------------

@@ -16,10 +16,7 @@ the decoded JSON dicts.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -45,7 +42,6 @@ __all__ = [
     "demand_technology_frame",
     "demand_technology_names_frame",
     "empty_inputs_frame",
-    "gc_paused",
     "interconnector_frame",
     "records_frame",
     "technology_frame",
@@ -91,8 +87,11 @@ class _Cell(msgspec.Struct, gc=False):
     original: float | None = None
     year: int | None = None
     month: int | None = None
-    validationWarnings: list[str] | None = None  # noqa: N815 - wire name
-    validationErrors: list[str] | None = None  # noqa: N815 - wire name
+    # Tuples, not lists: every cell carries ``[]`` here, and decoding an empty array as a
+    # tuple yields the shared empty tuple where a list would be a new tracked container,
+    # two per cell, that the cycle collector re-traverses on every generation-0 pass.
+    validationWarnings: tuple[str, ...] | None = None  # noqa: N815 - wire name
+    validationErrors: tuple[str, ...] | None = None  # noqa: N815 - wire name
     transform: _Transform | None = None
 
 
@@ -117,36 +116,6 @@ class _TechnologyAnswer(msgspec.Struct):
 
 
 _TECHNOLOGY_DECODER = msgspec.json.Decoder(_TechnologyAnswer)
-_GC_LOCK = threading.Lock()
-_GC_STATE = {"depth": 0, "was_enabled": False}
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pauses the cycle collector while big acyclic wire data is decoded and framed.
-
-    Decoding a million cells allocates millions of containers; each allocation burst
-    triggers collections that re-traverse everything alive, which tripled decode time
-    in measurements. Nested and concurrent uses keep it paused until the last exits.
-
-    Yields:
-        Nothing; the collector is restored on exit (if it was enabled).
-
-    Example:
-        >>> with gc_paused(): frame = builder.frame()  # doctest: +SKIP
-    """
-    with _GC_LOCK:
-        if _GC_STATE["depth"] == 0:
-            _GC_STATE["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _GC_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_STATE["depth"] -= 1
-            if _GC_STATE["depth"] == 0 and _GC_STATE["was_enabled"]:
-                gc.enable()
 _EMPTY_TYPED_CELL = _Cell()
 
 
@@ -166,8 +135,7 @@ def decode_technology_answer(body: bytes) -> dict[str, Any]:
     Example:
         >>> decode_technology_answer(response.content)["errors"]  # doctest: +SKIP
     """
-    with gc_paused():
-        answer = _TECHNOLOGY_DECODER.decode(body)
+    answer = _TECHNOLOGY_DECODER.decode(body)
     data = None if answer.data is None else {"getSession": answer.data.getSession}
     return {"data": data, "errors": answer.errors or []}
 
@@ -302,6 +270,8 @@ class CellFrameBuilder:
         data: dict[str, Any] = {}
         for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
             data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
+        # Only the domains present, so value_counts() and groupby list no empty domain.
+        data["domain"] = data["domain"].remove_unused_categories()
         data["month"] = _int_array(self._months)
         data["original"] = original
         data["transform_type"] = pd.Categorical.from_codes(
@@ -374,7 +344,7 @@ def _joined_messages(lists: list[Any]) -> Any:
     out: list[str | None] = [None] * len(lists)
     for i in present:
         m = lists[i]
-        out[i] = "; ".join(str(x) for x in m) if isinstance(m, list) else str(m)
+        out[i] = "; ".join(str(x) for x in m) if isinstance(m, list | tuple) else str(m)
     return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
 
 
@@ -677,6 +647,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = out[name].astype("float64")
     for name, cats in _FIXED_CATEGORIES.items():
         out[name] = pd.Categorical(out[name].astype(object), categories=pd.Index(cats, dtype="str"))
+    out["domain"] = out["domain"].cat.remove_unused_categories()
     for name in _FREE_CATEGORICALS:
         values = out[name].astype(object)
         cats = pd.Index(sorted({str(v) for v in values.dropna()}), dtype="str")
@@ -706,6 +677,8 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         cats[name] = pd.Index(
             sorted(set().union(*(f[name].cat.categories for f in frames))), dtype="str"
         )
+    present = set().union(*(f["domain"].cat.categories for f in frames))
+    cats["domain"] = pd.Index([d for d in DOMAINS if d in present], dtype="str")
     aligned = []
     for f in frames:
         f = f.copy()

@@ -8,6 +8,7 @@ warnings, and a fingerprint of the server state it was computed from.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _args, _diff, _planfile, _units
+from . import _args, _diff, _planfile, _units, schemas
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
 
@@ -755,7 +756,6 @@ def _demand_pins(
     changes: pd.DataFrame,
     current: pd.DataFrame,
     pos_all: np.ndarray,
-    chosen: np.ndarray,
     cells: pd.DataFrame,
 ) -> pd.DataFrame:
     """Absolute pins for unchanged dependents of a changed system ``totalDemand``.
@@ -786,7 +786,9 @@ def _demand_pins(
     for dom, var in _DEPENDENTS:
         dependent |= ((domain == dom) & (variable == var)).to_numpy()
     dependent &= pos_all >= 0
-    dependent[chosen] = False
+    # Rows that change their own cell are not pinned; a row that differed only in stale
+    # transform columns (and changes nothing) is a listed dependent like any other.
+    dependent[cells["row"].to_numpy(dtype=np.int64)] = False
     if not dependent.any():
         return cells.iloc[0:0]
     some = np.flatnonzero(dependent)
@@ -842,7 +844,8 @@ def _convert_units(
             "plan with client.plan(...), or read prices with native_units_flag=False.",
         ))  # fmt: skip
         return desired, problems
-    factors = _units.measured_factors(client, scenario_id, desired.loc[native], current)
+    with schemas.trusted_reads():
+        factors = _units.measured_factors(client, scenario_id, desired.loc[native], current)
     desired, missing = _units.to_default_units(desired, native, factors)
     if missing.any():
         problems.append(_diff._problem(
@@ -912,7 +915,8 @@ def build_plan(
             raise PlanError("Give a client, or the current frame and the config.")
         # Read before the cells: any change after this point also changes the log.
         mark = log_mark(client, scenario_id)
-        current = read_current(client, scenario_id, keys)
+        with schemas.trusted_reads():  # internal reads: align() checks the keys itself
+            current = read_current(client, scenario_id, keys)
     if config is None:
         config = client.inputs_config() if client is not None else {}
     facts = ConfigFacts.from_config(config)
@@ -929,6 +933,9 @@ def build_plan(
     chosen = np.flatnonzero(bad_keys | dup_all | _diff.candidates(changes, current, pos_all))
     # The packed keys of a million rows are not needed past this point.
     del keys, current_keys, bad_keys
+    if len(chosen) == 0:  # every row equals the server (a re-plan after an apply)
+        cells = _no_cells()
+        return _plan_of(client, scenario_id, cells, _diff.assign_calls(cells)[0], mark)
     desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
     pos, dup = pos_all[chosen], dup_all[chosen]
     desired, unit_problems = _convert_units(
@@ -963,7 +970,7 @@ def build_plan(
     value_wins = "original" in changes.columns
     cells, found = _diff.classify(matched, current, pos[keep], value_wins=value_wins)
     problems.extend(found)
-    pins = _demand_pins(changes, current, pos_all, chosen, cells)
+    pins = _demand_pins(changes, current, pos_all, cells)
     if len(pins):
         cells = pd.concat([cells, pins], ignore_index=True)
     rule_problems, warning = _rule_checks(cells, facts)
@@ -981,7 +988,12 @@ def build_plan(
     cells["warning"] = warning
     call_frame, call_ids = _diff.assign_calls(cells)
     cells["call_id"] = call_ids
-    cells = _cells_frame(cells)
+    return _plan_of(client, scenario_id, _cells_frame(cells), call_frame, mark)
+
+
+def _plan_of(client: Any, scenario_id: str, cells: pd.DataFrame, call_frame: pd.DataFrame,
+             mark: str | None) -> Plan:  # fmt: skip
+    """The plan of canonical ``cells`` grouped into ``call_frame``."""
     return Plan(
         scenario_id=scenario_id,
         cells=cells,
@@ -991,6 +1003,17 @@ def build_plan(
         client=client,
         log_mark=mark,
     )
+
+
+@functools.cache
+def _empty_cells() -> pd.DataFrame:
+    """The canonical cell frame of no cells (built once; callers get a copy)."""
+    empty = pd.DataFrame({name: pd.Series(dtype=object) for name in _CELL_ALL})
+    return _cells_frame(empty)
+
+
+def _no_cells() -> pd.DataFrame:
+    return _empty_cells().copy()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1053,7 +1076,8 @@ def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
     wide = flat.pivot(index=rows, columns=columns, values=values)
     if len(columns) == 1:
         wide.columns = wide.columns.astype(str)
-    wide.attrs[_WIDE_ATTR] = {"constant": constant, "values": values}
+    # Other attrs ride along, e.g. the units of commodity prices (see _units).
+    wide.attrs = {**frame.attrs, _WIDE_ATTR: {"constant": constant, "values": values}}
     return wide
 
 
@@ -1092,7 +1116,9 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
     for name in _diff.STRING_KEYS:
         col = long[name].astype(object)
         long[name] = col.where(col != "", None)
-    return long[[*KEY, values]]
+    out = long[[*KEY, values]]
+    out.attrs = {k: v for k, v in wide.attrs.items() if k != _WIDE_ATTR}
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib import metadata
@@ -108,8 +108,10 @@ class Transport:
 
     Args:
         settings: Resolved client settings (token, URLs, timeouts, retry policy).
-        session: A ``requests.Session`` (or a stub with ``request``/``close``); by
-            default a new session whose pool holds ``settings.concurrency`` connections.
+        session: A ``requests.Session`` (or a stub with ``request``/``close``) shared by
+            every exchange, so it must be safe to share between threads; by default each
+            exchange borrows a session of its own from the transport (``requests.Session``
+            is not documented thread-safe), at most one per concurrent exchange.
         sleep: Called to wait between attempts (tests pass a fake).
         clock: Monotonic clock in seconds (tests pass a fake).
         rng: Source of backoff jitter.
@@ -135,10 +137,7 @@ class Transport:
     ) -> None:
         self.settings = settings
         self._gate = gate or nullcontext
-        self._owns_session = session is None
-        self._session: SessionLike = (
-            session if session is not None else cast(SessionLike, self._new_session())
-        )
+        self._sessions = _SessionPool(self._new_session, shared=session)
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -151,18 +150,36 @@ class Transport:
             "EOS-Cookie": token,
             "User-Agent": USER_AGENT,
         }
-        #: Counters for tests and benchmarks: attempts, retries, polls.
-        self.stats = {"requests": 0, "retries": 0, "polls": 0}
+        self._stats_lock = threading.Lock()
+        self._stats = {"requests": 0, "retries": 0, "polls": 0}
 
-    def _new_session(self) -> requests.Session:
-        """A session with a connection pool sized to the concurrency, no implicit retries,
-        whose connections can be shut from another thread when their deadline passes."""
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters for tests and benchmarks (attempts, retries, polls): a consistent copy.
+
+        Returns:
+            ``{"requests": n, "retries": n, "polls": n}`` since the transport was made.
+
+        Example:
+            >>> transport.stats["requests"]  # doctest: +SKIP
+            3
+        """
+        with self._stats_lock:
+            return dict(self._stats)
+
+    def _count(self, name: str) -> None:
+        """Adds one to a counter; worker threads count at once, so under a lock."""
+        with self._stats_lock:
+            self._stats[name] += 1
+
+    def _new_session(self) -> SessionLike:
+        """A session for one exchange at a time: no implicit retries, connections that can
+        be shut from another thread when their deadline passes, one kept per host."""
         session = requests.Session()
-        size = max(self.settings.concurrency, 1)
-        adapter = _Adapter(pool_connections=size, pool_maxsize=size, max_retries=0)
+        adapter = _Adapter(pool_connections=2, pool_maxsize=1, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        return session
+        return cast(SessionLike, session)
 
     # -- public API -----------------------------------------------------------------
     def graphql(
@@ -309,9 +326,8 @@ class Transport:
         )
 
     def close(self) -> None:
-        """Releases pooled connections (only of a session this transport created)."""
-        if self._owns_session:
-            self._session.close()
+        """Releases pooled connections (of the sessions this transport created)."""
+        self._sessions.close()
 
     def __repr__(self) -> str:
         s = self.settings
@@ -343,7 +359,7 @@ class Transport:
         last_status: int | None = None
         where = f"{method} {_strip_query(url)}"
         for attempt in range(attempts):
-            self.stats["requests"] += 1
+            self._count("requests")
             log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
@@ -383,7 +399,7 @@ class Transport:
             if retry_after is not None:
                 delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
             delay = min(delay, max(deadline - self._clock(), 0.0))
-            self.stats["retries"] += 1
+            self._count("retries")
             # INFO, not DEBUG: a struggling server must not look like a hang.
             log.info(
                 "retrying %s after %s (attempt %d of %d, sleeping %.3f s)",
@@ -432,10 +448,12 @@ class Transport:
         def fetch() -> requests.Response:
             _IN_FLIGHT.sockets = sockets
             try:
-                response = self._session.request(
-                    method, url, headers=dict(headers), timeout=timeout, stream=True, **kwargs
-                )
-                _ = response.content  # the whole body, inside the deadline
+                with self._sessions.lend() as session:
+                    response = session.request(
+                        method, url, headers=dict(headers), timeout=timeout, stream=True,
+                        **kwargs,
+                    )  # fmt: skip
+                    _ = response.content  # the whole body, inside the deadline
             except requests.exceptions.ConnectionError as exc:
                 if _is_read_timeout(exc):
                     raise requests.exceptions.ReadTimeout(
@@ -554,7 +572,7 @@ class Transport:
         if remaining <= 0:
             return False
         delay = min(max(self.settings.backoff_base, 0.05) * (1.5**poll), _MAX_POLL_SLEEP_S)
-        self.stats["polls"] += 1
+        self._count("polls")
         # The first poll and every tenth at INFO: a long wait shows, without a flood.
         log.log(
             logging.INFO if poll % 10 == 0 else logging.DEBUG,
@@ -654,6 +672,50 @@ class _Adapter(HTTPAdapter):
             "http": _TrackedHTTPPool,
             "https": _TrackedHTTPSPool,
         }
+
+
+class _SessionPool:
+    """Sessions lent to one exchange at a time, so no two threads share a ``requests.Session``.
+
+    A pool rather than one session per thread: exchanges run on the shared daemon workers
+    below, which come and go, so thread-local sessions would pile up with them. The pool
+    grows to the number of exchanges in flight at once (the client's concurrency).
+    """
+
+    def __init__(self, factory: Callable[[], SessionLike], *, shared: SessionLike | None) -> None:
+        self._factory = factory
+        self._shared = shared  # a caller's session: used as is, never closed here
+        self._lock = threading.Lock()
+        self._idle: list[SessionLike] = []
+        self._closed = False
+
+    @contextmanager
+    def lend(self) -> Iterator[SessionLike]:
+        """A session for the caller alone until the block ends."""
+        if self._shared is not None:
+            yield self._shared
+            return
+        with self._lock:
+            session = self._idle.pop() if self._idle else None
+        if session is None:
+            session = self._factory()
+        try:
+            yield session
+        finally:
+            with self._lock:
+                keep = not self._closed
+                if keep:
+                    self._idle.append(session)
+            if not keep:  # the transport closed while this exchange was out
+                session.close()
+
+    def close(self) -> None:
+        """Closes every idle session; sessions still lent close when they come back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for session in idle:
+            session.close()
 
 
 class _Worker:

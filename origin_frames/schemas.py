@@ -15,6 +15,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -285,6 +288,28 @@ class ScenarioOutputs(pa.DataFrameModel):
         strict = False
 
 
+_TRUSTED: ContextVar[bool] = ContextVar("origin_frames_trusted_reads", default=False)
+
+
+@contextmanager
+def trusted_reads() -> Iterator[None]:
+    """Inside this block (this thread or task only), :func:`validate` passes frames through.
+
+    For the plan engine's own reads of the current state: nobody holds those frames, and
+    the diff checks what it relies on (unique keys) itself. Validation is the larger part
+    of a small read's time.
+
+    Example:
+        >>> with trusted_reads():  # doctest: +SKIP
+        ...     current = client.technologies(sid, regions=["gbr"])
+    """
+    token = _TRUSTED.set(True)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
+
 def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
     """Validates ``frame`` lazily against ``model``; one error lists every failure.
 
@@ -302,6 +327,8 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFram
     Example:
         >>> validate(client.get_technology(sid, "ccgt", "gbr"), TechnologyCells)  # doctest: +SKIP
     """
+    if _TRUSTED.get():
+        return frame
     try:
         return model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

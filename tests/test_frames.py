@@ -312,26 +312,6 @@ def test_typed_decoding_rejects_a_malformed_body() -> None:
         decode_technology_answer(b'{"data": {"getSession": {"t0": {"x0": {"parameters": 3}}}}}')
 
 
-def test_gc_pause_nests_and_restores_the_collector() -> None:
-    import gc
-
-    from origin_frames._frames import gc_paused
-
-    assert gc.isenabled()
-    with gc_paused():
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()  # it stays as the caller left it
-    finally:
-        gc.enable()
-
-
 def test_conform_restores_contract_dtypes_of_a_flattened_object_frame() -> None:
     from origin_frames._frames import conform
 

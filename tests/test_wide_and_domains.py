@@ -105,3 +105,11 @@ def test_from_wide_without_its_record_names_the_missing_key_parts():
     with pytest.raises(ValueError) as info:
         from_wide(wide)
     assert "lacks key parts" in str(info.value) and "'region'" in str(info.value)
+
+
+def test_domain_counts_list_only_the_domains_present(client: OriginFrames, central: str):
+    tech = client.technologies(central, regions=["gbr"], technologies=["CCGT"])
+    assert tech["domain"].value_counts().to_dict() == {"technology": len(tech)}
+    pair = client.inputs(central, domains=["technology", "commodity"], regions=["gbr"])
+    assert list(pair["domain"].cat.categories) == ["technology", "commodity"]
+    assert (pair["domain"].value_counts() > 0).all()
