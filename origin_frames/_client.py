@@ -138,7 +138,8 @@ class OriginFrames(SeedUpdaters):
         max_retries: Retries of transient failures per request.
         batch_size: Reads aliased into one GraphQL document by the bulk readers.
         concurrency: Requests in flight at once.
-        progress: Show a tqdm bar on multi-request work; None = only on a TTY.
+        progress: Show tqdm bars on multi-request work and while waiting for a loading
+            session or a file being generated; None = only on a TTY.
         not_ready_deadline_s: How long to wait for a loading session or file.
         backoff_base: First retry backoff in seconds.
         cache_dir: Directory of the scenario-output Parquet cache (None = user cache dir).
@@ -203,8 +204,8 @@ class OriginFrames(SeedUpdaters):
         self.settings = Settings.resolve(
             token, scenario_base_url, inputs_base_url, endpoint=endpoint, **options
         )
-        self.transport = Transport(self.settings)
         self.progress = progress
+        self.transport = Transport(self.settings, on_wait=self._wait_bar)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()
         self._inputs_config: dict[str, Any] | None = None
@@ -316,6 +317,25 @@ class OriginFrames(SeedUpdaters):
         if self.progress is not None:
             return self.progress
         return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+    def _wait_bar(self, what: str, total_s: float) -> Callable[[float | None], None]:
+        """A tqdm bar (seconds waited of the deadline) for one polling wait of the
+        transport, closed when the wait ends; draws nothing when progress is off."""
+        if not self._show_progress():
+            return lambda _elapsed: None
+        from tqdm.auto import tqdm
+
+        # One bar per wait, updated only by the waiting thread; tqdm places concurrent bars.
+        bar = tqdm(total=total_s, desc=f"waiting: {what}", leave=False,
+                   bar_format="{desc} {bar} {n:.0f}/{total:.0f} s")  # fmt: skip
+
+        def update(elapsed: float | None) -> None:
+            if elapsed is None:
+                bar.close()
+            else:
+                bar.update(min(elapsed, total_s) - bar.n)
+
+        return update
 
     def _run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str) -> list[Any]:
         """Runs ``fn`` over ``items`` with at most ``concurrency`` in flight, in order."""

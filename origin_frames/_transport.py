@@ -62,11 +62,15 @@ from ._exceptions import (
     sentence,
 )
 
-__all__ = ["Service", "SessionLike", "Transport", "USER_AGENT"]
+__all__ = ["Service", "SessionLike", "Transport", "USER_AGENT", "WaitObserver"]
 
 log = logging.getLogger(__name__)
 
 Service = Literal["scenario", "inputs"]
+
+# Told when a polling wait starts (what is awaited, the deadline in seconds); returns a
+# callback given the seconds waited after each poll, then None once when the wait ends.
+WaitObserver = Callable[[str, float], Callable[[float | None], None]]
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _NOT_READY_KEY = "DataNotReady"
@@ -118,6 +122,8 @@ class Transport:
         gate: Entered around every HTTP request (not around the sleeps between
             retries): a fleet passes a semaphore shared by all its workers here, to
             bound the requests in flight across a cluster.
+        on_wait: Told about each DataNotReady/425 polling wait (see ``WaitObserver``);
+            called from the waiting thread, so several waits may run at once.
 
     Example:
         >>> t = Transport(Settings.resolve(token="t", scenario_base_url="http://127.0.0.1:1/s",
@@ -134,8 +140,10 @@ class Transport:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         gate: Callable[[], AbstractContextManager[Any]] | None = None,
+        on_wait: WaitObserver | None = None,
     ) -> None:
         self.settings = settings
+        self._on_wait = on_wait
         self._gate = gate or nullcontext
         self._sessions = _SessionPool(self._new_session, shared=session)
         self._sleep = sleep
@@ -252,16 +260,16 @@ class Transport:
         """
         url = self.settings.graphql_url(service)
         body = json.dumps({"query": document, "variables": dict(variables or {})})
-        deadline = self._clock() + self.settings.not_ready_deadline_s
-        for _poll in range(_MAX_POLLS):
-            response = self._send("POST", url, data=body)
-            answer = self._decode(response, service, decode)
-            errors = answer.get("errors") or []
-            if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
-                answer["errors"] = list(errors)
-                return answer
-            if not self._wait_for_poll(_poll, deadline, f"the {service} session is loading"):
-                break
+        with self._waiting(f"the {service} session is loading") as wait:
+            for _poll in range(_MAX_POLLS):
+                response = self._send("POST", url, data=body)
+                answer = self._decode(response, service, decode)
+                errors = answer.get("errors") or []
+                if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
+                    answer["errors"] = list(errors)
+                    return answer
+                if not wait(_poll):
+                    break
         raise DataNotReadyTimeout(
             f"The {service} service kept answering DataNotReady for "
             f"{self.settings.not_ready_deadline_s:g} s. The scenario's inputs are still "
@@ -296,29 +304,29 @@ class Transport:
         Example:
             >>> transport.get(emu.scenario_base_url + "/meta.json")  # doctest: +SKIP
         """
-        deadline = self._clock() + self.settings.not_ready_deadline_s
-        for _poll in range(_MAX_POLLS):
-            response = self._send(
-                "GET",
-                url,
-                params=dict(params or {}),
-                allow_redirects=allow_redirects,
-                authenticated=authenticated,
-            )
-            if response.status_code != 425:
-                if response.status_code == 404:
-                    raise NotFoundError(
-                        f"Nothing at {_strip_query(url)} (HTTP 404): check the scenario id, "
-                        "region, download type and granularity."
-                    )
-                if response.status_code >= 400:
-                    raise TransportError(
-                        f"GET {_strip_query(url)} answered HTTP {response.status_code}: "
-                        f"{self._redact(response.text[:200])}"
-                    )
-                return response
-            if not self._wait_for_poll(_poll, deadline, "the file is being generated (425)"):
-                break
+        with self._waiting("the file is being generated (425)") as wait:
+            for _poll in range(_MAX_POLLS):
+                response = self._send(
+                    "GET",
+                    url,
+                    params=dict(params or {}),
+                    allow_redirects=allow_redirects,
+                    authenticated=authenticated,
+                )
+                if response.status_code != 425:
+                    if response.status_code == 404:
+                        raise NotFoundError(
+                            f"Nothing at {_strip_query(url)} (HTTP 404): check the scenario "
+                            "id, region, download type and granularity."
+                        )
+                    if response.status_code >= 400:
+                        raise TransportError(
+                            f"GET {_strip_query(url)} answered HTTP {response.status_code}: "
+                            f"{self._redact(response.text[:200])}"
+                        )
+                    return response
+                if not wait(_poll):
+                    break
         raise DataNotReadyTimeout(
             f"{_strip_query(url)} was still being generated (HTTP 425) after "
             f"{self.settings.not_ready_deadline_s:g} s: try again later, or raise "
@@ -565,6 +573,27 @@ class Transport:
         with self._rng_lock:
             jitter = 0.5 + self._rng.random() / 2
         return self.settings.backoff_base * (2**attempt) * jitter
+
+    @contextmanager
+    def _waiting(self, why: str) -> Iterator[Callable[[int], bool]]:
+        """A polling wait: yields the sleep-before-poll-n function; tells the observer
+        from the first sleep on, and that the wait ended however it ends."""
+        start = self._clock()
+        deadline = start + self.settings.not_ready_deadline_s
+        updates: list[Callable[[float | None], None]] = []  # per wait: no shared state
+
+        def wait(poll: int) -> bool:
+            if self._on_wait is not None:
+                if not updates:
+                    updates.append(self._on_wait(why, self.settings.not_ready_deadline_s))
+                updates[0](self._clock() - start)
+            return self._wait_for_poll(poll, deadline, why)
+
+        try:
+            yield wait
+        finally:
+            if updates:
+                updates[0](None)
 
     def _wait_for_poll(self, poll: int, deadline: float, why: str) -> bool:
         """Sleeps before the next poll; False when the deadline leaves no room for one."""
