@@ -367,7 +367,8 @@ def candidates(
 
 
 def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
-    """Codes of one string key column in both frames; NA shares a code, unknowns match nothing.
+    """Codes of one string key column in both frames; NA shares a code, values ``cur`` lacks
+    match nothing (each gets a code of its own, beyond those of ``cur``).
 
     Codes are ``-1`` for NA and may stay small integer arrays (categorical codes); the
     caller adds 1.
@@ -381,20 +382,25 @@ def _string_codes(cur: pd.Series, des: pd.Series) -> tuple[np.ndarray, np.ndarra
     n = len(cats)
     if isinstance(des.dtype, pd.CategoricalDtype):
         if des.cat.categories.equals(cats):
-            d = des.cat.codes.to_numpy()
-        else:
-            mapping = cats.get_indexer(des.cat.categories.astype(object))
-            mapping = np.where(mapping < 0, n, mapping).astype(np.int64)
-            raw = des.cat.codes.to_numpy()
-            # Index only the non-NA codes: ``des`` may have no categories at all (a column
-            # that is null on every row), and then there is nothing to look up.
-            d = np.full(len(raw), -1, dtype=np.int64)
-            given = raw >= 0
-            d[given] = mapping[raw[given]]
-    else:
-        values = des.astype(object)
-        d = cats.get_indexer(values).astype(np.int64)
-        d[(d < 0) & values.notna().to_numpy()] = n
+            return c, des.cat.codes.to_numpy(), n + 2
+        mapping = cats.get_indexer(des.cat.categories.astype(object))
+        unknown = mapping < 0
+        # Each unknown value its own code: rows differing only there are not duplicates.
+        mapping[unknown] = n + np.arange(int(unknown.sum()))
+        raw = des.cat.codes.to_numpy()
+        # Index only the non-NA codes: ``des`` may have no categories at all (a column
+        # that is null on every row), and then there is nothing to look up.
+        d = np.full(len(raw), -1, dtype=np.int64)
+        given = raw >= 0
+        d[given] = mapping[raw[given]]
+        return c, d, n + int(unknown.sum()) + 2
+    values = des.astype(object)
+    d = cats.get_indexer(values).astype(np.int64)
+    unknown = (d < 0) & values.notna().to_numpy()
+    if unknown.any():
+        codes, uniques = pd.factorize(values[unknown])
+        d[unknown] = n + codes
+        return c, d, n + len(uniques) + 2
     return c, d, n + 2
 
 
