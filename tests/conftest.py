@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
+import requests
 from hypothesis import settings
 
 # Every property here talks HTTP to a server on a shared 2-core machine: a per-example time
@@ -17,6 +23,7 @@ settings.load_profile("origin")
 # The official SDK caches downloads under the user's data dir; keep tests hermetic.
 os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="origin-sdk-cache-"))
 
+from origin_frames import OriginFrames  # noqa: E402
 from origin_frames.emulator import Emulator  # noqa: E402
 
 TOKEN = "test-token-abcdef123456"
@@ -37,6 +44,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="In live mode, also run the writing tests, inside a scratch project the run "
         "creates and deletes.",
     )
+
+
+# -- `origin-frames serve` in a child process ------------------------------------------------
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_process(*flags: str, port: int | None = None) -> Iterator[str]:
+    """``origin-frames serve FLAGS`` in a child process until healthy; yields its base URL."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", str(port), *flags]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(f"{url}/_emulator/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"origin-frames serve {' '.join(flags)} did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def serve() -> Callable[..., AbstractContextManager[str]]:
+    """``serve(*flags)``: a context manager running ``origin-frames serve`` (see serve_process)."""
+    return serve_process
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +108,19 @@ def sdk(emulator: Emulator):
             "inputs_base_url": emulator.inputs_base_url,
         }
     )
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[OriginFrames]:
+    """Our client on the reset test emulator, with the sdk fixture's token, no progress bars."""
+    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
+                      progress=False) as made:  # fmt: skip
+        yield made
+
+
+@pytest.fixture
+def central(client: OriginFrames) -> str:
+    """The id of the published "Central Oct 2026" gbr scenario, through this module's client."""
+    scenarios = client.get_aurora_scenarios("gbr")
+    return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
+

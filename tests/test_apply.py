@@ -3,7 +3,6 @@ rollback under injected faults, audit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,13 +20,6 @@ TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 LOG = """query ($sessionId: String!) {
   getSession(sessionId: $sessionId) { transforms { updateParameters } }
 }"""
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[OriginFrames]:
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
-                      progress=False) as c:  # fmt: skip
-        yield c
 
 
 def new_scenario(sdk: OriginSession, name: str = "edit") -> str:

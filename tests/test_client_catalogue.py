@@ -13,13 +13,6 @@ TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
 
 @pytest.fixture
-def client(emulator) -> OriginFrames:
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
-                      progress=False) as c:  # fmt: skip
-        yield c
-
-
-@pytest.fixture
 def sid(client: OriginFrames) -> str:
     return str(client.get_aurora_scenarios("gbr").index[0])
 

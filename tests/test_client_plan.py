@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
-from origin_frames import OriginFrames
 
 TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
-
-@pytest.fixture
-def client(emulator) -> OriginFrames:
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
-                      progress=False) as c:  # fmt: skip
-        yield c
 
 
 def test_edited_frame_is_planned_applied_and_read_back(client, sdk) -> None:

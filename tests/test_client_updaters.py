@@ -12,14 +12,6 @@ TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
 
 @pytest.fixture
-def client(emulator) -> OriginFrames:
-    with OriginFrames(
-        TOKEN, emulator.scenario_base_url, emulator.inputs_base_url, progress=False
-    ) as c:
-        yield c
-
-
-@pytest.fixture
 def scenario(client: OriginFrames) -> str:
     """A tenanted scenario made from the latest gbr Central (published ones are read-only)."""
     base = client.get_aurora_scenarios("gbr")

@@ -11,11 +11,9 @@ import dataclasses
 import functools
 import os
 import pickle
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
@@ -33,33 +31,11 @@ TOKEN = "fleet-token-0123456789abcdef"
 OTHER = "fleet-wrong-token-000000"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[str]:
+def served(serve: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
     """``origin-frames serve`` accepting only TOKEN; yields its base URL."""
-    port = _free_port()
-    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", str(port),
-               "--launch-step-s", "0.2", "--token", TOKEN]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if requests.get(f"{url}/_emulator/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("origin-frames serve did not start")
+    with serve("--launch-step-s", "0.2", "--token", TOKEN) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,10 @@ stay read-only by default, and write only inside a scratch project they delete.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -23,35 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served() -> Iterator[str]:
+def served(serve: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
     """``origin-frames serve`` in a child process; yields its base URL."""
-    port = _free_port()
     # Sessions load for 0.5 s, as real ones take a while: the official client (and ours)
     # must build InputsEditor at once and wait out DataNotReady on data reads.
-    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", str(port),
-               "--launch-step-s", "0.2", "--not-ready-s", "0.5", "--token", LIVE_TOKEN]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{url}/_emulator/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("origin-frames serve did not start")
+    with serve("--launch-step-s", "0.2", "--not-ready-s", "0.5",
+                       "--token", LIVE_TOKEN) as url:  # fmt: skip
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _run_live(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:

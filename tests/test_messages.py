@@ -25,12 +25,6 @@ def client(origin_client: OriginFrames) -> OriginFrames:
 
 
 @pytest.fixture
-def central(client: OriginFrames) -> str:
-    scenarios = client.get_aurora_scenarios("gbr")
-    return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
-
-
-@pytest.fixture
 def mine(client: OriginFrames, central: str) -> str:
     """An editable copy of the published central scenario."""
     project = client.create_project({"name": "messages"}).index[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -10,22 +9,15 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_apply import TOKEN, editable, new_scenario, state, transforms_log
+from test_apply import editable, new_scenario, state, transforms_log
 
-from origin_frames import Emulator, OriginFrames
+from origin_frames import OriginFrames
 from origin_frames._apply import apply_plan
 from origin_frames._diff import effective, flatten
 from origin_frames._exceptions import ApplyError, PlanError, ValidationError
 from origin_frames._plan import build_plan
 
 OPS = ("scale", "percentage", "absolute", "clear")
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[OriginFrames]:
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
-                      progress=False) as c:  # fmt: skip
-        yield c
 
 
 def property_frame(client: OriginFrames, sid: str) -> pd.DataFrame:

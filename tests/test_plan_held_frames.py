@@ -3,8 +3,6 @@ transforms; bad values and read-only scenarios are refused before anything is se
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +11,8 @@ from origin_frames import ArgumentError, OriginFrames, PlanError, ValidationErro
 from origin_frames._diff import flatten
 from origin_frames._parquet import read_parquet, to_parquet
 from origin_frames._plan import build_plan
-from origin_frames.emulator import Emulator
 
 TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[OriginFrames]:
-    with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
-                      progress=False) as c:  # fmt: skip
-        yield c
 
 
 def copy_of(client: OriginFrames, region: str = "gbr") -> str:

@@ -15,12 +15,6 @@ def client(origin_client: OriginFrames) -> OriginFrames:
     return origin_client
 
 
-@pytest.fixture
-def central(client: OriginFrames) -> str:
-    scenarios = client.get_aurora_scenarios("gbr")
-    return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
-
-
 @pytest.mark.parametrize("domain", ["demand", "demand_technology"])
 def test_demand_of_one_domain_holds_only_that_domain(
     domain: str, client: OriginFrames, central: str
