@@ -42,6 +42,7 @@ from ._exceptions import (
     sentence,
 )
 from ._plan import Plan, check_rules, log_mark, read_current
+from ._reader import CurrentReader, Sender
 
 OnError = Literal["rollback", "stop", "continue"]
 DEFAULT_BATCH_SIZE = 50
@@ -210,7 +211,9 @@ def _progress(total: int, progress: bool | None, desc: str) -> Any:
 # --------------------------------------------------------------------------------------------
 # stale check and verification
 # --------------------------------------------------------------------------------------------
-def _current_for(client: Any, plan: Plan, cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _current_for(
+    client: CurrentReader, plan: Plan, cells: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Re-reads the touched cells; returns the current frame and each cell's position."""
     current = read_current(client, plan.scenario_id, cells)
     pos, _dup = _diff.align(cells, current)
@@ -226,7 +229,7 @@ def _value_at(current: pd.DataFrame, pos: np.ndarray, column: str) -> np.ndarray
     return out
 
 
-def stale_cells(client: Any, plan: Plan) -> pd.DataFrame:
+def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
     """Touched cells whose server state no longer matches the plan's before-state.
 
     Args:
@@ -292,7 +295,7 @@ def _stale_error(plan: Plan, stale: pd.DataFrame) -> StalePlanError:
 
 
 def _verify(
-    client: Any, plan: Plan, call_ids: set[int], expected: str = "after"
+    client: CurrentReader, plan: Plan, call_ids: set[int], expected: str = "after"
 ) -> pd.DataFrame:
     """Cells of the given calls whose re-read effective value differs from ``expected``
     (``after`` once applied, ``before`` once rolled back), with ``call_id`` and ``now``."""
@@ -384,7 +387,7 @@ class _Run:
 
 
 def apply_plan(
-    client: Any,
+    client: CurrentReader,
     plan: Plan,
     *,
     batch_size: int | None = None,
@@ -474,7 +477,7 @@ def _check_options(on_error: str, batch_size: int | None, retries: int) -> int:
     return size
 
 
-def _check_before_sending(client: Any, plan: Plan, force: bool) -> None:
+def _check_before_sending(client: CurrentReader, plan: Plan, force: bool) -> None:
     """Today's rules, then the stale check (skipped when the transforms log is unchanged)."""
     check_rules(plan.cells, client.inputs_config())
     if force:
@@ -514,7 +517,7 @@ def _send_all(
 
 
 def _try_verify(
-    client: Any, plan: Plan, call_ids: set[int], expected: str
+    client: CurrentReader, plan: Plan, call_ids: set[int], expected: str
 ) -> tuple[pd.DataFrame, str | None]:
     """``_verify``, with a failed re-read reported as text instead of raised."""
     try:
@@ -524,7 +527,7 @@ def _try_verify(
 
 
 def _check_applied(
-    client: Any, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
     sleep: Callable[[float], None], on_error: str,
 ) -> None:
     """Verifies the applied calls; under ``rollback``, a mismatch after a full success rolls
@@ -540,7 +543,7 @@ def _check_applied(
 
 
 def _roll_back(
-    client: Any, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
     sleep: Callable[[float], None], verify: bool,
 ) -> None:
     """Restores the before-state of every applied or in-doubt call, then (``verify``)
@@ -615,7 +618,7 @@ def _rollback(
     return [int(c) not in bad_originals for c in call_ids], requests
 
 
-def send_update(client: Any, variables: dict[str, Any], mutation: str) -> Any:
+def send_update(client: Sender, variables: dict[str, Any], mutation: str) -> Any:
     """Sends one compiled update (from ``compile_transforms``) and returns the service's answer.
 
     Args:

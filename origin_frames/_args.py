@@ -6,8 +6,8 @@ from what it validates. :func:`check_arguments` wraps every public method of a c
 its constructor) this way; a wrong argument raises :class:`ArgumentError` naming the
 method, the argument and the fix, and no request is made.
 
-:func:`change_frame` does the same for what ``plan`` is given: a frame, or a list of
-frames, and nothing else.
+What ``plan`` is given (a frame, or a list of frames) is checked by
+:func:`origin_frames._changes.change_frame`, in the plan layer.
 """
 
 from __future__ import annotations
@@ -22,24 +22,10 @@ import numpy as np
 import pandas as pd
 
 from ._exceptions import ArgumentError
+from ._exceptions import describe as _show
 
 T = TypeVar("T")
 Check = Callable[[str, Any], Any]
-
-#: Arguments whose value must never be echoed in a message.
-_SECRET_NAMES = frozenset({"token"})
-
-
-def _show(name: str, value: Any) -> str:
-    """``int 5``-style description of a value (type only for secrets)."""
-    if value is None:
-        return "None"
-    kind = type(value).__name__
-    if name in _SECRET_NAMES:
-        return kind
-    text = repr(value)
-    return f"{kind} {text[:60] + '...' if len(text) > 60 else text}"
-
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str):
@@ -286,66 +272,3 @@ def check_arguments(cls: type[T]) -> type[T]:
         elif inspect.isfunction(attr) and attr.__module__.startswith("origin_frames"):
             setattr(cls, name, checked(attr, f"{cls.__name__}."))
     return cls
-
-
-def change_frame(changes: Any) -> pd.DataFrame:
-    """What ``plan`` was given, as one frame: a DataFrame, or a non-empty list of them.
-
-    Args:
-        changes: The ``changes`` argument of ``plan``.
-
-    Returns:
-        The frame (a list is concatenated, each frame's key levels as columns).
-
-    Raises:
-        ArgumentError: Anything else, an empty list, a list holding a non-frame, or a frame
-            with two columns of one name or a name both in the index and the columns.
-
-    Example:
-        >>> change_frame([frame_a, frame_b])  # doctest: +SKIP
-    """
-    from ._diff import flatten
-
-    hint = "pass the edited frame a getter returned, or a list of such frames"
-    if isinstance(changes, pd.DataFrame):
-        return _one_frame("changes", changes)
-    if isinstance(changes, pd.Series):
-        raise ArgumentError(
-            "changes is a Series: the cells' keys are missing. Put the values into the "
-            "frame they came from, e.g. frame.assign(value=series)."
-        )
-    if isinstance(changes, str | bytes | Mapping) or not isinstance(changes, Iterable):
-        raise ArgumentError(f"changes is {_show('changes', changes)}: {hint}.")
-    frames = list(changes)
-    if not frames:
-        raise ArgumentError(f"changes is an empty list: {hint} (at least one).")
-    for i, frame in enumerate(frames):
-        if not isinstance(frame, pd.DataFrame):
-            raise ArgumentError(
-                f"changes[{i}] is {_show('changes', frame)}, not a DataFrame: {hint}."
-            )
-        _one_frame(f"changes[{i}]", frame)
-    return pd.concat([flatten(f) for f in frames], ignore_index=True)
-
-
-def _one_frame(label: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Refuses column layouts the diff cannot read unambiguously."""
-    if isinstance(frame.columns, pd.MultiIndex):
-        raise ArgumentError(
-            f"{label} has multi-level columns: give one column per key part and value "
-            "(use from_wide(...) for a to_wide(...) frame)."
-        )
-    repeated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-    if repeated:
-        raise ArgumentError(
-            f"{label} has more than one column named {repeated}: keep one of each, e.g. "
-            "frame.loc[:, ~frame.columns.duplicated()]."
-        )
-    both = sorted({str(n) for n in frame.index.names if n is not None} & set(map(str,
-                                                                                frame.columns)))
-    if both:
-        raise ArgumentError(
-            f"{label} has {both} both as index levels and as columns: drop one, e.g. "
-            "frame.reset_index(drop=True)."
-        )
-    return frame

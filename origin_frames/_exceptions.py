@@ -64,6 +64,34 @@ __all__ = [
 ]
 
 
+#: Arguments whose value must never be echoed in a message.
+_SECRET_NAMES = frozenset({"token"})
+
+
+def describe(name: str, value: Any) -> str:
+    """``int 5``-style description of a value for an error message (type only for secrets).
+
+    Args:
+        name: The argument's name; a secret's (``token``) value is never shown.
+        value: The value to describe.
+
+    Returns:
+        The type name and a repr cut at 60 characters, or ``"None"``.
+
+    Example:
+        >>> describe("year", "2030")
+        "str '2030'"
+    """
+    if value is None:
+        return "None"
+    kind = type(value).__name__
+    if name in _SECRET_NAMES:
+        return kind
+    text = repr(value)
+    return f"{kind} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+
 class OriginError(Exception):
     """Root of every error raised by ``origin_frames``."""
 

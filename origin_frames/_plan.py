@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _args, _diff, _planfile, _units, schemas
+from . import _diff, _planfile, _units, schemas
+from ._changes import change_frame
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
+from ._reader import CurrentReader, PlanClient
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ class Plan:
     call_frame: pd.DataFrame
     fingerprint: str
     created_at: str
-    client: Any = field(default=None, repr=False, compare=False)
+    client: PlanClient | None = field(default=None, repr=False, compare=False)
     log_mark: str | None = None
     _variables: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
@@ -239,9 +241,9 @@ class Plan:
                 "This plan has no client: use client.apply(plan), or load it with "
                 "Plan.from_json(path, client=client)."
             )
-        from ._apply import apply_plan
-
-        return apply_plan(self.client, self, **kwargs)
+        # Through the client, not ``_apply`` directly: ``_apply`` builds on this module, and
+        # the client's ``apply`` is the one entry point (argument checks, progress default).
+        return self.client.apply(self, **kwargs)
 
     # -- persistence ---------------------------------------------------------------------
     def to_json(self, path: str | Path) -> Path:
@@ -270,7 +272,7 @@ class Plan:
         return _planfile.dump(doc, path)
 
     @classmethod
-    def from_json(cls, path: str | Path, client: Any = None) -> Plan:
+    def from_json(cls, path: str | Path, client: PlanClient | None = None) -> Plan:
         """Reads a plan written by :meth:`to_json`, trusting none of its calls.
 
         The file is validated field by field and against its digest; the calls are
@@ -366,7 +368,7 @@ _LOG_QUERY = """query TransformsLog($sessionId: String!) {
 }"""
 
 
-def log_mark(client: Any, scenario_id: str) -> str | None:
+def log_mark(client: CurrentReader, scenario_id: str) -> str | None:
     """sha256 of a session's transforms log, the cheap proof that nothing changed since.
 
     Args:
@@ -397,7 +399,7 @@ _OWNER_QUERY = """query ScenarioOwner($filter: ScenarioFilter) {
 }"""
 
 
-def refuse_published(client: Any, scenario_id: str) -> None:
+def refuse_published(client: CurrentReader, scenario_id: str) -> None:
     """Refuses a published (read-only) Aurora scenario before anything is planned or sent.
 
     The service refuses every update of a published scenario; saying so at plan time, with
@@ -471,7 +473,9 @@ def _call_reader(reader: Any, scenario_id: str, **kwargs: Any) -> pd.DataFrame |
     return pd.concat(frames) if frames else None
 
 
-def read_current(client: Any, scenario_id: str, desired: pd.DataFrame) -> pd.DataFrame:
+def read_current(
+    client: CurrentReader, scenario_id: str, desired: pd.DataFrame
+) -> pd.DataFrame:
     """Flat frame of the server's cells for the domains/regions/entities in ``desired``.
 
     Args:
@@ -818,7 +822,7 @@ def _demand_pins(
 
 
 def _convert_units(
-    client: Any,
+    client: PlanClient | None,
     scenario_id: str,
     changes: pd.DataFrame,
     desired: pd.DataFrame,
@@ -861,7 +865,7 @@ def _convert_units(
 
 
 def build_plan(
-    client: Any,
+    client: PlanClient | None,
     scenario_id: str,
     changes: pd.DataFrame | Sequence[pd.DataFrame],
     *,
@@ -894,7 +898,7 @@ def build_plan(
         >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
         >>> plan = build_plan(client, sid, tech.assign(value=tech["value"] * 0.9))
     """
-    changes = _args.change_frame(changes)
+    changes = change_frame(changes)
     missing_cols = [c for c in ("region", "technology", "domain", "variable")
                     if c not in changes.columns and c not in (changes.index.names or [])]
     if missing_cols:
@@ -994,8 +998,8 @@ def build_plan(
     return _plan_of(client, scenario_id, _cells_frame(cells), call_frame, mark)
 
 
-def _plan_of(client: Any, scenario_id: str, cells: pd.DataFrame, call_frame: pd.DataFrame,
-             mark: str | None) -> Plan:  # fmt: skip
+def _plan_of(client: PlanClient | None, scenario_id: str, cells: pd.DataFrame,
+             call_frame: pd.DataFrame, mark: str | None) -> Plan:  # fmt: skip
     """The plan of canonical ``cells`` grouped into ``call_frame``."""
     return Plan(
         scenario_id=scenario_id,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _diff
+from ._reader import CurrentReader
 
 #: ``frame.attrs`` key saying which units a commodity frame's prices are in.
 UNITS_ATTR = "commodity_units"
@@ -95,7 +96,7 @@ def native_mask(
 
 
 def measured_factors(
-    client: Any, scenario_id: str, desired: pd.DataFrame, current: pd.DataFrame
+    client: CurrentReader, scenario_id: str, desired: pd.DataFrame, current: pd.DataFrame
 ) -> dict[str, float | None]:
     """Default-unit price / native-unit price of each commodity in ``desired``.
 
