@@ -28,7 +28,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,8 @@ from ._parquet import read_parquet, to_parquet
 
 if TYPE_CHECKING:
     from . import schemas
-    from ._client import OriginFrames
+    from ._config import Settings
+    from ._transport import Transport
 else:  # pandera loads at the first validation, not at import
     schemas = LazyModule("origin_frames.schemas")
 
@@ -160,8 +161,34 @@ def parse_csv(text: str) -> pd.DataFrame:
     return schemas.validate(frame, schemas.ScenarioOutputs)
 
 
+class OutputsClient(Protocol):
+    """What a download needs from the client: its transport, settings, cache and scenarios.
+
+    ``OriginFrames`` satisfies it structurally; this module never imports the client.
+    """
+
+    @property
+    def transport(self) -> Transport:
+        """The transport the metadata, config and file requests go through."""
+        ...
+
+    @property
+    def settings(self) -> Settings:
+        """Where the scenario service lives (``scenario_base_url``)."""
+        ...
+
+    @property
+    def cache_dir(self) -> Path | None:
+        """The Parquet cache directory; None for :func:`default_cache_dir`."""
+        ...
+
+    def get_scenario_by_id(self, scenario_id: str) -> pd.DataFrame:
+        """One scenario's row, its ``regions`` in ``attrs`` (see ``OriginFrames``)."""
+        ...
+
+
 def _region_urls(
-    client: OriginFrames, scenario_id: str, regions: Mapping[str, Any], region: str
+    client: OutputsClient, scenario_id: str, regions: Mapping[str, Any], region: str
 ) -> Mapping[str, Any]:
     """The region's ``metaUrl``/``dataUrlBase``, derived like the official client when absent."""
     if region in regions:
@@ -169,7 +196,8 @@ def _region_urls(
     if not regions:
         raise NotFoundError(f"Scenario {scenario_id!r} has no downloadable regions.")
     base_code, base = next(iter(regions.items()))
-    config = client._gql("scenario", "query { getConfig { regionGroups } }")["getConfig"]
+    data = client.transport.graphql("scenario", "query { getConfig { regionGroups } }")
+    config = data["getConfig"]
     for group in (config.get("regionGroups") or {}).values():
         members = group.get("regions") or {}
         if base_code in members or base_code == group.get("regionGroupCode"):
@@ -186,7 +214,7 @@ def _region_urls(
 
 
 def get_scenario_outputs(
-    client: OriginFrames,
+    client: OutputsClient,
     scenario_id: str,
     region: str,
     download_type: str,
