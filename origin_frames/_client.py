@@ -986,11 +986,8 @@ class OriginFrames(SeedUpdaters):
         Example:
             >>> client.get_demand_regions(sid)["peak_load_demand"]  # doctest: +SKIP
         """
-        document = (
-            "query ($sessionId: String!) { getSession(sessionId: $sessionId) "
-            "{ getDemand { region peakLoadDemand } } }"
-        )
-        docs = self._session(scenario_id, document, {"sessionId": scenario_id}).get("getDemand")
+        session = self._session(scenario_id, q.DEMAND_REGIONS, {"sessionId": scenario_id})
+        docs = session.get("getDemand")
         frame = records_frame(
             docs, [("region", "region", "str"), ("peakLoadDemand", "peak_load_demand", "float")],
             "region",

@@ -36,7 +36,6 @@ __all__ = [
     "CellFrameBuilder",
     "commodity_frame",
     "concat_inputs",
-    "conform",
     "decode_technology_answer",
     "demand_frame",
     "demand_technology_frame",
@@ -44,7 +43,6 @@ __all__ = [
     "empty_inputs_frame",
     "interconnector_frame",
     "records_frame",
-    "technology_frame",
 ]
 
 INDEX = ["region", "technology", "year"]
@@ -64,7 +62,6 @@ KINDS = ["exogenous", "endogenous"]
 TRANSFORM_TYPES = ["Absolute", "Delta", "Percentage"]
 _FIXED_CATEGORIES = {"domain": DOMAINS, "kind": KINDS, "transform_type": TRANSFORM_TYPES}
 _FREE_CATEGORICALS = ["variable", "sub_region", "sub_technology", "subsidy", "unit"]
-_STR_COLUMNS = ["validation_warnings", "validation_errors"]
 _EMPTY_CELL: dict[str, Any] = {"original": None}
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
@@ -349,27 +346,6 @@ def _joined_messages(lists: list[Any]) -> Any:
 
 
 # --- domain parsers ----------------------------------------------------------------------
-def technology_frame(
-    session: Mapping[str, Any], reads: Sequence[TechRead], selection: TechSelection
-) -> pd.DataFrame:
-    """Tidy frame from a :func:`~origin_frames._queries.technology_batch` answer.
-
-    Args:
-        session: The ``getSession`` object of the answer (aliases ``t0``, ``t1`` ...).
-        reads: The reads the batch was built from, in the same order.
-        selection: The parameter selection used.
-
-    Returns:
-        One row per technology cell.
-
-    Example:
-        >>> technology_frame(data["getSession"], reads, selection)  # doctest: +SKIP
-    """
-    builder = CellFrameBuilder()
-    add_technology_blocks(builder, session, reads, selection)
-    return builder.frame()
-
-
 def add_technology_blocks(
     builder: CellFrameBuilder,
     session: Mapping[str, Any],
@@ -620,39 +596,6 @@ def empty_inputs_frame() -> pd.DataFrame:
         0
     """
     return CellFrameBuilder().frame()
-
-
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    """Casts a frame of the input-domain shape to the contract dtypes (e.g. after concat).
-
-    Args:
-        frame: A frame with the contract's index levels and columns.
-
-    Returns:
-        A new frame with categoricals, ``Int64``, ``str`` and float64 dtypes restored.
-
-    Raises:
-        KeyError: A contract column or index level is missing.
-
-    Example:
-        >>> conform(pd.concat([tech, demand]))  # doctest: +SKIP
-    """
-    out = frame.reset_index() if list(frame.index.names) == INDEX else frame.copy()
-    for name in ("region", "technology", *_STR_COLUMNS):
-        values = out[name].astype(object)
-        out[name] = values.where(values.notna(), None).astype("str")
-    for name in ("year", "month"):
-        out[name] = out[name].astype("Int64")
-    for name in ("original", "transform_value", "value"):
-        out[name] = out[name].astype("float64")
-    for name, cats in _FIXED_CATEGORIES.items():
-        out[name] = pd.Categorical(out[name].astype(object), categories=pd.Index(cats, dtype="str"))
-    out["domain"] = out["domain"].cat.remove_unused_categories()
-    for name in _FREE_CATEGORICALS:
-        values = out[name].astype(object)
-        cats = pd.Index(sorted({str(v) for v in values.dropna()}), dtype="str")
-        out[name] = pd.Categorical(values.where(values.notna(), None), categories=cats)
-    return out.set_index(INDEX)[COLUMNS]
 
 
 def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -142,12 +142,8 @@ TECHNOLOGY_NAMES = (
     "query ($sessionId: String!) { getSession(sessionId: $sessionId) { getTechnologyGroupings } }"
 )
 DEMAND_REGIONS = (
-    "query ($sessionId: String!) { getSession(sessionId: $sessionId) { getDemand { region } } }"
-)
-DEMAND_TECHNOLOGY_NAMES = (
-    "query ($sessionId: String!, $demTechFilter: GetDemandTechFilterDemandTechnologyInput) "
-    "{ getSession(sessionId: $sessionId) { getDemandTechnologies(filter: $demTechFilter) "
-    "{ region { original } originTechnology { original } } } }"
+    "query ($sessionId: String!) { getSession(sessionId: $sessionId) "
+    "{ getDemand { region peakLoadDemand } } }"
 )
 INTERCONNECTOR_ENDS = (
     "query ($sessionId: String!, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from origin_frames._frames import (
     COLUMNS,
     INDEX,
     CellFrameBuilder,
+    add_technology_blocks,
     commodity_frame,
     concat_inputs,
     demand_frame,
@@ -22,7 +24,6 @@ from origin_frames._frames import (
     empty_inputs_frame,
     interconnector_frame,
     records_frame,
-    technology_frame,
 )
 from origin_frames._queries import DemandSelection, ExoRead, TechRead, TechSelection
 
@@ -77,6 +78,15 @@ def technology_answer() -> dict:
 
 
 READS = [TechRead("CCGT", "gbr", None, (ExoRead(), ExoRead("CCGT H-class")), (None,))]
+
+
+def technology_frame(
+    session: dict[str, Any], reads: list[TechRead], selection: TechSelection
+) -> pd.DataFrame:
+    """The frame the client builds from one technology batch answer (same builder calls)."""
+    builder = CellFrameBuilder()
+    add_technology_blocks(builder, session, reads, selection)
+    return builder.frame()
 
 
 def test_technology_frame_has_the_contract_shape_and_dtypes() -> None:
@@ -310,15 +320,3 @@ def test_typed_decoding_rejects_a_malformed_body() -> None:
 
     with pytest.raises(ValueError):
         decode_technology_answer(b'{"data": {"getSession": {"t0": {"x0": {"parameters": 3}}}}}')
-
-
-def test_conform_restores_contract_dtypes_of_a_flattened_object_frame() -> None:
-    from origin_frames._frames import conform
-
-    frame = technology_frame(technology_answer(), READS, SELECTION)
-    loose = frame.reset_index().astype(object)
-    restored = conform(loose)
-    assert restored.dtypes.to_dict() == frame.dtypes.to_dict()
-    assert restored.index.dtypes.to_dict() == frame.index.dtypes.to_dict()
-    pd.testing.assert_frame_equal(restored, frame, check_categorical=False)
-    schemas.validate(restored, schemas.TechnologyCells)
