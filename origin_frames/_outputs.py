@@ -99,8 +99,8 @@ def cache_key(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _snake(name: str) -> str:
-    """``Baseload price`` -> ``baseload_price``."""
+def _slug(name: str) -> str:
+    """``Baseload price`` -> ``baseload_price`` (a CSV header label as a column name)."""
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
@@ -140,7 +140,7 @@ def parse_csv(text: str) -> pd.DataFrame:
         elif kind == "datetime":
             ids["datetime"] = pd.to_datetime(column, utc=True, format="ISO8601").dt.as_unit("ns")
         elif unit in _ID_UNITS or not pd.api.types.is_numeric_dtype(column):
-            ids[_snake(name)] = pd.Categorical(column.astype(str))
+            ids[_slug(name)] = pd.Categorical(column.astype(str))
         else:
             value_cols.append(name)
             value_units.append(unit)
