@@ -159,7 +159,8 @@ class Settings:
         max_retries: Retries after the first attempt on transient failures.
         backoff_base: First backoff in seconds; doubles per retry, with jitter.
         not_ready_deadline_s: How long to keep polling a DataNotReady session (or a 425).
-        batch_size: Reads aliased into one GraphQL document.
+        batch_size: Most views aliased into one GraphQL document; a bulk read is spread
+            over ``concurrency`` requests up to this size, so it goes out in one wave.
         concurrency: Requests in flight at once (also the connection pool size).
     """
 
@@ -171,7 +172,7 @@ class Settings:
     max_retries: int = 4
     backoff_base: float = 0.25
     not_ready_deadline_s: float = 300.0
-    batch_size: int = 50
+    batch_size: int = 100
     concurrency: int = 4
 
     def __post_init__(self) -> None:
@@ -191,7 +192,7 @@ class Settings:
         if problems:
             raise ConfigurationError(
                 "Invalid client settings: " + "; ".join(problems) + ". Pass values in these "
-                "ranges (e.g. timeout=30, max_retries=4, batch_size=50, concurrency=4)."
+                "ranges (e.g. timeout=30, max_retries=4, batch_size=100, concurrency=4)."
             )
 
     @classmethod
