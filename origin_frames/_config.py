@@ -172,7 +172,7 @@ class Settings:
     max_retries: int = 4
     backoff_base: float = 0.25
     not_ready_deadline_s: float = 300.0
-    batch_size: int = 100
+    batch_size: int = 50
     concurrency: int = 4
 
     def __post_init__(self) -> None:
@@ -192,7 +192,7 @@ class Settings:
         if problems:
             raise ConfigurationError(
                 "Invalid client settings: " + "; ".join(problems) + ". Pass values in these "
-                "ranges (e.g. timeout=30, max_retries=4, batch_size=100, concurrency=4)."
+                "ranges (e.g. timeout=30, max_retries=4, batch_size=50, concurrency=4)."
             )
 
     @classmethod
