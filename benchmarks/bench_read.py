@@ -165,9 +165,11 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
         base_reads = [r for r in gbr_reads if r.sub_region is None]
         base_docs = [technology_batch(gbr, b, selection)
                      for b in _batches([type(r)(r.technology, r.region) for r in base_reads],
-                                       client.settings.batch_size)]  # fmt: skip
+                                       client.settings.batch_size,
+                                       client.settings.concurrency)]  # fmt: skip
         all_docs = [technology_batch(gbr, b, selection)
-                    for b in _batches(gbr_reads, client.settings.batch_size)]  # fmt: skip
+                    for b in _batches(gbr_reads, client.settings.batch_size,
+                                       client.settings.concurrency)]  # fmt: skip
         conc = client.settings.concurrency
 
         t_of, f_of = timed(lambda: client.technologies(gbr, ["gbr"], sub_keys=False), 3)
@@ -186,7 +188,7 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
         groupings = client._groupings(eur)
         regions = sorted(groupings)[:4] if quick else sorted(groupings)
         reads = _tech_reads(groupings, regions, None)
-        batches = _batches(reads, client.settings.batch_size)
+        batches = _batches(reads, client.settings.batch_size, client.settings.concurrency)
         documents = [technology_batch(eur, b, selection) for b in batches]
         raw_fetch(emu, documents[:1], 1)  # warm the document cache
         client.technologies(eur, regions)  # generates every region's cells once

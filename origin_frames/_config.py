@@ -159,7 +159,8 @@ class Settings:
         max_retries: Retries after the first attempt on transient failures.
         backoff_base: First backoff in seconds; doubles per retry, with jitter.
         not_ready_deadline_s: How long to keep polling a DataNotReady session (or a 425).
-        batch_size: Reads aliased into one GraphQL document.
+        batch_size: Most views aliased into one GraphQL document; a bulk read is spread
+            over ``concurrency`` requests up to this size, so it goes out in one wave.
         concurrency: Requests in flight at once (also the connection pool size).
     """
 

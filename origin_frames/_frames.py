@@ -16,7 +16,8 @@ the decoded JSON dicts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter, methodcaller
 from typing import Any
 
 import msgspec
@@ -237,21 +238,18 @@ class CellFrameBuilder:
         n = len(cells)
         counts = np.asarray(self._counts, dtype=np.int64)
 
-        if self._typed:
-            original = np.array([c.original for c in cells], dtype=np.float64)
-            transforms: list[Any] = [c.transform for c in cells]
-            warnings: list[Any] = [c.validationWarnings for c in cells]
-            errors: list[Any] = [c.validationErrors for c in cells]
-        else:
-            original = np.array([c.get("original") for c in cells], dtype=np.float64)
-            transforms = [c.get("transform") for c in cells]
-            warnings = [c.get("validationWarnings") for c in cells]
-            errors = [c.get("validationErrors") for c in cells]
+        # map() with a C getter: this is the one per-cell pass between the last byte and
+        # the frame, and it runs about twice as fast as the equivalent comprehensions.
+        get = attrgetter if self._typed else _key_getter
+        original = np.array(list(map(get("original"), cells)), dtype=np.float64)
+        transforms: list[Any] = list(map(get("transform"), cells))
+        warnings: list[Any] = list(map(get("validationWarnings"), cells))
+        errors: list[Any] = list(map(get("validationErrors"), cells))
         tt_codes = np.full(n, -1, dtype=np.int8)
         tv = np.full(n, np.nan)
         type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
         # Only the transformed cells (usually few) are visited one by one.
-        for i in [i for i, t in enumerate(transforms) if t]:
+        for i in _present(transforms):
             t = transforms[i]
             value = _get(t, "value")
             if value is None:
@@ -325,6 +323,16 @@ def _repeat_categorical(
     return pd.Categorical.from_codes(np.repeat(np.asarray(codes, dtype=np.int32), counts), cats)
 
 
+def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
+    """``attrgetter``'s counterpart for dict cells: ``cell.get(name)``."""
+    return methodcaller("get", name)
+
+
+def _present(values: list[Any]) -> np.ndarray:
+    """Positions of the truthy values (non-empty lists, transforms), without a Python loop."""
+    return np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=len(values)))
+
+
 def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
     """Nullable Int64 array from a list of ints and Nones."""
     as_float = np.array(values, dtype=float)
@@ -335,8 +343,8 @@ def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
 
 def _joined_messages(lists: list[Any]) -> Any:
     """``"; "``-joined message lists as a ``str`` array, null where there are none."""
-    present = [i for i, m in enumerate(lists) if m]
-    if not present:
+    present = _present(lists)
+    if not len(present):
         return pd.array(pa.nulls(len(lists), type=pa.large_string()), dtype="str")
     out: list[str | None] = [None] * len(lists)
     for i in present:

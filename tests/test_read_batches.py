@@ -1,0 +1,46 @@
+"""The bulk readers' batch plan: every read once, in order, in one wave when the cap allows."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from origin_frames._client import _LEAST_VIEWS, TechRead, _batches
+from origin_frames._queries import ExoRead
+
+
+def _read(i: int, views: int) -> TechRead:
+    exo = tuple(ExoRead(f"s{k}", None) for k in range(views))
+    return TechRead(f"t{i}", "gbr", None, exo, ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weights=st.lists(st.integers(1, 12), max_size=80),
+    size=st.integers(1, 120),
+    concurrency=st.integers(1, 8),
+)
+def test_batches_keep_every_read_in_order_under_the_cap(weights, size, concurrency) -> None:
+    reads = [_read(i, w) for i, w in enumerate(weights)]
+    batches = _batches(reads, size, concurrency)
+    assert [r for b in batches for r in b] == reads
+    for batch in batches:
+        views = sum(len(r.exogenous) for r in batch)
+        assert batch and (views <= size or len(batch) == 1)
+    total = sum(weights)
+    if total and size >= total:  # no cap binds: one wave, never more requests than needed
+        assert len(batches) <= min(concurrency, -(-total // _LEAST_VIEWS))
+
+
+def test_a_region_read_fills_the_concurrency_in_one_wave() -> None:
+    reads = [_read(i, w) for i, w in enumerate([2, 7, 3, 3, 5, 2, 6, 4, 3, 2, 4, 3, 3])]
+    batches = _batches(reads, 100, 4)
+    assert len(batches) == 4
+    views = [sum(len(r.exogenous) for r in b) for b in batches]
+    assert max(views) - min(views) <= 7  # balanced to within one read
+
+
+def test_plain_items_count_one_view_each() -> None:
+    assert _batches(list(range(5)), 2) == [[0, 1], [2], [3, 4]]  # balanced, not greedy
+    assert _batches(list(range(40)), 100, 4) == [list(range(i, i + 10)) for i in (0, 10, 20, 30)]
+    assert _batches([], 10, 4) == []
