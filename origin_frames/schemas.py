@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.engines import pandas_engine
 from pandera.typing import Index, Series
 
 from ._exceptions import ValidationError
@@ -50,11 +51,43 @@ __all__ = [
 ]
 
 
+def _key_codes(frame: pd.DataFrame) -> list[np.ndarray]:
+    """Integer codes of every full-key part (index levels, key columns), -1 for null."""
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):
+        parts = [np.asarray(codes) for codes in index.codes]
+    else:
+        parts = [pd.factorize(index)[0]]
+    for name in KEY_COLUMNS:
+        if name not in frame.columns:
+            continue
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            parts.append(column.cat.codes.to_numpy())
+        else:
+            parts.append(pd.factorize(column, use_na_sentinel=False)[0])
+    return parts
+
+
+def _row_keys(parts: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row, equal exactly when every part's code is (mixed radix); None if
+    the key space does not fit in 63 bits."""
+    key = np.zeros(len(parts[0]) if parts else 0, dtype=np.int64)
+    space = 1
+    for codes in parts:
+        size = int(codes.max()) + 2 if len(codes) else 1  # codes -1..max, shifted to 0..
+        space *= size
+        if space >= 2**62:
+            return None
+        key = key * size + (codes.astype(np.int64) + 1)
+    return key
+
+
 def duplicated_keys(frame: pd.DataFrame) -> pd.Series:
     """Which rows share their full key (index levels + key columns) with another row.
 
-    Works on integer codes (MultiIndex codes, categorical codes), so it stays cheap
-    on million-row frames.
+    Works on integer codes (MultiIndex codes, categorical codes) folded into one integer
+    per row, so it stays cheap on million-row frames.
 
     Args:
         frame: An input-domain frame.
@@ -65,23 +98,22 @@ def duplicated_keys(frame: pd.DataFrame) -> pd.Series:
     Example:
         >>> frame[duplicated_keys(frame)]  # doctest: +SKIP
     """
-    parts: dict[str, Any] = {}
-    index = frame.index
-    if isinstance(index, pd.MultiIndex):
-        for i in range(index.nlevels):
-            parts[f"_i{i}"] = np.asarray(index.codes[i])
+    parts = _key_codes(frame)
+    key = _row_keys(parts)
+    if key is None:
+        table = pd.DataFrame({f"_{i}": codes for i, codes in enumerate(parts)})
+        dup = table.duplicated(keep=False).to_numpy()
     else:
-        parts["_i0"] = pd.factorize(index)[0]
-    for name in KEY_COLUMNS:
-        if name not in frame.columns:
-            continue
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            parts[name] = column.cat.codes.to_numpy()
-        else:
-            parts[name] = pd.factorize(column, use_na_sentinel=False)[0]
-    dup = pd.DataFrame(parts).duplicated(keep=False).to_numpy()
+        dup = pd.Index(key).duplicated(keep=False)
     return pd.Series(dup, index=frame.index)
+
+
+def _has_duplicated_keys(frame: pd.DataFrame) -> bool:
+    """Whether any two rows share their full key (:func:`duplicated_keys`, as one answer)."""
+    key = _row_keys(_key_codes(frame))
+    if key is None:
+        return bool(duplicated_keys(frame).any())
+    return not pd.Index(key).is_unique
 
 
 class InputCells(pa.DataFrameModel):
@@ -116,7 +148,7 @@ class InputCells(pa.DataFrameModel):
         """No two rows share region, technology, year and every key column."""
         # A scalar: pandera cannot report row-wise failures on a non-unique index;
         # validate() lists the duplicated rows itself.
-        return not bool(duplicated_keys(df).any())
+        return not _has_duplicated_keys(df)
 
 
 class TechnologyCells(InputCells):
@@ -310,6 +342,96 @@ def trusted_reads() -> Iterator[None]:
         _TRUSTED.reset(token)
 
 
+def _passes(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> bool:
+    """Whether ``frame`` passes ``model``'s pandera schema; False means "let pandera decide".
+
+    Runs the schema's own parts - pandera's dtype engine, nullability, uniqueness and every
+    ``Check`` object, the dataframe-level ones included - field by field, without pandera's
+    per-component machinery (a copy of the frame, config contexts, failure-case tables),
+    which costs some 15 ms per frame whatever its size. Anything it does not model
+    (coercion, parsers, regex or optional columns ...) and any failure return False: then
+    pandera's own lazy validation gives the verdict and the report.
+    """
+    schema = model.to_schema()
+    if not isinstance(frame, pd.DataFrame) or not _plain(schema):
+        return False
+    columns = list(frame.columns)
+    wanted = list(schema.columns)
+    if not frame.columns.is_unique or (
+        columns != wanted if schema.ordered else not set(wanted) <= set(columns)
+    ):
+        return False
+    if schema.strict and len(columns) != len(wanted):
+        return False
+    if schema.index is not None and not _index_passes(frame.index, schema.index):
+        return False
+    if not all(_field_passes(frame[name], field) for name, field in schema.columns.items()):
+        return False
+    return all(_check_passes(check, frame) for check in schema.checks)
+
+
+def _plain(schema: pa.DataFrameSchema) -> bool:
+    """The schema uses only what :func:`_passes` runs (no coercion, parsers, ...)."""
+    index = schema.index
+    fields = [*schema.columns.values(), *getattr(index, "indexes", [index] if index else [])]
+    return not (
+        schema.coerce or schema.parsers or schema.unique or schema.dtype is not None
+        or schema.add_missing_columns or schema.drop_invalid_rows
+        or (schema.ordered and not schema.strict) or schema.strict == "filter"
+        or (isinstance(index, pa.MultiIndex) and (index.coerce or index.unique))
+        or any(f.coerce or getattr(f, "parsers", None) or getattr(f, "regex", False)
+               or not getattr(f, "required", True) for f in fields)
+    )  # fmt: skip
+
+
+def _index_passes(index: pd.Index, schema_index: Any) -> bool:
+    """Index levels named, typed, null-free and checked as the schema says."""
+    multi = isinstance(schema_index, pa.MultiIndex)
+    fields = list(schema_index.indexes) if multi else [schema_index]
+    if multi != isinstance(index, pd.MultiIndex) or list(index.names) != [f.name for f in fields]:
+        return False
+    if not multi:
+        return _field_passes(pd.Series(index, copy=False), field=fields[0])
+    for i, field in enumerate(fields):
+        # The level's values only when a check needs them; its dtype and nulls come cheaper.
+        level = index.levels[i]
+        if field.checks or field.unique:
+            values = pd.Series(index.get_level_values(i), copy=False)
+        else:
+            values = pd.Series(level, copy=False)
+            if not field.nullable and (index.codes[i] == -1).any():
+                return False
+        if not _field_passes(values, field):
+            return False
+    return True
+
+
+def _field_passes(values: pd.Series, field: Any) -> bool:
+    """One column or index level: pandera's dtype check, nulls, uniqueness, its checks."""
+    if field.dtype is not None:
+        try:
+            ok = field.dtype.check(pandas_engine.Engine.dtype(values.dtype), values)
+        except (TypeError, ValueError):
+            return False
+        # A bool, or one per element (pandera then passes when all are True).
+        if not (bool(ok) if isinstance(ok, bool | np.bool_) else bool(np.asarray(ok).all())):
+            return False
+    if not field.nullable and values.hasnans:
+        return False
+    if field.unique and not values.is_unique:
+        return False
+    return all(_check_passes(check, values) for check in field.checks)
+
+
+def _check_passes(check: pa.Check, data: pd.Series | pd.DataFrame) -> bool:
+    """A pandera ``Check`` run on ``data``: passed, as a plain bool (unsure -> False)."""
+    try:
+        passed = check(data).check_passed
+    except Exception:  # a check that raises fails; pandera's own run reports it
+        return False
+    return isinstance(passed, bool | np.bool_) and bool(passed)
+
+
 def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
     """Validates ``frame`` lazily against ``model``; one error lists every failure.
 
@@ -327,7 +449,7 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFram
     Example:
         >>> validate(client.get_technology(sid, "ccgt", "gbr"), TechnologyCells)  # doctest: +SKIP
     """
-    if _TRUSTED.get():
+    if _TRUSTED.get() or _passes(frame, model):
         return frame
     try:
         return model.validate(frame, lazy=True)
@@ -371,8 +493,9 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFram
         ) from exc
 
 
-def _fix_hint(check: str) -> str:
-    """A one-line fix for a pandera check name."""
+def _fix_hint(check: object) -> str:
+    """A one-line fix for a pandera check name (missing for some index-level failures)."""
+    check = check if isinstance(check, str) else ""
     if "unique" in check:
         return "Drop or merge the duplicated rows so each full key appears once."
     if "dtype" in check:
