@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -58,10 +58,11 @@ def _key_codes(frame: pd.DataFrame) -> list[np.ndarray]:
         parts = [np.asarray(codes) for codes in index.codes]
     else:
         parts = [pd.factorize(index)[0]]
+    flat = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)  # columns without the index
     for name in KEY_COLUMNS:
         if name not in frame.columns:
             continue
-        column = frame[name]
+        column = flat[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
             parts.append(column.cat.codes.to_numpy())
         else:
@@ -365,7 +366,10 @@ def _passes(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> bool:
         return False
     if schema.index is not None and not _index_passes(frame.index, schema.index):
         return False
-    if not all(_field_passes(frame[name], field) for name, field in schema.columns.items()):
+    # Columns through a RangeIndex view: a column of the frame itself carries (and
+    # copies) its MultiIndex.
+    flat = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
+    if not all(_field_passes(flat[name], field) for name, field in schema.columns.items()):
         return False
     return all(_check_passes(check, frame) for check in schema.checks)
 
@@ -391,36 +395,96 @@ def _index_passes(index: pd.Index, schema_index: Any) -> bool:
     if multi != isinstance(index, pd.MultiIndex) or list(index.names) != [f.name for f in fields]:
         return False
     if not multi:
-        return _field_passes(pd.Series(index, copy=False), field=fields[0])
-    for i, field in enumerate(fields):
-        # The level's values only when a check needs them; its dtype and nulls come cheaper.
-        level = index.levels[i]
-        if field.checks or field.unique:
-            values = pd.Series(index.get_level_values(i), copy=False)
-        else:
-            values = pd.Series(level, copy=False)
-            if not field.nullable and (index.codes[i] == -1).any():
-                return False
-        if not _field_passes(values, field):
-            return False
-    return True
+        return _field_passes(pd.Series(index, copy=False), fields[0])
+    return all(_level_passes(index, i, field) for i, field in enumerate(fields))
+
+
+def _level_passes(index: pd.MultiIndex, i: int, field: Any) -> bool:
+    """One MultiIndex level, read from its (few) level values and codes, not row by row."""
+    if field.unique:
+        return _field_passes(pd.Series(index.get_level_values(i), copy=False), field)
+    level, codes = index.levels[i], np.asarray(index.codes[i])
+    if not _dtype_passes(pd.Series(level, copy=False), field):
+        return False
+    if not field.nullable and (level.hasnans or bool((codes == -1).any())):
+        return False
+    return _checks_pass(
+        field.checks, lambda: level[_used(codes, len(level))],
+        lambda: pd.Series(index.get_level_values(i), copy=False),
+    )  # fmt: skip
 
 
 def _field_passes(values: pd.Series, field: Any) -> bool:
-    """One column or index level: pandera's dtype check, nulls, uniqueness, its checks."""
-    if field.dtype is not None:
-        try:
-            ok = field.dtype.check(pandas_engine.Engine.dtype(values.dtype), values)
-        except (TypeError, ValueError):
-            return False
-        # A bool, or one per element (pandera then passes when all are True).
-        if not (bool(ok) if isinstance(ok, bool | np.bool_) else bool(np.asarray(ok).all())):
-            return False
+    """One column or flat index: pandera's dtype check, nulls, uniqueness, its checks."""
+    if not _dtype_passes(values, field):
+        return False
     if not field.nullable and values.hasnans:
         return False
     if field.unique and not values.is_unique:
         return False
-    return all(_check_passes(check, values) for check in field.checks)
+    return _checks_pass(field.checks, lambda: _distinct(values), lambda: values)
+
+
+def _dtype_passes(values: pd.Series, field: Any) -> bool:
+    """pandera's dtype check of a field: one bool, or one per element (all must hold)."""
+    if field.dtype is None:
+        return True
+    try:
+        ok = field.dtype.check(pandas_engine.Engine.dtype(values.dtype), values)
+    except (TypeError, ValueError):
+        return False
+    return bool(ok) if isinstance(ok, bool | np.bool_) else bool(np.asarray(ok).all())
+
+
+def _used(codes: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the categories (or level values) that ``codes`` uses."""
+    return np.flatnonzero(np.bincount(codes[codes >= 0], minlength=size))
+
+
+def _distinct(values: pd.Series) -> pd.Index:
+    """The distinct non-null values of a column (a categorical's used categories)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        return categories[_used(values.cat.codes.to_numpy(), len(categories))]
+    return pd.Index(values.dropna().unique())
+
+
+#: Built-in pandera checks that are a predicate on each value, and the test of that
+#: predicate over a field's distinct values.
+_VALUE_CHECKS: dict[str, Callable[[pd.Index, dict[str, Any]], bool]] = {
+    "isin": lambda d, s: bool(d.isin(list(s["allowed_values"])).all()),
+    "notin": lambda d, s: not bool(d.isin(list(s["forbidden_values"])).any()),
+    "greater_than_or_equal_to": lambda d, s: bool(d.min() >= s["min_value"]),
+    "greater_than": lambda d, s: bool(d.min() > s["min_value"]),
+    "less_than_or_equal_to": lambda d, s: bool(d.max() <= s["max_value"]),
+    "less_than": lambda d, s: bool(d.max() < s["max_value"]),
+}
+_ORDER_CHECKS = {"greater_than_or_equal_to", "greater_than", "less_than_or_equal_to", "less_than"}
+
+
+def _checks_pass(
+    checks: list[pa.Check],
+    distinct: Callable[[], pd.Index],
+    values: Callable[[], pd.Series],
+) -> bool:
+    """Every check of a field: a value predicate on the distinct values, any other check
+    (custom, element-wise, grouped ...) run by pandera on the values themselves."""
+    seen: pd.Index | None = None
+    for check in checks:
+        test = _VALUE_CHECKS.get(str(check.name))
+        if test is not None and check.ignore_na and not check.element_wise and not check.groupby:
+            seen = distinct() if seen is None else seen
+            numeric = pd.api.types.is_numeric_dtype(seen.dtype) and seen.dtype != bool
+            if check.name not in _ORDER_CHECKS or numeric:
+                try:
+                    if not len(seen) or test(seen, dict(check.statistics or {})):
+                        continue
+                    return False
+                except (TypeError, ValueError, KeyError):
+                    pass  # pandera decides below
+        if not _check_passes(check, values()):
+            return False
+    return True
 
 
 def _check_passes(check: pa.Check, data: pd.Series | pd.DataFrame) -> bool:
