@@ -129,6 +129,10 @@ PIN_PROJECT = (
 UNPIN_PROJECT = (
     "mutation ($projectGlobalId: String!) { deleteProjectPin(projectGlobalId: $projectGlobalId) }"
 )
+#: Who owns a scenario: the plan refuses a published (``AURORA_SCENARIO``) one up front.
+SCENARIO_OWNER = """query ScenarioOwner($filter: ScenarioFilter) {
+  getScenarios(filter: $filter) { scenarioGlobalId name scenarioType }
+}"""
 
 # --- inputs service: session-level -----------------------------------------------------
 SESSION_INFO = (
@@ -151,6 +155,10 @@ INTERCONNECTOR_ENDS = (
     "getSession(sessionId: $sessionId) { getInterconnectors(filter: $interconnectorFilter) "
     "{ ends } } }"
 )
+#: A session's transforms log: its digest is the plan's proof that nothing changed since.
+TRANSFORMS_LOG = """query TransformsLog($sessionId: String!) {
+  getSession(sessionId: $sessionId) { transforms { updateParameters steps reason } }
+}"""
 
 
 # --- technology ------------------------------------------------------------------------
