@@ -387,18 +387,11 @@ class _Run:
 
 
 def apply_plan(
-    client: CurrentReader,
-    plan: Plan,
-    *,
-    batch_size: int | None = None,
-    on_error: OnError = "rollback",
-    force: bool = False,
-    verify: bool = True,
-    audit: str | Path | None = None,
-    progress: bool | None = None,
-    retries: int = _BATCH_RETRIES,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ApplyResult:
+    client: CurrentReader, plan: Plan, *, batch_size: int | None = None,
+    on_error: OnError = "rollback", force: bool = False, verify: bool = True,
+    audit: str | Path | None = None, progress: bool | None = None,
+    retries: int = _BATCH_RETRIES, sleep: Callable[[float], None] = time.sleep,
+) -> ApplyResult:  # fmt: skip
     """Sends a plan's calls, batched with aliases, and reports call by call.
 
     Before anything is sent, every validation rule (locks, read-only parameters, hard
@@ -442,6 +435,16 @@ def apply_plan(
     """
     plan = require_plan(plan)
     size = _check_options(on_error, batch_size, retries)
+    result, run = _start(plan)
+    if plan:
+        _check_before_sending(client, plan, force)
+        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
+        _settle(client, plan, run, result, size, sleep, on_error, verify)
+    return _finish(plan, result, run, audit)
+
+
+def _start(plan: Plan) -> tuple[ApplyResult, _Run]:
+    """The result (every call ``not_sent``, start time set) and the per-call state of a run."""
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
     status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
     result = ApplyResult(
@@ -450,13 +453,22 @@ def apply_plan(
     )
     run = _Run.for_calls(status)
     run.write(result)
-    if plan:
-        _check_before_sending(client, plan, force)
-        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
-        if run.failed() and on_error == "rollback":
-            _roll_back(client, plan, run, result, size, sleep, verify)
-        elif verify and run.ids("applied"):
-            _check_applied(client, plan, run, result, size, sleep, on_error)
+    return result, run
+
+
+def _settle(
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    sleep: Callable[[float], None], on_error: str, verify: bool,
+) -> None:  # fmt: skip
+    """After sending: rolls back a failed run (``on_error="rollback"``), else verifies it."""
+    if run.failed() and on_error == "rollback":
+        _roll_back(client, plan, run, result, size, sleep, verify)
+    elif verify and run.ids("applied"):
+        _check_applied(client, plan, run, result, size, sleep, on_error)
+
+
+def _finish(plan: Plan, result: ApplyResult, run: _Run, audit: str | Path | None) -> ApplyResult:
+    """Closes the result, writes the audit record, and raises unless everything applied."""
     run.write(result)
     result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     if audit is not None:
