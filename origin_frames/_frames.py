@@ -235,7 +235,6 @@ class CellFrameBuilder:
             >>> builder.frame().shape  # doctest: +SKIP
         """
         cells = self._cells
-        n = len(cells)
         counts = np.asarray(self._counts, dtype=np.int64)
 
         # map() with a C getter: this is the one per-cell pass between the last byte and
@@ -245,23 +244,7 @@ class CellFrameBuilder:
         transforms: list[Any] = list(map(get("transform"), cells))
         warnings: list[Any] = list(map(get("validationWarnings"), cells))
         errors: list[Any] = list(map(get("validationErrors"), cells))
-        tt_codes = np.full(n, -1, dtype=np.int8)
-        tv = np.full(n, np.nan)
-        type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
-        # Only the transformed cells (usually few) are visited one by one.
-        for i in _present(transforms):
-            t = transforms[i]
-            value = _get(t, "value")
-            if value is None:
-                continue
-            tt_codes[i] = type_code.get(_get(t, "type"), -1)
-            tv[i] = value
-        value = original.copy()
-        is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
-        value[is_abs] = tv[is_abs]
-        value[is_delta] = original[is_delta] + tv[is_delta]
-        value[is_pct] = original[is_pct] * (1.0 + tv[is_pct] / 100.0)
-
+        tt_codes, tv, value = _transform_columns(transforms, original)
         data: dict[str, Any] = {}
         for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
             data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
@@ -278,9 +261,13 @@ class CellFrameBuilder:
         data["validation_warnings"] = _joined_messages(warnings)
         data["validation_errors"] = _joined_messages(errors)
 
+        return pd.DataFrame(data, index=self._index(counts))[COLUMNS]
+
+    def _index(self, counts: np.ndarray) -> pd.MultiIndex:
+        """The (region, technology, year) index, built from codes (no per-cell tuples)."""
         years = _int_array(self._years)
         year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
-        index = pd.MultiIndex(
+        return pd.MultiIndex(
             levels=[
                 _level(self._keys["region"]),
                 _level(self._keys["technology"]),
@@ -294,7 +281,30 @@ class CellFrameBuilder:
             names=INDEX,
             verify_integrity=False,
         )
-        return pd.DataFrame(data, index=index)[COLUMNS]
+
+
+def _transform_columns(
+    transforms: list[Any], original: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: transform type code (-1: none), transform value and effective value."""
+    n = len(transforms)
+    tt_codes = np.full(n, -1, dtype=np.int8)
+    tv = np.full(n, np.nan)
+    type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
+    # Only the transformed cells (usually few) are visited one by one.
+    for i in _present(transforms):
+        t = transforms[i]
+        value = _get(t, "value")
+        if value is None:
+            continue
+        tt_codes[i] = type_code.get(_get(t, "type"), -1)
+        tv[i] = value
+    value = original.copy()
+    is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
+    value[is_abs] = tv[is_abs]
+    value[is_delta] = original[is_delta] + tv[is_delta]
+    value[is_pct] = original[is_pct] * (1.0 + tv[is_pct] / 100.0)
+    return tt_codes, tv, value
 
 
 def _codes(values: list[Any]) -> np.ndarray:
