@@ -25,8 +25,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Index, Series
 
+from ._contract import DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 from ._exceptions import ValidationError
-from ._frames import DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 
 __all__ = [
     "CommodityCells",
