@@ -29,6 +29,7 @@ __all__ = [
     "KEY",
     "KEY_COLUMNS",
     "KINDS",
+    "Kind",
     "REGION_LIST_DOMAINS",
     "STRING_KEYS",
     "SUB_KEYS",
@@ -70,8 +71,9 @@ DEMAND_DOMAINS: tuple[str, ...] = ("demand", "demand_technology")
 REGION_LIST_DOMAINS: frozenset[str] = frozenset({"demand", "demand_technology", "commodity"})
 #: Region of commodity cells read as the equally weighted average across regions.
 ALL_REGIONS = "all"
-#: The values of ``kind`` (supply technologies only).
-KINDS: tuple[str, ...] = ("exogenous", "endogenous")
+#: The values of ``kind`` (supply technologies only; the type, for typed models).
+Kind: TypeAlias = Literal["exogenous", "endogenous"]
+KINDS: tuple[str, ...] = get_args(Kind)
 #: The values of ``transform_type`` (the type, for typed models).
 TransformType: TypeAlias = Literal["Absolute", "Delta", "Percentage"]
 TRANSFORM_TYPES: tuple[str, ...] = get_args(TransformType)

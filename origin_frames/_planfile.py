@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from . import _diff
-from ._contract import Domain, TransformType, effective
+from ._contract import Domain, Kind, TransformType, effective
 from ._exceptions import PlanFileError
 
 FORMAT = 2
@@ -59,7 +59,7 @@ class CellRecord(_Strict):
     year: int | None
     domain: Domain
     variable: str = Field(min_length=1)
-    kind: Literal["exogenous", "endogenous"] | None
+    kind: Kind | None
     sub_region: str | None
     sub_technology: str | None
     subsidy: str | None
@@ -82,7 +82,7 @@ class CallRecord(_Strict):
     call_id: int = Field(ge=0)
     mutation: Mutation
     domain: Domain
-    kind: Literal["exogenous", "endogenous"] | None
+    kind: Kind | None
     regions: list[str]
     technology: str | None
     variable: str

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import pandas as pd
 
 from . import _queries as q
-from ._contract import ALL_REGIONS
+from ._contract import ALL_REGIONS, KINDS
 from ._frames import demand_technology_frame, demand_technology_names_frame, records_frame
 from ._input_readers import InputReaders
 from ._lazy import LazyModule
@@ -177,8 +177,7 @@ class SeedMethods(InputReaders):
             records, [(c, c, "category" if c == "kind" else "str") for c in cols],
             ["region", "technology"],
         )  # fmt: skip
-        frame["kind"] = frame["kind"].cat.set_categories(pd.Index(["exogenous", "endogenous"],
-                                                                  dtype="str"))  # fmt: skip
+        frame["kind"] = frame["kind"].cat.set_categories(pd.Index(KINDS, dtype="str"))
         return schemas.validate(frame, schemas.TechnologyNames)
 
     def get_technology(
