@@ -178,7 +178,6 @@ class InputReaders:
         docs = self._session(scenario_id, document, variables).get("getDemandTechnologies")
         return list(docs or [])
 
-
     def commodities(
         self,
         scenario_id: str,
@@ -213,7 +212,6 @@ class InputReaders:
         # Planning reads this mark when the frame has lost its unit column (see _units).
         return mark_units(frame, native=native_units)
 
-
     def _commodity_units(self, native_units: bool) -> dict[str, str | None]:
         """Commodity name -> unit (native units, or per-MWh prices)."""
         available = (self.inputs_config().get("commodities") or {}).get("commoditiesAvailable")
@@ -223,7 +221,6 @@ class InputReaders:
             # Answers carry their own unit; this is only the fallback when they do not.
             units[c["name"]] = unit if native_units else c.get("storedUnits")
         return units
-
 
     def interconnectors(
         self, scenario_id: str, regions: Sequence[str] | None = None
@@ -255,12 +252,10 @@ class InputReaders:
             interconnector_frame(docs, names, units), schemas.InterconnectorCells
         )
 
-
     def _interconnector_variables(self) -> tuple[list[str], dict[str, str | None]]:
         """Configured interconnector variables and their units."""
         variables = (self.inputs_config().get("interconnectors") or {}).get("variables") or []
         return [v["name"] for v in variables], {v["name"]: v.get("units") for v in variables}
-
 
     def inputs(
         self,
