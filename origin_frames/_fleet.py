@@ -33,8 +33,9 @@ import pandas as pd
 
 from ._client import OriginFrames
 from ._config import Secret
+from ._contract import DOMAINS, FREE_CATEGORIES
 from ._exceptions import ConfigurationError, OriginTimeoutError
-from ._frames import DOMAINS, empty_inputs_frame
+from ._frames import empty_inputs_frame
 from ._selectors import expand_selectors
 from ._transport import Transport
 
@@ -49,7 +50,6 @@ Credential = Callable[[], str]
 _SLOT_WAIT_S = 600.0
 _CLIENT_OPTIONS = ("timeout", "max_retries", "batch_size", "concurrency",
                    "not_ready_deadline_s", "backoff_base")  # fmt: skip
-_FREE_CATEGORICALS = ("variable", "sub_region", "sub_technology", "subsidy", "unit")
 
 
 def _require_dask() -> None:
@@ -258,7 +258,7 @@ def fleet_meta() -> pd.DataFrame:
 
     meta = empty_inputs_frame()
     meta.insert(0, "scenario_id", pd.Series([], index=meta.index, dtype="str"))
-    return clear_known_categories(_flat(meta), cols=list(_FREE_CATEGORICALS))
+    return clear_known_categories(_flat(meta), cols=list(FREE_CATEGORIES))
 
 
 # -- planning the partitions --------------------------------------------------------------------

@@ -25,15 +25,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._contract import (
+    ALL_REGIONS,
+    COLUMNS,
+    DOMAINS,
+    FIXED_CATEGORIES,
+    FREE_CATEGORIES,
+    INDEX_LEVELS,
+    TRANSFORM_TYPES,
+    effective_from_codes,
+)
 from ._queries import DemandSelection, TechRead, TechSelection
 
 __all__ = [
-    "DOMAINS",
-    "INDEX",
-    "KEY_COLUMNS",
-    "KINDS",
-    "TRANSFORM_TYPES",
-    "VALUE_COLUMNS",
     "CellFrameBuilder",
     "commodity_frame",
     "concat_inputs",
@@ -46,23 +50,6 @@ __all__ = [
     "records_frame",
 ]
 
-INDEX = ["region", "technology", "year"]
-KEY_COLUMNS = ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy", "month"]
-VALUE_COLUMNS = [
-    "original",
-    "transform_type",
-    "transform_value",
-    "value",
-    "unit",
-    "validation_warnings",
-    "validation_errors",
-]
-COLUMNS = KEY_COLUMNS + VALUE_COLUMNS
-DOMAINS = ["technology", "demand", "demand_technology", "commodity", "interconnector"]
-KINDS = ["exogenous", "endogenous"]
-TRANSFORM_TYPES = ["Absolute", "Delta", "Percentage"]
-_FIXED_CATEGORIES = {"domain": DOMAINS, "kind": KINDS, "transform_type": TRANSFORM_TYPES}
-_FREE_CATEGORICALS = ["variable", "sub_region", "sub_technology", "subsidy", "unit"]
 _EMPTY_CELL: dict[str, Any] = {"original": None}
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
@@ -247,7 +234,7 @@ class CellFrameBuilder:
         tt_codes, tv, value = _transform_columns(transforms, original)
         data: dict[str, Any] = {}
         for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
-            data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
+            data[name] = _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name))
         # Only the domains present, so value_counts() and groupby list no empty domain.
         data["domain"] = data["domain"].remove_unused_categories()
         data["month"] = _int_array(self._months)
@@ -261,7 +248,7 @@ class CellFrameBuilder:
         data["validation_warnings"] = _joined_messages(warnings)
         data["validation_errors"] = _joined_messages(errors)
 
-        return pd.DataFrame(data, index=self._index(counts))[COLUMNS]
+        return pd.DataFrame(data, index=self._index(counts))[list(COLUMNS)]
 
     def _index(self, counts: np.ndarray) -> pd.MultiIndex:
         """The (region, technology, year) index, built from codes (no per-cell tuples)."""
@@ -278,7 +265,7 @@ class CellFrameBuilder:
                 np.repeat(_codes(self._keys["technology"]), counts),
                 year_codes,
             ],
-            names=INDEX,
+            names=list(INDEX_LEVELS),
             verify_integrity=False,
         )
 
@@ -299,12 +286,7 @@ def _transform_columns(
             continue
         tt_codes[i] = type_code.get(_get(t, "type"), -1)
         tv[i] = value
-    value = original.copy()
-    is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
-    value[is_abs] = tv[is_abs]
-    value[is_delta] = original[is_delta] + tv[is_delta]
-    value[is_pct] = original[is_pct] * (1.0 + tv[is_pct] / 100.0)
-    return tt_codes, tv, value
+    return tt_codes, tv, effective_from_codes(original, tt_codes, tv)
 
 
 def _codes(values: list[Any]) -> np.ndarray:
@@ -320,7 +302,7 @@ def _level(values: list[Any]) -> pd.Index:
 
 
 def _repeat_categorical(
-    values: list[Any], counts: np.ndarray, categories: list[str] | None
+    values: list[Any], counts: np.ndarray, categories: Sequence[str] | None
 ) -> pd.Categorical:
     """A categorical of block values repeated per cell, built from codes."""
     if categories is None:
@@ -569,7 +551,7 @@ def commodity_frame(
                 continue
             name = str(doc.get("commodity"))
             builder.add_block(
-                {"region": region if region is not None else "all", "technology": name,
+                {"region": region if region is not None else ALL_REGIONS, "technology": name,
                  "domain": "commodity", "variable": "price",
                  "unit": doc.get("units") or units.get(name)},
                 doc.get("prices") or [],
@@ -634,7 +616,7 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     cats = {}
-    for name in _FREE_CATEGORICALS:
+    for name in FREE_CATEGORIES:
         cats[name] = pd.Index(
             sorted(set().union(*(f[name].cat.categories for f in frames))), dtype="str"
         )

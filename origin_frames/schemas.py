@@ -25,8 +25,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Index, Series
 
+from ._contract import DEMAND_DOMAINS, DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 from ._exceptions import ValidationError
-from ._frames import DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 
 __all__ = [
     "CommodityCells",
@@ -128,9 +128,7 @@ class TechnologyCells(InputCells):
 class DemandCells(InputCells):
     """System demand (technology ``"system"``) and demand technology cells."""
 
-    domain: Series[pd.CategoricalDtype] = pa.Field(
-        isin=["demand", "demand_technology"]
-    )
+    domain: Series[pd.CategoricalDtype] = pa.Field(isin=DEMAND_DOMAINS)
 
 
 class CommodityCells(InputCells):
