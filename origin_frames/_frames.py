@@ -118,7 +118,8 @@ def decode_technology_answer(body: bytes) -> dict[str, Any]:
         ValueError: The body is not JSON of that shape (``msgspec.DecodeError``).
 
     Example:
-        >>> decode_technology_answer(response.content)["errors"]  # doctest: +SKIP
+        >>> decode_technology_answer(b'{"data": null, "errors": [{"message": "boom"}]}')
+        {'data': None, 'errors': [{'message': 'boom'}]}
     """
     answer = _TECHNOLOGY_DECODER.decode(body)
     data = None if answer.data is None else {"getSession": answer.data.getSession}
@@ -173,7 +174,11 @@ class CellFrameBuilder:
             monthly: Read ``month`` from each cell.
 
         Example:
-            >>> builder.add_block({"variable": "capex"}, cells, year="cell")  # doctest: +SKIP
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex"},
+            ...                   [{"year": 2030, "original": 450.0}, None], year="cell")
+            >>> len(builder)
+            2
         """
         if not cells:
             return
@@ -219,7 +224,18 @@ class CellFrameBuilder:
             The frame, dtypes as in the frame contract.
 
         Example:
-            >>> builder.frame().shape  # doctest: +SKIP
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block(
+            ...     {"region": "gbr", "technology": "ccgt", "domain": "technology",
+            ...      "variable": "capex"},
+            ...     [{"year": 2030, "original": 450.0,
+            ...       "transform": {"type": "Delta", "value": -20.0}},
+            ...      {"year": 2035, "original": 430.0}], year="cell")
+            >>> builder.frame()[["variable", "original", "transform_type", "value"]]
+                                   variable  original transform_type  value
+            region technology year
+            gbr    ccgt       2030    capex     450.0          Delta  430.0
+                              2035    capex     430.0            NaN  430.0
         """
         cells = self._cells
         counts = np.asarray(self._counts, dtype=np.int64)
@@ -428,7 +444,19 @@ def demand_frame(
         technologies under their own name (domain ``demand_technology``).
 
     Example:
-        >>> demand_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
+        >>> selection = DemandSelection(system=("totalDemand",), technology=("totalDemand",),
+        ...                             units={"totalDemand": "TWh"},
+        ...                             technology_units={"totalDemand": "TWh"})
+        >>> heat_pumps = {"region": {"original": "gbr"},
+        ...               "originTechnology": {"original": "heatPumps"},
+        ...               "variables": [{"year": 2030, "totalDemand": {"original": 20.0}}]}
+        >>> docs = [{"region": "gbr", "technologies": [heat_pumps],
+        ...          "variables": [{"year": 2030, "totalDemand": {"original": 300.0}}]}]
+        >>> demand_frame(docs, selection)[["domain", "variable", "value", "unit"]]
+                                           domain     variable  value unit
+        region technology year
+        gbr    system     2030             demand  totalDemand  300.0  TWh
+               heatPumps  2030  demand_technology  totalDemand   20.0  TWh
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -453,7 +481,16 @@ def demand_technology_frame(
         One row per demand-technology cell (domain ``demand_technology``).
 
     Example:
-        >>> demand_technology_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
+        >>> selection = DemandSelection(system=("totalDemand",), technology=("totalDemand",),
+        ...                             units={"totalDemand": "TWh"},
+        ...                             technology_units={"totalDemand": "TWh"})
+        >>> heat_pumps = {"region": {"original": "gbr"},
+        ...               "originTechnology": {"original": "heatPumps"},
+        ...               "variables": [{"year": 2030, "totalDemand": {"original": 20.0}}]}
+        >>> demand_technology_frame([heat_pumps], selection)[["domain", "value"]]
+                                           domain  value
+        region technology year
+        gbr    heatPumps  2030  demand_technology   20.0
     """
     builder = CellFrameBuilder()
     _add_demand_technologies(builder, documents or [], selection)
@@ -539,7 +576,11 @@ def commodity_frame(
         One row per commodity price cell (variable ``price``).
 
     Example:
-        >>> commodity_frame(data["getSession"], [None], {"gas": "p/therm"})  # doctest: +SKIP
+        >>> session = {"c0": [{"commodity": "gas", "prices": [{"year": 2030, "original": 80.0}]}]}
+        >>> commodity_frame(session, [None], {"gas": "p/therm"})[["variable", "value", "unit"]]
+                               variable  value     unit
+        region technology year
+        all    gas        2030    price   80.0  p/therm
     """
     builder = CellFrameBuilder()
     for i, region in enumerate(regions):
@@ -576,7 +617,12 @@ def interconnector_frame(
         One row per cell; ``region`` is the ``from`` end, ``technology`` the ``to`` end.
 
     Example:
-        >>> interconnector_frame(docs, ["lossFactor"], {"lossFactor": "%"})  # doctest: +SKIP
+        >>> docs = [{"from": "gbr", "to": "fra",
+        ...          "variables": [{"year": 2030, "lossFactor": {"original": 2.5}}]}]
+        >>> interconnector_frame(docs, ["lossFactor"], {"lossFactor": "%"})[["variable", "value"]]
+                                  variable  value
+        region technology year
+        gbr    fra        2030  lossFactor    2.5
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -608,7 +654,11 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         One frame; an empty frame with the full schema when ``frames`` is empty.
 
     Example:
-        >>> concat_inputs([tech, demand]).domain.value_counts()  # doctest: +SKIP
+        >>> tech = client.get_technology(published_id, "CCGT", region="gbr")
+        >>> links = client.get_interconnectors(published_id, "gbr", "fra")
+        >>> both = concat_inputs([tech, links])
+        >>> len(both) == len(tech) + len(links), both["domain"].cat.categories.tolist()
+        (True, ['technology', 'interconnector'])
     """
     frames = [f for f in frames if len(f)]
     if not frames:
