@@ -244,7 +244,9 @@ def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
         OriginError: when the re-read fails (via the client).
 
     Example:
-        >>> stale_cells(client, plan).empty  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> stale_cells(client, plan).empty
         True
     """
     cells = plan.cells
@@ -387,18 +389,11 @@ class _Run:
 
 
 def apply_plan(
-    client: CurrentReader,
-    plan: Plan,
-    *,
-    batch_size: int | None = None,
-    on_error: OnError = "rollback",
-    force: bool = False,
-    verify: bool = True,
-    audit: str | Path | None = None,
-    progress: bool | None = None,
-    retries: int = _BATCH_RETRIES,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ApplyResult:
+    client: CurrentReader, plan: Plan, *, batch_size: int | None = None,
+    on_error: OnError = "rollback", force: bool = False, verify: bool = True,
+    audit: str | Path | None = None, progress: bool | None = None,
+    retries: int = _BATCH_RETRIES, sleep: Callable[[float], None] = time.sleep,
+) -> ApplyResult:  # fmt: skip
     """Sends a plan's calls, batched with aliases, and reports call by call.
 
     Before anything is sent, every validation rule (locks, read-only parameters, hard
@@ -436,12 +431,24 @@ def apply_plan(
         ValueError: bad ``on_error``, ``batch_size`` or ``retries``.
 
     Example:
-        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
-        >>> result.outcome  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> result = apply_plan(client, plan, batch_size=100)
+        >>> result.outcome
         'applied'
     """
     plan = require_plan(plan)
     size = _check_options(on_error, batch_size, retries)
+    result, run = _start(plan)
+    if plan:
+        _check_before_sending(client, plan, force)
+        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
+        _settle(client, plan, run, result, size, sleep, on_error, verify)
+    return _finish(plan, result, run, audit)
+
+
+def _start(plan: Plan) -> tuple[ApplyResult, _Run]:
+    """The result (every call ``not_sent``, start time set) and the per-call state of a run."""
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
     status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
     result = ApplyResult(
@@ -450,13 +457,22 @@ def apply_plan(
     )
     run = _Run.for_calls(status)
     run.write(result)
-    if plan:
-        _check_before_sending(client, plan, force)
-        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
-        if run.failed() and on_error == "rollback":
-            _roll_back(client, plan, run, result, size, sleep, verify)
-        elif verify and run.ids("applied"):
-            _check_applied(client, plan, run, result, size, sleep, on_error)
+    return result, run
+
+
+def _settle(
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
+    sleep: Callable[[float], None], on_error: str, verify: bool,
+) -> None:  # fmt: skip
+    """After sending: rolls back a failed run (``on_error="rollback"``), else verifies it."""
+    if run.failed() and on_error == "rollback":
+        _roll_back(client, plan, run, result, size, sleep, verify)
+    elif verify and run.ids("applied"):
+        _check_applied(client, plan, run, result, size, sleep, on_error)
+
+
+def _finish(plan: Plan, result: ApplyResult, run: _Run, audit: str | Path | None) -> ApplyResult:
+    """Closes the result, writes the audit record, and raises unless everything applied."""
     run.write(result)
     result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     if audit is not None:
@@ -636,9 +652,12 @@ def send_update(client: Sender, variables: dict[str, Any], mutation: str) -> Any
         OriginGraphQLError: when the service rejects the update (via the transport).
 
     Example:
+        >>> from origin_frames._plan import compile_transforms
+        >>> tx = [{"year": 2030, "transform": {"type": "Delta", "value": 1.0}}]
         >>> v = compile_transforms("commodity", sid, region=["gbr"], technology="gas",
-        ...                        variable="price", transform=tx)  # doctest: +SKIP
-        >>> send_update(client, v, "commodity")  # doctest: +SKIP
+        ...                        variable="price", transform=tx)
+        >>> send_update(client, v, "commodity")
+        {...}
     """
     parameter = variables.get("parameter")
     definition = mutation.startswith("technology") and all(

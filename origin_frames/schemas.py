@@ -10,7 +10,14 @@ lists every failing row.
 
 Example:
     >>> from origin_frames import schemas
-    >>> schemas.validate(frame, schemas.TechnologyCells)  # doctest: +SKIP
+    >>> links = client.get_interconnectors(published_id, "gbr", "fra")
+    >>> doubled = pd.concat([links, links.iloc[:1]])
+    >>> schemas.validate(doubled, schemas.InterconnectorCells)
+    Traceback (most recent call last):
+    ...
+    origin_frames._exceptions.ValidationError: The frame does not match InterconnectorCells:
+    2 problem(s).
+      - row 0 (column=None, check='full key (index + key columns) must be unique', ...
 """
 
 from __future__ import annotations
@@ -27,8 +34,8 @@ import pandera.pandas as pa
 from pandera.engines import pandas_engine
 from pandera.typing import Index, Series
 
+from ._contract import DEMAND_DOMAINS, DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 from ._exceptions import ValidationError
-from ._frames import DOMAINS, KEY_COLUMNS, KINDS, TRANSFORM_TYPES
 
 __all__ = [
     "CommodityCells",
@@ -98,7 +105,13 @@ def duplicated_keys(frame: pd.DataFrame) -> pd.Series:
         A boolean Series aligned with ``frame``: True for every member of a duplicate group.
 
     Example:
-        >>> frame[duplicated_keys(frame)]  # doctest: +SKIP
+        >>> links = client.get_interconnectors(published_id, "gbr", "fra")
+        >>> doubled = pd.concat([links, links.iloc[:1]])
+        >>> doubled[duplicated_keys(doubled)][["variable", "value"]]
+                                      variable  value
+        region technology year
+        gbr    fra        2025  importCapacity  ...
+                          2025  importCapacity  ...
     """
     parts = _key_codes(frame)
     key = _row_keys(parts)
@@ -162,9 +175,7 @@ class TechnologyCells(InputCells):
 class DemandCells(InputCells):
     """System demand (technology ``"system"``) and demand technology cells."""
 
-    domain: Series[pd.CategoricalDtype] = pa.Field(
-        isin=["demand", "demand_technology"]
-    )
+    domain: Series[pd.CategoricalDtype] = pa.Field(isin=DEMAND_DOMAINS)
 
 
 class CommodityCells(InputCells):
@@ -334,8 +345,12 @@ def trusted_reads() -> Iterator[None]:
     of a small read's time.
 
     Example:
-        >>> with trusted_reads():  # doctest: +SKIP
-        ...     current = client.technologies(sid, regions=["gbr"])
+        >>> links = client.get_interconnectors(published_id, "gbr", "fra")
+        >>> doubled = pd.concat([links, links.iloc[:1]])  # a duplicated key: invalid
+        >>> with trusted_reads():
+        ...     passed = validate(doubled, InterconnectorCells)
+        >>> passed is doubled
+        True
     """
     token = _TRUSTED.set(True)
     try:
@@ -512,14 +527,17 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFram
         model: One of the models of this module.
 
     Returns:
-        ``frame`` itself when valid.
+        The validated frame (pandera's, equal to ``frame``) when valid; ``frame``
+        itself inside :func:`trusted_reads`.
 
     Raises:
         ValidationError: With ``.report`` holding one row per failure (``column``,
             ``check``, ``index``, ``failure_case``, ``reason``, ``fix``).
 
     Example:
-        >>> validate(client.get_technology(sid, "ccgt", "gbr"), TechnologyCells)  # doctest: +SKIP
+        >>> ccgt = client.get_technology(published_id, "CCGT", region="gbr")
+        >>> validate(ccgt, TechnologyCells).equals(ccgt)
+        True
     """
     if _TRUSTED.get() or _passes(frame, model):
         return frame
