@@ -1,8 +1,8 @@
 """Scenario fleets on a 2-worker ``dask.distributed.LocalCluster`` (processes).
 
 - read: 16 scenarios x 2 regions (every domain) at 50 ms latency; ``read_fleet(...).compute()``
-  vs the same partition reads in a sequential loop in one process (the client's own
-  per-request concurrency still on). Target >= 3x.
+  vs the same partition reads in a sequential loop in one process: the same tasks on Dask's
+  synchronous scheduler (the client's own per-request concurrency still on). Target >= 3x.
 - export: 32 pan-European regions x 4 scenarios (``--scale 1``) with ``export_fleet`` vs
   a single process reading each scenario whole (``OriginFrames.inputs``) and writing it
   with ``write_dataset``: cells per second, and each side's peak memory.
@@ -15,7 +15,8 @@ Target: at most that frame + 64 MiB of buffer. The growth on the 4-thread cluste
 during the export (baseline after a one-region export) is reported too.
 
 The emulator runs in its own process (``origin-frames serve``); the workers find the
-token in their environment, as on a real cluster.
+token in their environment, as on a real cluster. Only the public API of ``origin_frames``
+is used.
 
 Usage::
 
