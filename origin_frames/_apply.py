@@ -244,7 +244,9 @@ def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
         OriginError: when the re-read fails (via the client).
 
     Example:
-        >>> stale_cells(client, plan).empty  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> stale_cells(client, plan).empty
         True
     """
     cells = plan.cells
@@ -429,8 +431,10 @@ def apply_plan(
         ValueError: bad ``on_error``, ``batch_size`` or ``retries``.
 
     Example:
-        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
-        >>> result.outcome  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> result = apply_plan(client, plan, batch_size=100)
+        >>> result.outcome
         'applied'
     """
     plan = require_plan(plan)
@@ -648,9 +652,12 @@ def send_update(client: Sender, variables: dict[str, Any], mutation: str) -> Any
         OriginGraphQLError: when the service rejects the update (via the transport).
 
     Example:
+        >>> from origin_frames._plan import compile_transforms
+        >>> tx = [{"year": 2030, "transform": {"type": "Delta", "value": 1.0}}]
         >>> v = compile_transforms("commodity", sid, region=["gbr"], technology="gas",
-        ...                        variable="price", transform=tx)  # doctest: +SKIP
-        >>> send_update(client, v, "commodity")  # doctest: +SKIP
+        ...                        variable="price", transform=tx)
+        >>> send_update(client, v, "commodity")
+        {...}
     """
     parameter = variables.get("parameter")
     definition = mutation.startswith("technology") and all(

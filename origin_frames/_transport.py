@@ -126,9 +126,10 @@ class Transport:
             called from the waiting thread, so several waits may run at once.
 
     Example:
-        >>> t = Transport(Settings.resolve(token="t", scenario_base_url="http://127.0.0.1:1/s",
-        ...                                inputs_base_url="http://127.0.0.1:1/i"))
-        >>> t.graphql("scenario", "{ getProjects { projectGlobalId } }")  # doctest: +SKIP
+        >>> t = Transport(Settings.resolve(token="my-token", endpoint=emu.url))
+        >>> t.graphql("scenario", "{ getProjects { projectGlobalId } }")
+        {'getProjects': []}
+        >>> t.close()
     """
 
     def __init__(
@@ -169,8 +170,10 @@ class Transport:
             ``{"requests": n, "retries": n, "polls": n}`` since the transport was made.
 
         Example:
-            >>> transport.stats["requests"]  # doctest: +SKIP
-            3
+            >>> transport = client.transport
+            >>> _ = client.get_projects(), client.get_projects()
+            >>> transport.stats
+            {'requests': 2, 'retries': 0, 'polls': 0}
         """
         with self._stats_lock:
             return dict(self._stats)
@@ -217,7 +220,9 @@ class Transport:
             AuthenticationError, PermissionDeniedError, TransportError: see :meth:`graphql_raw`.
 
         Example:
-            >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")
+            {'getConfig': {'userPermissions': {'canEditTechnology': True, ...}}}
         """
         answer = self.graphql_raw(service, document, variables, decode=decode)
         errors = answer.get("errors") or []
@@ -256,7 +261,9 @@ class Transport:
             OriginTimeoutError, OriginConnectionError, ServerError: after the retries.
 
         Example:
-            >>> transport.graphql_raw("inputs", document, variables)["errors"]  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.graphql_raw("inputs", "{ getConfig { nope } }")["errors"][0]["message"]
+            "Cannot query field 'nope' on type 'Config'."
         """
         url = self.settings.graphql_url(service)
         body = json.dumps({"query": document, "variables": dict(variables or {})})
@@ -302,7 +309,9 @@ class Transport:
             TransportError: Any other failure after the retries.
 
         Example:
-            >>> transport.get(emu.scenario_base_url + "/meta.json")  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.get(emu.url + "/_emulator/health").json()["status"]
+            'ok'
         """
         with self._waiting("the file is being generated (425)") as wait:
             for _poll in range(_MAX_POLLS):
