@@ -1,8 +1,9 @@
 """Parquet export throughput: ``write_dataset`` (hive-partitioned, contract metadata) vs a
-raw ``pyarrow.parquet.write_table`` of the same frame to one file.
+raw ``pyarrow.dataset.write_dataset`` of the same frame with the same partitioning
+(hive, ``domain`` then ``region``).
 
 Both start from the same DataFrame (the inputs of an emulated scenario) and include the
-pandas -> Arrow conversion. Target: origin_frames >= 0.8x the raw throughput.
+pandas -> Arrow conversion. Target (issue 11): origin_frames >= 0.95x the raw throughput.
 
 Usage::
 
@@ -25,11 +26,13 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 
 from origin_frames import Emulator, OriginFrames, write_dataset
 
 TOKEN = "bench-token-0123456789"
+#: The issue's target: ours at least this share of the raw writer's throughput.
+TARGET = 0.95
 
 
 def _best(fn: Any, repeat: int) -> float:
@@ -61,17 +64,24 @@ def run(quick: bool, frame: pd.DataFrame | None = None) -> dict[str, Any]:
             write_dataset(frame, work / "dataset")
 
         def raw() -> None:
-            pq.write_table(pa.Table.from_pandas(frame), work / "raw.parquet")
+            ds.write_dataset(
+                pa.Table.from_pandas(frame), work / "raw", format="parquet",
+                partitioning=["domain", "region"], partitioning_flavor="hive",
+                existing_data_behavior="delete_matching",
+            )
 
-        repeat = 3
-        ours_s, raw_s = _best(ours, repeat), _best(raw, repeat)
+        repeat = 5
+        # Interleaved, so that both writers see the same machine load.
+        ours_s = raw_s = float("inf")
+        for _ in range(repeat):
+            ours_s, raw_s = min(ours_s, _best(ours, 1)), min(raw_s, _best(raw, 1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     cells = len(frame)
     return {
         "cells": cells,
         "origin_frames_s": round(ours_s, 3),
-        "raw_write_table_s": round(raw_s, 3),
+        "raw_write_dataset_s": round(raw_s, 3),
         "origin_frames_cells_per_s": round(cells / ours_s),
         "raw_cells_per_s": round(cells / raw_s),
         "ratio": round(raw_s / ours_s, 2),

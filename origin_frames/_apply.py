@@ -142,12 +142,6 @@ class ApplyResult:
 # --------------------------------------------------------------------------------------------
 # sending
 # --------------------------------------------------------------------------------------------
-def _selection(mutation: str, variables: dict[str, Any], domain: str, variable: str) -> str:
-    """Selection set of one call: the changed parameter for technology, else an id field."""
-    definition = domain == "technology" and all(i.get("year") is None for i in variables["tx"])
-    return _mutations.selection(mutation, variable, definition=definition)
-
-
 def _short(text: str) -> str:
     """An error text cut to a readable length."""
     return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 3] + "..."
@@ -208,13 +202,8 @@ BatchOutcome = tuple[list[str | None], int, bool]
 
 def _sendable(calls: pd.DataFrame, size: int) -> list[Sendable]:
     """The calls cut into batches of ``(mutation, variables, selection)``."""
-    columns = ("mutation", "variables", "domain", "variable")
-    out = [
-        (mutation, variables, _selection(mutation, variables, domain, variable))
-        for mutation, variables, domain, variable in zip(
-            *(calls[c].tolist() for c in columns), strict=True
-        )
-    ]
+    sel = _mutations.BATCH_SELECTION
+    out = [(m, v, sel) for m, v in zip(calls["mutation"], calls["variables"], strict=True)]
     return [out[r.start : r.stop] for r in _batches(len(out), size)]
 
 
