@@ -18,6 +18,7 @@ Intent rules, applied per row (vectorised):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -88,85 +89,111 @@ def normalise_changes(
     row = np.arange(len(flat)) if rows is None else np.asarray(rows, dtype=np.int64)
     out: dict[str, Any] = {"row": row}
     for name in STRING_KEYS:
-        # Explicit object Series: pandas 3 would infer arrow-backed ``str`` (slow, NaN for None).
-        values = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
-        bad = not_text(pd.Series(values, dtype=object))
-        if bad.any():
-            problem = _problem(flat.loc[bad].drop(columns=[name]), row[bad], "",
-                               f"give {name} as a str (or null where the cell has none).")
-            problem["reason"] = [f"{name} is not text ({what})."
-                                 for what in _kinds_of(flat[name][bad])]  # fmt: skip
-            problems.append(problem)
-            values[bad] = None
-        out[name] = pd.Series(values, dtype=object)
+        out[name] = _text_key(flat, name, row, problems)
     for name in ("year", "month"):
-        if name not in flat.columns:
-            out[name] = pd.array([pd.NA] * len(flat), dtype="Int64")
-            continue
-        out[name], bad = whole_numbers(flat[name])
-        if bad.any():
-            problems.append(
-                _problem(
-                    flat.loc[bad],
-                    row[bad],
-                    f"{name} is not a whole number.",
-                    f"give {name} as an integer (or null where the cell has no {name}).",
-                )
-            )
+        out[name] = _whole_key(flat, name, row, problems)
     result = pd.DataFrame(out)
     for name in ("value", "transform_value"):
-        if name not in flat.columns:
-            continue
-        raw = flat[name]
-        bad_type = ~real_numbers(raw) & raw.notna().to_numpy()
-        numeric = pd.to_numeric(
-            raw.astype(object).where(~bad_type, None), errors="coerce"
-        ).astype("float64")
-        bad_inf = np.isinf(numeric.to_numpy())
-        if bad_type.any():
-            problem = _problem(
-                result.loc[bad_type],
-                row[bad_type],
-                "",
-                f"give {name} as a finite float (convert text with pd.to_numeric first; "
-                "booleans and complex numbers are not values).",
-            )
-            problem["reason"] = [f"{name} is not numeric ({what})."
-                                 for what in _kinds_of(raw[bad_type])]  # fmt: skip
-            problems.append(problem)
-        if bad_inf.any():
-            problems.append(
-                _problem(
-                    result.loc[bad_inf],
-                    row[bad_inf],
-                    f"{name} is infinite.",
-                    f"give {name} as a finite number.",
-                )
-            )
-        numeric[bad_type | bad_inf] = np.nan
-        result[name] = numeric.to_numpy()
+        if name in flat.columns:
+            result[name] = _number_column(flat[name], name, result, row, problems)
     if "transform_type" in flat.columns:
-        tt = pd.Series(_as_object(flat["transform_type"]), dtype=object)
-        given = tt.notna().to_numpy()
-        text = tt[given].astype(str)
-        lowered = tt.to_numpy(copy=True)
-        lowered[given] = text.to_numpy(dtype=object)
-        is_clear = np.zeros(len(tt), dtype=bool)
-        is_clear[given] = (text.str.lower() == CLEAR).to_numpy()
-        lowered[is_clear] = CLEAR
-        bad = ~pd.Series(lowered).isin((*TRANSFORM_TYPES, CLEAR)).to_numpy() & pd.notna(lowered)
-        if bad.any():
-            problems.append(
-                _problem(
-                    result.loc[bad],
-                    row[bad],
-                    "transform_type is not one of Absolute, Delta, Percentage.",
-                    "use Absolute, Delta or Percentage (or 'clear' / null to remove a transform).",
-                )
-            )
-            lowered[bad] = None
-        result["transform_type"] = pd.Series(lowered, dtype=object)
+        result["transform_type"] = _transform_types(flat["transform_type"], result, row, problems)
     return result, problems
+
+
+def _text_key(
+    flat: pd.DataFrame, name: str, row: np.ndarray, problems: list[pd.DataFrame]
+) -> pd.Series:
+    """Key column ``name`` as str / None (absent: all None); non-text entries become problems."""
+    # Explicit object Series: pandas 3 would infer arrow-backed ``str`` (slow, NaN for None).
+    values = _as_object(flat[name]) if name in flat.columns else np.full(len(flat), None)
+    bad = not_text(pd.Series(values, dtype=object))
+    if bad.any():
+        problem = _problem(flat.loc[bad].drop(columns=[name]), row[bad], "",
+                           f"give {name} as a str (or null where the cell has none).")
+        problem["reason"] = [f"{name} is not text ({what})."
+                             for what in _kinds_of(flat[name][bad])]  # fmt: skip
+        problems.append(problem)
+        values[bad] = None
+    return pd.Series(values, dtype=object)
+
+
+def _whole_key(
+    flat: pd.DataFrame, name: str, row: np.ndarray, problems: list[pd.DataFrame]
+) -> pd.Series | pd.api.extensions.ExtensionArray:
+    """Key column ``name`` (year/month) as nullable Int64; non-whole entries become problems."""
+    if name not in flat.columns:
+        return pd.array([pd.NA] * len(flat), dtype="Int64")
+    column, bad = whole_numbers(flat[name])
+    if bad.any():
+        problems.append(
+            _problem(
+                flat.loc[bad],
+                row[bad],
+                f"{name} is not a whole number.",
+                f"give {name} as an integer (or null where the cell has no {name}).",
+            )
+        )
+    return column
+
+
+def _number_column(
+    raw: pd.Series, name: str, result: pd.DataFrame, row: np.ndarray, problems: list[pd.DataFrame]
+) -> np.ndarray:
+    """Column ``name`` as float64; non-numeric and infinite entries become NaN and problems."""
+    bad_type = ~real_numbers(raw) & raw.notna().to_numpy()
+    numeric = pd.to_numeric(
+        raw.astype(object).where(~bad_type, None), errors="coerce"
+    ).astype("float64")
+    bad_inf = np.isinf(numeric.to_numpy())
+    if bad_type.any():
+        problem = _problem(
+            result.loc[bad_type],
+            row[bad_type],
+            "",
+            f"give {name} as a finite float (convert text with pd.to_numeric first; "
+            "booleans and complex numbers are not values).",
+        )
+        problem["reason"] = [f"{name} is not numeric ({what})."
+                             for what in _kinds_of(raw[bad_type])]  # fmt: skip
+        problems.append(problem)
+    if bad_inf.any():
+        problems.append(
+            _problem(
+                result.loc[bad_inf],
+                row[bad_inf],
+                f"{name} is infinite.",
+                f"give {name} as a finite number.",
+            )
+        )
+    numeric[bad_type | bad_inf] = np.nan
+    return numeric.to_numpy()
+
+
+def _transform_types(
+    raw: pd.Series, result: pd.DataFrame, row: np.ndarray, problems: list[pd.DataFrame]
+) -> pd.Series:
+    """``transform_type`` as a type name, ``"clear"`` (any case) or None; others are problems."""
+    tt = pd.Series(_as_object(raw), dtype=object)
+    given = tt.notna().to_numpy()
+    text = tt[given].astype(str)
+    lowered = tt.to_numpy(copy=True)
+    lowered[given] = text.to_numpy(dtype=object)
+    is_clear = np.zeros(len(tt), dtype=bool)
+    is_clear[given] = (text.str.lower() == CLEAR).to_numpy()
+    lowered[is_clear] = CLEAR
+    bad = ~pd.Series(lowered).isin((*TRANSFORM_TYPES, CLEAR)).to_numpy() & pd.notna(lowered)
+    if bad.any():
+        problems.append(
+            _problem(
+                result.loc[bad],
+                row[bad],
+                "transform_type is not one of Absolute, Delta, Percentage.",
+                "use Absolute, Delta or Percentage (or 'clear' / null to remove a transform).",
+            )
+        )
+        lowered[bad] = None
+    return pd.Series(lowered, dtype=object)
 
 
 def real_numbers(values: pd.Series) -> np.ndarray:
@@ -541,13 +568,72 @@ def classify(
     transform columns are stale), so the value is the intent.
     """
     problems: list[pd.DataFrame] = []
-    n = len(desired)
-    original = current["original"].to_numpy(dtype=np.float64)[pos]
-    cur_value = current["value"].to_numpy(dtype=np.float64)[pos]
+    now = _now(current, pos)
+    asked = _asked(desired)
+    intent = _intent(desired, asked, now, value_wins, problems)
+    after_tt = np.full(len(desired), None, dtype=object)
+    after_tv = np.full(len(desired), np.nan)
+    after_tt[intent.set_tx] = asked.tt_cmp[intent.set_tx]
+    after_tv[intent.set_tx] = asked.tv[intent.set_tx]
+    after_tt[intent.absolute] = "Absolute"
+    after_tv[intent.absolute] = asked.value[intent.absolute]
+    after = effective(now.original, after_tt, after_tv)
+    idx = np.flatnonzero(_changed(desired, asked, now, intent, after, problems))
+    cells = desired.iloc[idx][["row", *KEY]].reset_index(drop=True)
+    cells["original"] = now.original[idx]
+    cells["before"] = now.value[idx]
+    cells["before_type"] = now.tt[idx]
+    cells["before_value"] = now.tv[idx]
+    cells["after"] = after[idx]
+    cells["transform_type"] = after_tt[idx]
+    cells["transform_value"] = after_tv[idx]
+    cells["change"] = np.where(intent.clear_tx[idx], "cleared", "changed")
+    return cells, problems
+
+
+@dataclass(frozen=True)
+class _Now:
+    """The current cells aligned to the desired rows."""
+
+    original: np.ndarray
+    value: np.ndarray
+    tt: np.ndarray
+    tv: np.ndarray
+    tt_n: np.ndarray  # tt and tv with neutral transforms as none (``_neutral_to_null``)
+    tv_n: np.ndarray
+
+
+def _now(current: pd.DataFrame, pos: np.ndarray) -> _Now:
+    """The current frame's cells at ``pos``."""
     cur_tt = _as_object(current["transform_type"])[pos]
     cur_tv = current["transform_value"].to_numpy(dtype=np.float64)[pos]
-    cur_tt_n, cur_tv_n = _neutral_to_null(cur_tt, cur_tv)
+    return _Now(
+        current["original"].to_numpy(dtype=np.float64)[pos],
+        current["value"].to_numpy(dtype=np.float64)[pos],
+        cur_tt,
+        cur_tv,
+        *_neutral_to_null(cur_tt, cur_tv),
+    )
 
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the desired rows ask for, column by column (absent columns as nulls)."""
+
+    has_tt: bool
+    has_value: bool
+    tt: np.ndarray  # as given, "clear" included
+    tt_cmp: np.ndarray  # "clear" as None
+    tv: np.ndarray
+    value: np.ndarray
+    is_clear_word: np.ndarray
+    tt_n: np.ndarray  # tt_cmp and tv with neutral transforms as none
+    tv_n: np.ndarray
+
+
+def _asked(desired: pd.DataFrame) -> _Asked:
+    """The desired rows' transform and value columns as arrays."""
+    n = len(desired)
     has_tt = "transform_type" in desired.columns
     has_value = "value" in desired.columns
     des_tt = desired["transform_type"].to_numpy(dtype=object) if has_tt else np.full(n, None)
@@ -559,102 +645,97 @@ def classify(
     is_clear_word = des_tt == CLEAR
     des_tt_cmp = np.array(des_tt, dtype=object, copy=True)
     des_tt_cmp[is_clear_word] = None
-    des_tt_n, des_tv_n = _neutral_to_null(des_tt_cmp, des_tv)
+    return _Asked(
+        has_tt, has_value, des_tt, des_tt_cmp, des_tv, des_val, is_clear_word,
+        *_neutral_to_null(des_tt_cmp, des_tv),
+    )  # fmt: skip
 
-    wants_type = pd.notna(des_tt_cmp)
-    tx_differs = np.zeros(n, dtype=bool)
-    if has_tt:
-        tx_differs = (des_tt_n != cur_tt_n) | ~_same(des_tv_n, cur_tv_n)
-        tx_differs &= ~(pd.isna(des_tt_n) & pd.isna(cur_tt_n))
-    val_given = ~np.isnan(des_val)
-    val_differs = val_given & ~_same(des_val, cur_value)
 
+@dataclass(frozen=True)
+class _Intent:
+    """Per row: what it asks for (set or clear a transform, pin a value) and what is wrong."""
+
+    set_tx: np.ndarray
+    clear_tx: np.ndarray
+    absolute: np.ndarray
+    val_differs: np.ndarray
+    missing_tv: np.ndarray
+    meaningless: np.ndarray
+
+
+def _report(
+    problems: list[pd.DataFrame], desired: pd.DataFrame, mask: np.ndarray, reason: str, fix: str
+) -> None:
+    """Adds a problem frame for the desired rows in ``mask``, if any."""
+    if mask.any():
+        problems.append(_problem(desired.loc[mask], desired["row"].to_numpy()[mask], reason, fix))
+
+
+def _intent(
+    desired: pd.DataFrame, asked: _Asked, now: _Now, value_wins: bool,
+    problems: list[pd.DataFrame],
+) -> _Intent:  # fmt: skip
+    """The intent rules of the module docstring, row by row; rows that mean nothing are problems."""
+    wants_type = pd.notna(asked.tt_cmp)
+    tx_differs = np.zeros(len(desired), dtype=bool)
+    if asked.has_tt:
+        tx_differs = (asked.tt_n != now.tt_n) | ~_same(asked.tv_n, now.tv_n)
+        tx_differs &= ~(pd.isna(asked.tt_n) & pd.isna(now.tt_n))
+    val_given = ~np.isnan(asked.value)
+    val_differs = val_given & ~_same(asked.value, now.value)
     # A transform type without a value, or a value-only row with nothing in it, means nothing.
-    missing_tv = wants_type & np.isnan(des_tv)
-    if missing_tv.any():
-        problems.append(
-            _problem(
-                desired.loc[missing_tv],
-                desired["row"].to_numpy()[missing_tv],
-                "transform_type is given but transform_value is null.",
-                "give a numeric transform_value, or set transform_type to 'clear'.",
-            )
-        )
-    meaningless = has_value & ~val_given & ~wants_type & ~is_clear_word
-    if has_tt:
-        meaningless &= ~(tx_differs & pd.isna(des_tt_cmp))
-    if meaningless.any():
-        problems.append(
-            _problem(
-                desired.loc[meaningless],
-                desired["row"].to_numpy()[meaningless],
-                "value is null and no transform is asked for.",
-                "give a number in value, or transform_type='clear' to remove the transform.",
-            )
-        )
-
-    if value_wins and has_tt:
-        implied = effective(original, des_tt_cmp, des_tv)
-        stale_tx = val_given & ~is_clear_word & ~_same(des_val, implied)
+    missing_tv = wants_type & np.isnan(asked.tv)
+    _report(problems, desired, missing_tv,
+            "transform_type is given but transform_value is null.",
+            "give a numeric transform_value, or set transform_type to 'clear'.")  # fmt: skip
+    meaningless = asked.has_value & ~val_given & ~wants_type & ~asked.is_clear_word
+    if asked.has_tt:
+        meaningless &= ~(tx_differs & pd.isna(asked.tt_cmp))
+    _report(
+        problems, desired, meaningless, "value is null and no transform is asked for.",
+        "give a number in value, or transform_type='clear' to remove the transform.",
+    )  # fmt: skip
+    if value_wins and asked.has_tt:
+        implied = effective(now.original, asked.tt_cmp, asked.tv)
+        stale_tx = val_given & ~asked.is_clear_word & ~_same(asked.value, implied)
         tx_differs &= ~stale_tx
     set_tx = tx_differs & wants_type & ~missing_tv
     # "clear" always clears. A null transform_type clears only when the row's value does not
     # say otherwise (null, or the original); beside any other value it is a value edit, so an
     # edited copy re-planned after its apply (transform columns still as first read) is a no-op.
-    null_tt = has_tt & pd.isna(des_tt) & ~is_clear_word
+    null_tt = asked.has_tt & pd.isna(asked.tt) & ~asked.is_clear_word
     clear_tx = tx_differs & (
-        is_clear_word | (null_tt & (~val_given | (_same(des_val, original) & val_differs)))
+        asked.is_clear_word
+        | (null_tt & (~val_given | (_same(asked.value, now.original) & val_differs)))
     )
     absolute = val_differs & ~set_tx & ~clear_tx
+    return _Intent(set_tx, clear_tx, absolute, val_differs, missing_tv, meaningless)
 
-    after_tt = np.full(n, None, dtype=object)
-    after_tv = np.full(n, np.nan)
-    after_tt[set_tx] = des_tt_cmp[set_tx]
-    after_tv[set_tx] = des_tv[set_tx]
-    after_tt[absolute] = "Absolute"
-    after_tv[absolute] = des_val[absolute]
-    after = effective(original, after_tt, after_tv)
 
-    conflict = set_tx & val_differs & ~_same(des_val, after)
-    conflict |= clear_tx & is_clear_word & val_differs & ~_same(des_val, original)
-    if conflict.any():
-        problems.append(
-            _problem(
-                desired.loc[conflict],
-                desired["row"].to_numpy()[conflict],
-                "value disagrees with the transform asked for on the same row.",
-                "give either value or transform_type/transform_value, or make them agree.",
-            )
-        )
-    overflow = (set_tx | absolute) & np.isinf(after) & ~conflict
-    if overflow.any():
-        problems.append(
-            _problem(
-                desired.loc[overflow],
-                desired["row"].to_numpy()[overflow],
-                "the transform makes the value infinite (a float overflow).",
-                "give a transform_value that keeps the value finite.",
-            )
-        )
-    changed = (set_tx | clear_tx | absolute) & ~conflict & ~missing_tv & ~meaningless & ~overflow
+def _changed(
+    desired: pd.DataFrame, asked: _Asked, now: _Now, intent: _Intent, after: np.ndarray,
+    problems: list[pd.DataFrame],
+) -> np.ndarray:  # fmt: skip
+    """Mask of rows that change a cell; conflicting and overflowing rows are problems."""
+    set_tx, clear_tx, val_differs = intent.set_tx, intent.clear_tx, intent.val_differs
+    conflict = set_tx & val_differs & ~_same(asked.value, after)
+    conflict |= clear_tx & asked.is_clear_word & val_differs & ~_same(asked.value, now.original)
+    _report(problems, desired, conflict,
+            "value disagrees with the transform asked for on the same row.",
+            "give either value or transform_type/transform_value, or make them agree.")  # fmt: skip
+    overflow = (set_tx | intent.absolute) & np.isinf(after) & ~conflict
+    _report(problems, desired, overflow,
+            "the transform makes the value infinite (a float overflow).",
+            "give a transform_value that keeps the value finite.")  # fmt: skip
+    changed = (set_tx | clear_tx | intent.absolute) & ~conflict & ~overflow
+    changed &= ~intent.missing_tv & ~intent.meaningless
     # A clear on a cell without a transform, or a transform equal to the current one, is a no-op.
-    changed &= ~(clear_tx & pd.isna(cur_tt_n))
+    changed &= ~(clear_tx & pd.isna(now.tt_n))
     # So is another transform with the same effective value (a stale Percentage in an edited
     # demand frame against the Absolute pin that replaced it): only an explicit "clear"
     # asks for the transform itself to go.
-    changed &= ~((set_tx | (clear_tx & ~is_clear_word)) & _same(after, cur_value))
-
-    idx = np.flatnonzero(changed)
-    cells = desired.iloc[idx][["row", *KEY]].reset_index(drop=True)
-    cells["original"] = original[idx]
-    cells["before"] = cur_value[idx]
-    cells["before_type"] = cur_tt[idx]
-    cells["before_value"] = cur_tv[idx]
-    cells["after"] = after[idx]
-    cells["transform_type"] = after_tt[idx]
-    cells["transform_value"] = after_tv[idx]
-    cells["change"] = np.where(clear_tx[idx], "cleared", "changed")
-    return cells, problems
+    changed &= ~((set_tx | (clear_tx & ~asked.is_clear_word)) & _same(after, now.value))
+    return changed
 
 
 # --------------------------------------------------------------------------------------------
@@ -811,6 +892,21 @@ def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     meta_columns = [c for c in CALL_COLUMNS if c != "variables"]
     if n == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in meta_columns}), call_ids
+    order, group_of_sorted, group_keys = _group_cells(cells)
+    group_of_cell = np.empty(n, dtype=np.int64)
+    group_of_cell[order] = group_of_sorted
+    target, regions = _merge_regions(cells, order, group_of_sorted, group_keys)
+    kept = _call_order(group_keys, target)
+    renumber = np.full(len(target), -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    call_of_group = renumber[target]
+    call_ids[:] = call_of_group[group_of_cell]
+    n_cells = np.bincount(call_ids, minlength=len(kept))
+    return _call_meta(group_keys, kept, regions, n_cells), call_ids
+
+
+def _group_cells(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Cells sorted by call key: the order, each sorted cell's group, and each group's key."""
     key_values: list[np.ndarray] = []
     key_codes: list[np.ndarray] = []
     for name in _CALL_KEY:
@@ -820,18 +916,25 @@ def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         key_codes.append(codes)
     order = _sort_cells(cells, key_codes)
     stacked = np.vstack([c[order] for c in key_codes])
-    change = np.zeros(n, dtype=bool)
+    change = np.zeros(len(cells), dtype=bool)
     change[0] = True
     change[1:] = (stacked[:, 1:] != stacked[:, :-1]).any(axis=0)
     starts = np.flatnonzero(change)
     group_of_sorted = np.cumsum(change) - 1
-    group_of_cell = np.empty(n, dtype=np.int64)
-    group_of_cell[order] = group_of_sorted
-    n_groups = len(starts)
     group_keys = {name: key_values[j][order][starts] for j, name in enumerate(_CALL_KEY)}
+    return order, group_of_sorted, group_keys
 
-    # Merge regions only where the API takes a regions list (a few groups in practice).
+
+def _merge_regions(
+    cells: pd.DataFrame,
+    order: np.ndarray,
+    group_of_sorted: np.ndarray,
+    group_keys: dict[str, np.ndarray],
+) -> tuple[np.ndarray, list[list[Any]]]:
+    """Each group's target group (itself, or the first with identical changes) and regions."""
+    n_groups = len(group_keys["region"])
     target = np.arange(n_groups)
+    # Merge regions only where the API takes a regions list (a few groups in practice).
     mergeable = np.flatnonzero(
         pd.Series(group_keys["domain"]).isin(REGION_LIST_DOMAINS).to_numpy()
         & (group_keys["region"] != ALL_REGIONS)
@@ -848,41 +951,50 @@ def assign_calls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
                 regions[first[mkey]].append(group_keys["region"][g])
             else:
                 first[mkey] = g
-    kept = np.flatnonzero(target == np.arange(n_groups))
+    return target, regions
+
+
+def _call_order(group_keys: dict[str, np.ndarray], target: np.ndarray) -> np.ndarray:
+    """The groups that become calls (merged ones are not), in the order they are sent."""
+    kept = np.flatnonzero(target == np.arange(len(target)))
     # System totalDemand drives baseDemand and the demand technologies' totalDemand on the
     # server (they are rescaled with it), so its calls go first and explicit changes of the
     # dependents land on top.
     drives = (group_keys["domain"][kept] == "demand") & (
         group_keys["variable"][kept] == "totalDemand"
     )
-    kept = kept[np.argsort(~drives, kind="stable")]
-    renumber = np.full(n_groups, -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    call_of_group = renumber[target]
-    call_ids[:] = call_of_group[group_of_cell]
-    n_cells = np.bincount(call_ids, minlength=len(kept))
+    return kept[np.argsort(~drives, kind="stable")]
+
+
+def _obj(values: Any) -> pd.Series:
+    """Object column: pandas 3 would infer ``str`` and turn None into NaN."""
+    return pd.Series(list(values), dtype=object)
+
+
+def _call_meta(
+    group_keys: dict[str, np.ndarray],
+    kept: np.ndarray,
+    regions: list[list[Any]],
+    n_cells: np.ndarray,
+) -> pd.DataFrame:
+    """The calls' frame (``CALL_COLUMNS`` but ``variables``), one row per kept group."""
     domain = group_keys["domain"][kept]
     kind = group_keys["kind"][kept]
-    def obj(values: Any) -> pd.Series:
-        """Object column: pandas 3 would infer ``str`` and turn None into NaN."""
-        return pd.Series(list(values), dtype=object)
-
-    meta = pd.DataFrame(
+    return pd.DataFrame(
         {
             "call_id": np.arange(len(kept)),
-            "mutation": obj(mutation_kind(d, k) for d, k in zip(domain, kind, strict=True)),
-            "domain": obj(domain),
-            "kind": obj(kind),
-            "regions": obj(tuple(sorted(regions[g])) for g in kept.tolist()),
-            "technology": obj(group_keys["technology"][kept]),
-            "variable": obj(group_keys["variable"][kept]),
-            "sub_region": obj(group_keys["sub_region"][kept]),
-            "sub_technology": obj(group_keys["sub_technology"][kept]),
-            "subsidy": obj(group_keys["subsidy"][kept]),
+            "mutation": _obj(mutation_kind(d, k) for d, k in zip(domain, kind, strict=True)),
+            "domain": _obj(domain),
+            "kind": _obj(kind),
+            "regions": _obj(tuple(sorted(regions[g])) for g in kept.tolist()),
+            "technology": _obj(group_keys["technology"][kept]),
+            "variable": _obj(group_keys["variable"][kept]),
+            "sub_region": _obj(group_keys["sub_region"][kept]),
+            "sub_technology": _obj(group_keys["sub_technology"][kept]),
+            "subsidy": _obj(group_keys["subsidy"][kept]),
             "n_cells": n_cells,
         }
     )
-    return meta, call_ids
 
 
 def _cell_signatures(

@@ -121,63 +121,29 @@ def parse_tx(
         ...          "yearly", "capex", allow_clear=False).index.tolist()
         [1]
     """
+    if not tx:
+        raise _bad(f"{label}: tx is empty; send at least one {{year, transform}} item.")
     problems: list[str] = []
     index: list[int] = []
     codes: list[int] = []
     values: list[float] = []
     seen: dict[int, int] = {}
-    years = f"{MODEL_MIN_YEAR}-{MODEL_MAX_YEAR}"
-    if not tx:
-        raise _bad(f"{label}: tx is empty; send at least one {{year, transform}} item.")
     for i, item in enumerate(tx):
-        if item is None:
-            problems.append(f"tx[{i}] is null: send {{year, transform: {{type, value}}}}")
+        pos = _tx_position(i, item, shape, label)
+        if isinstance(pos, str):
+            problems.append(pos)
             continue
-        year, month, transform = item.get("year"), item.get("month"), item.get("transform")
-        if shape == "single":
-            if year is not None or month is not None:
-                problems.append(f"tx[{i}]: {label} has no years; send year and month as null")
-                continue
-            pos = 0
-        else:
-            if year is None:
-                problems.append(f"tx[{i}].year is missing; {label} needs a year in {years}")
-                continue
-            if not MODEL_MIN_YEAR <= year <= MODEL_MAX_YEAR:
-                problems.append(f"tx[{i}].year {year} is outside the model years {years}")
-                continue
-            pos = year - MODEL_MIN_YEAR
-            if shape == "monthly":
-                if month is None or not 1 <= month <= 12:
-                    problems.append(
-                        f"tx[{i}].month {month!r}: {label} is monthly; send a month in 1-12"
-                    )
-                    continue
-                pos = pos * 12 + month - 1
-            elif month is not None:
-                problems.append(f"tx[{i}].month {month}: {label} is yearly; send month as null")
-                continue
         if pos in seen:
             problems.append(f"tx[{i}] repeats the cell of tx[{seen[pos]}]; send each cell once")
             continue
         seen[pos] = i
-        ttype = transform.get("type") if transform else None
-        value = transform.get("value") if transform else None
-        if value is None or ttype is None:
-            if not allow_clear:
-                problems.append(f"tx[{i}].transform needs a type and a numeric value")
-                continue
-            index.append(pos)
-            codes.append(NONE)
-            values.append(np.nan)
-            continue
-        code = seed.TRANSFORM_CODES.get(ttype)
-        if code is None:
-            problems.append(f"tx[{i}].transform.type {ttype!r}: use Absolute, Delta or Percentage")
+        stored = _tx_transform(i, item, allow_clear, factor)
+        if isinstance(stored, str):
+            problems.append(stored)
             continue
         index.append(pos)
-        codes.append(code)
-        values.append(float(value) * (factor if code != PERCENTAGE else 1.0))
+        codes.append(stored[0])
+        values.append(stored[1])
     if problems:
         raise _bad(f"{label}: " + "; ".join(problems) + ".")
     return ParsedTx(
@@ -185,6 +151,47 @@ def parse_tx(
         np.asarray(codes, dtype=np.int8),
         np.asarray(values, dtype=np.float64),
     )
+
+
+def _tx_position(i: int, item: dict[str, Any] | None, shape: str, label: str) -> int | str:
+    """The flat cell position of tx item ``i`` in a block, or what is wrong with it."""
+    if item is None:
+        return f"tx[{i}] is null: send {{year, transform: {{type, value}}}}"
+    year, month = item.get("year"), item.get("month")
+    if shape == "single":
+        if year is not None or month is not None:
+            return f"tx[{i}]: {label} has no years; send year and month as null"
+        return 0
+    years = f"{MODEL_MIN_YEAR}-{MODEL_MAX_YEAR}"
+    if year is None:
+        return f"tx[{i}].year is missing; {label} needs a year in {years}"
+    if not MODEL_MIN_YEAR <= year <= MODEL_MAX_YEAR:
+        return f"tx[{i}].year {year} is outside the model years {years}"
+    pos: int = year - MODEL_MIN_YEAR
+    if shape == "monthly":
+        if month is None or not 1 <= month <= 12:
+            return f"tx[{i}].month {month!r}: {label} is monthly; send a month in 1-12"
+        return pos * 12 + month - 1
+    if month is not None:
+        return f"tx[{i}].month {month}: {label} is yearly; send month as null"
+    return pos
+
+
+def _tx_transform(
+    i: int, item: dict[str, Any] | None, allow_clear: bool, factor: float
+) -> tuple[int, float] | str:
+    """The type code and stored value of tx item ``i``'s transform, or what is wrong with it."""
+    transform = item.get("transform") if item else None
+    ttype = transform.get("type") if transform else None
+    value = transform.get("value") if transform else None
+    if value is None or ttype is None:
+        if not allow_clear:
+            return f"tx[{i}].transform needs a type and a numeric value"
+        return NONE, np.nan
+    code = seed.TRANSFORM_CODES.get(ttype)
+    if code is None:
+        return f"tx[{i}].transform.type {ttype!r}: use Absolute, Delta or Percentage"
+    return code, float(value) * (factor if code != PERCENTAGE else 1.0)
 
 
 def apply_tx(block: Block, parsed: ParsedTx) -> None:

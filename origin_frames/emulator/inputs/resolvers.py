@@ -78,6 +78,73 @@ def _transforms(ttype: np.ndarray, tval: np.ndarray) -> list[dict[str, Any] | No
     return out
 
 
+def _scaled(
+    block: Block, warn: cfg.Range | None, hard: cfg.Range | None, factor: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, cfg.Range | None, cfg.Range | None]:
+    """A block's originals, effective values, transform values and ranges divided by ``factor``."""
+    original, ttype, tval = block.original, block.ttype, block.tval
+    eff = block.effective()
+    if factor != 1.0:
+        original = original / factor
+        eff = eff / factor
+        tval = np.where((ttype == ABSOLUTE) | (ttype == DELTA), tval / factor, tval)
+        warn = cfg.Range(warn.lower / factor, warn.upper / factor) if warn else None
+        hard = cfg.Range(hard.lower / factor, hard.upper / factor) if hard else None
+    return original, eff, tval, warn, hard
+
+
+def _cell_rows(
+    shape: str,
+    originals: list[float],
+    warn_lists: list[Sequence[str]],
+    error_lists: list[Sequence[str]],
+    transforms: list[dict[str, Any] | None],
+) -> list[dict[str, Any]]:
+    """The wire dicts of a block's cells, in (year, month) order, for its shape."""
+    if shape == "monthly":
+        return [
+            {
+                "year": y,
+                "month": m,
+                "original": o,
+                "validationWarnings": w,
+                "validationErrors": e,
+                "transform": t,
+            }
+            for y, m, o, w, e, t in zip(
+                _MONTHLY_YEARS_LIST,
+                _MONTHS_LIST,
+                originals,
+                warn_lists,
+                error_lists,
+                transforms,
+                strict=True,
+            )
+        ]
+    if shape == "single":
+        return [
+            {
+                "year": None,
+                "original": originals[0],
+                "validationWarnings": warn_lists[0],
+                "validationErrors": error_lists[0],
+                "transform": transforms[0],
+            }
+        ]
+    return [
+        {
+            "year": y,
+            "original": o,
+            "validationWarnings": w,
+            "validationErrors": e,
+            "transform": t,
+        }
+        for y, o, w, e, t in zip(
+            _YEARS_LIST, originals, warn_lists, error_lists, transforms, strict=True
+        )
+    ]
+
+
 def cells(
     block: Block,
     warn: cfg.Range | None,
@@ -104,14 +171,8 @@ def cells(
         >>> cells(Block.of(np.array([1.0]), "single"), None, None, "x")[0]["original"]
         1.0
     """
-    original, ttype, tval = block.original, block.ttype, block.tval
-    eff = block.effective()
-    if factor != 1.0:
-        original = original / factor
-        eff = eff / factor
-        tval = np.where((ttype == ABSOLUTE) | (ttype == DELTA), tval / factor, tval)
-        warn = cfg.Range(warn.lower / factor, warn.upper / factor) if warn else None
-        hard = cfg.Range(hard.lower / factor, hard.upper / factor) if hard else None
+    ttype = block.ttype
+    original, eff, tval, warn, hard = _scaled(block, warn, hard, factor)
     transforms = _transforms(ttype, tval)
     if block.shape == "monthly":
         years, months = seed.MONTHLY_YEARS, seed.MONTHLY_MONTHS
@@ -122,50 +183,7 @@ def cells(
     # Message tuples (mostly the shared empty one) keep cell dicts free of GC-tracked
     # containers: cached cells then cost the cycle collector nothing.
     warn_lists, error_lists = validation_messages(eff, warn, hard, label, years, months)
-    originals: list[float] = original.tolist()
-    if block.shape == "monthly":
-        rows = [
-            {
-                "year": y,
-                "month": m,
-                "original": o,
-                "validationWarnings": w,
-                "validationErrors": e,
-                "transform": t,
-            }
-            for y, m, o, w, e, t in zip(
-                _MONTHLY_YEARS_LIST,
-                _MONTHS_LIST,
-                originals,
-                warn_lists,
-                error_lists,
-                transforms,
-                strict=True,
-            )
-        ]
-    elif block.shape == "single":
-        rows = [
-            {
-                "year": None,
-                "original": originals[0],
-                "validationWarnings": warn_lists[0],
-                "validationErrors": error_lists[0],
-                "transform": transforms[0],
-            }
-        ]
-    else:
-        rows = [
-            {
-                "year": y,
-                "original": o,
-                "validationWarnings": w,
-                "validationErrors": e,
-                "transform": t,
-            }
-            for y, o, w, e, t in zip(
-                _YEARS_LIST, originals, warn_lists, error_lists, transforms, strict=True
-            )
-        ]
+    rows = _cell_rows(block.shape, original.tolist(), warn_lists, error_lists, transforms)
     finite = bool(np.isfinite(original).all()) and bool(np.isfinite(tval[ttype != NONE]).all())
     # Float cannot represent NaN/inf: such cells must meet graphql-core's own error path.
     return RenderedRecords(rows, _LAYOUTS[block.shape]) if finite else rows

@@ -24,84 +24,42 @@ def _enum(name: str, values: tuple[str, ...] | list[str]) -> str:
     return f"enum {name} {{\n" + "\n".join(f"  {v}" for v in values) + "\n}"
 
 
-def sdl() -> str:
-    """The full SDL text of the inputs service."""
-    exo_params = list(cfg.EXOGENOUS_PARAMETERS)
-    endo_params = list(cfg.ENDOGENOUS_PARAMETERS)
-    exo_defs = list(cfg.EXOGENOUS_DEFINITIONS)
-    endo_defs = list(cfg.ENDOGENOUS_DEFINITIONS)
-    demand_vars = [v.name for v in cfg.DEMAND_VARIABLES]
-    demand_tech_vars = [v.name for v in cfg.DEMAND_TECHNOLOGY_VARIABLES]
-    ic_vars = [v.name for v in cfg.INTERCONNECTOR_VARIABLES]
-    exo_defs_field = "  definitions: ExogenousDefinitions\n" if exo_defs else ""
-    exo_defs_type = (
-        f"type ExogenousDefinitions {{\n{_fields(exo_defs, 'Cell')}\n}}\n" if exo_defs else ""
-    )
-    return f"""
+# The fixed part of the SDL, by group: nothing here depends on the config tables.
+_BASE_TYPES = """
 scalar JSON
 
-enum TransformType {{
+enum TransformType {
   Absolute
   Delta
   Percentage
-}}
+}
 
-{_enum("ExogenousPlantVariable", exo_params + exo_defs)}
-
-{_enum("EndogenousPlantVariable", endo_params + endo_defs)}
-
-{_enum("EnumDemandTechnology", [d.name for d in cfg.DEMAND_TECHNOLOGIES])}
-
-{_enum("EnumDemandTechnologyVariable", demand_tech_vars)}
-
-type Transform {{
+type Transform {
   type: TransformType!
   value: Float
-}}
+}
 
 "One input cell: year/month are null where the parameter has none."
-type Cell {{
+type Cell {
   year: Int
   month: Int
   original: Float
   validationWarnings: [String!]!
   validationErrors: [String!]!
   transform: Transform
-}}
+}
 
-type ExogenousParameters {{
-{_fields(exo_params, "[Cell!]!")}
-}}
-
-type EndogenousParameters {{
-{_fields(endo_params, "[Cell!]!")}
-}}
-
-type EndogenousDefinitions {{
-{_fields(endo_defs, "Cell")}
-}}
-
-{exo_defs_type}
-type OriginalString {{
+type OriginalString {
   original: String
-}}
+}
 
-type OriginalBoolean {{
+type OriginalBoolean {
   original: Boolean
-}}
+}
+"""
 
-type ExogenousPlant {{
-  technology: OriginalString
-  parameters: ExogenousParameters!
-{exo_defs_field}}}
-
-type EndogenousPlant {{
-  technology: OriginalString
-  parameters: EndogenousParameters!
-  definitions: EndogenousDefinitions!
-}}
-
-type Technology {{
+_SESSION_TYPES = """
+type Technology {
   name: String!
   region: String!
   subRegion: String
@@ -109,125 +67,69 @@ type Technology {{
   technologyGrouping: JSON
   getExogenous(subTechnology: String, subsidy: String): ExogenousPlant
   getEndogenous(subTechnology: String): EndogenousPlant
-}}
+}
 
-type DemandYear {{
-  year: Int!
-{_fields(demand_vars, "Cell")}
-}}
-
-type DemandTechnologyYear {{
-  year: Int!
-{_fields(demand_tech_vars, "Cell")}
-}}
-
-type DemandTechnology {{
+type DemandTechnology {
   region: OriginalString!
   technology: OriginalString!
   originTechnology: OriginalString!
   variables: [DemandTechnologyYear!]!
-}}
+}
 
-type Demand {{
+type Demand {
   region: String!
   peakLoadDemand: Float
   variables: [DemandYear!]!
   technologies: [DemandTechnology!]!
-}}
+}
 
-type Commodity {{
+type Commodity {
   commodity: String!
   regions: [String!]!
   units: String!
   prices: [Cell!]!
-}}
+}
 
-type InterconnectorYear {{
-  year: Int!
-{_fields(ic_vars, "Cell")}
-}}
-
-type Interconnector {{
+type Interconnector {
   ends: [String!]!
   from: String!
   to: String!
   asymmetric: OriginalBoolean!
   variables: [InterconnectorYear!]!
-}}
+}
 
-type WorkbookStatus {{
+type WorkbookStatus {
   generationStatus: String!
   generationErrors: JSON
   downloadURL: String
   requestId: String
-}}
+}
 
-type SessionMeta {{
+type SessionMeta {
   sessionId: String!
   tenant: String
-}}
+}
 
-type EnabledRegion {{
+type EnabledRegion {
   code: String!
   isFocusRegion: Boolean!
   isEndogenous: Boolean!
   isMainRegion: Boolean!
   hasCapacityMarket: Boolean!
-}}
+}
 
-type ProductRegionInformation {{
+type ProductRegionInformation {
   code: String!
   enabledRegions: [EnabledRegion!]!
-}}
+}
 
-type SessionTransform {{
+type SessionTransform {
   updateParameters: JSON
   steps: JSON
   reason: String
-}}
+}
 
-input GetDemandFilterDemandInput {{
-  region: String
-  regions: [String]
-}}
-
-input GetDemandTechFilterDemandTechnologyInput {{
-  region: String
-  regions: [String]
-  technology: String
-  technologies: [String]
-}}
-
-input GetInterconnectorsFilterInterconnectorInput {{
-  from: String
-  to: String
-  OR: [GetInterconnectorsFilterInterconnectorInput]
-}}
-
-input TransformInput {{
-  type: TransformType!
-  value: Float!
-}}
-
-input OptionalTransformInput {{
-  type: TransformType
-  value: Float
-}}
-
-input YearlyNumberItemInput {{
-  year: Int
-  month: Int
-  transform: TransformInput!
-}}
-
-"A technology cell update; a null transform or value clears the cell's transform."
-input OptionalYearlyNumberItemInput {{
-  year: Int
-  month: Int
-  transform: OptionalTransformInput
-}}
-
-type Session {{
+type Session {
   meta: SessionMeta!
   dataGroups: JSON
   currencyInformation: JSON
@@ -248,21 +150,66 @@ type Session {{
   ): [Commodity!]
   getInterconnectors(filter: GetInterconnectorsFilterInterconnectorInput): [Interconnector!]
   getWorkbookStatus(requestId: String): WorkbookStatus
-}}
+}
+"""
 
-type Bounds {{
+_INPUT_TYPES = """
+input GetDemandFilterDemandInput {
+  region: String
+  regions: [String]
+}
+
+input GetDemandTechFilterDemandTechnologyInput {
+  region: String
+  regions: [String]
+  technology: String
+  technologies: [String]
+}
+
+input GetInterconnectorsFilterInterconnectorInput {
+  from: String
+  to: String
+  OR: [GetInterconnectorsFilterInterconnectorInput]
+}
+
+input TransformInput {
+  type: TransformType!
+  value: Float!
+}
+
+input OptionalTransformInput {
+  type: TransformType
+  value: Float
+}
+
+input YearlyNumberItemInput {
+  year: Int
+  month: Int
+  transform: TransformInput!
+}
+
+"A technology cell update; a null transform or value clears the cell's transform."
+input OptionalYearlyNumberItemInput {
+  year: Int
+  month: Int
+  transform: OptionalTransformInput
+}
+"""
+
+_CONFIG_TYPES = """
+type Bounds {
   upper: Float
   lower: Float
-}}
+}
 
-type ConfigTechnologyDefinition {{
+type ConfigTechnologyDefinition {
   name: String!
   isLoadFactor: Boolean!
   isThermal: Boolean!
   readOnlyParameters: JSON
-}}
+}
 
-type ConfigParameter {{
+type ConfigParameter {
   name: String!
   type: String
   units: String
@@ -275,59 +222,61 @@ type ConfigParameter {{
   initialRange: Bounds
   hardLimit: Bounds
   isMonthlyRegionTechParameter: Boolean
-}}
+}
 
-type ConfigVariable {{
+type ConfigVariable {
   name: String!
   type: String
   units: String
-}}
+}
 
-type ConfigCommodity {{
+type ConfigCommodity {
   name: String!
   units: String
   storedUnits: String
   conversionFactor: Float
-}}
+}
 
-type TechnologyConfig {{
+type TechnologyConfig {
   definitions: [ConfigTechnologyDefinition!]!
   parameters: [ConfigParameter!]!
   definitionParameters: [ConfigParameter!]!
-}}
+}
 
-type DemandConfig {{
+type DemandConfig {
   demandVariables: [ConfigVariable!]!
   demandTechnologyVariables: [ConfigVariable!]!
-}}
+}
 
-type CommoditiesConfig {{
+type CommoditiesConfig {
   regionMapping: JSON
   commoditiesAvailable: [ConfigCommodity!]!
-}}
+}
 
-type InterconnectorsConfig {{
+type InterconnectorsConfig {
   variables: [ConfigVariable!]!
-}}
+}
 
-type Config {{
+type Config {
   technology: TechnologyConfig!
   demand: DemandConfig!
   userPermissions: JSON
   commodities: CommoditiesConfig!
   interconnectors: InterconnectorsConfig!
-}}
+}
 
-type RebaseResult {{
+type RebaseResult {
   result: String
-}}
+}
+"""
 
-type Query {{
+_OPERATIONS = """
+type Query {
   getSession(sessionId: String!): Session!
   getConfig: Config!
-}}
+}
 
-type Mutation {{
+type Mutation {
   updateExogenousTechnologyParameter(
     sessionId: String!, parameter: ExogenousPlantVariable!,
     tx: [OptionalYearlyNumberItemInput]!, name: String!, region: String!,
@@ -357,8 +306,96 @@ type Mutation {{
     sessionId: String!, from: String!, to: String!, variable: String!,
     tx: [YearlyNumberItemInput]!
   ): Interconnector
+}
+"""
+
+
+def _config_enums() -> str:
+    """The enums whose values are the config's parameter, definition and variable names."""
+    exo_defs = list(cfg.EXOGENOUS_DEFINITIONS)
+    endo_defs = list(cfg.ENDOGENOUS_DEFINITIONS)
+    return "\n\n".join(
+        [
+            _enum("ExogenousPlantVariable", list(cfg.EXOGENOUS_PARAMETERS) + exo_defs),
+            _enum("EndogenousPlantVariable", list(cfg.ENDOGENOUS_PARAMETERS) + endo_defs),
+            _enum("EnumDemandTechnology", [d.name for d in cfg.DEMAND_TECHNOLOGIES]),
+            _enum(
+                "EnumDemandTechnologyVariable",
+                [v.name for v in cfg.DEMAND_TECHNOLOGY_VARIABLES],
+            ),
+        ]
+    )
+
+
+def _plant_types() -> str:
+    """The plant types, one field per configured parameter or definition."""
+    exo_defs = list(cfg.EXOGENOUS_DEFINITIONS)
+    # An empty type is invalid SDL: without exogenous definitions the type and field go.
+    exo_defs_field = "  definitions: ExogenousDefinitions\n" if exo_defs else ""
+    exo_defs_type = (
+        f"type ExogenousDefinitions {{\n{_fields(exo_defs, 'Cell')}\n}}\n" if exo_defs else ""
+    )
+    return f"""
+type ExogenousParameters {{
+{_fields(list(cfg.EXOGENOUS_PARAMETERS), "[Cell!]!")}
+}}
+
+type EndogenousParameters {{
+{_fields(list(cfg.ENDOGENOUS_PARAMETERS), "[Cell!]!")}
+}}
+
+type EndogenousDefinitions {{
+{_fields(list(cfg.ENDOGENOUS_DEFINITIONS), "Cell")}
+}}
+
+{exo_defs_type}
+type ExogenousPlant {{
+  technology: OriginalString
+  parameters: ExogenousParameters!
+{exo_defs_field}}}
+
+type EndogenousPlant {{
+  technology: OriginalString
+  parameters: EndogenousParameters!
+  definitions: EndogenousDefinitions!
 }}
 """
+
+
+def _year_types() -> str:
+    """The per-year row types, one field per configured variable."""
+    return f"""
+type DemandYear {{
+  year: Int!
+{_fields([v.name for v in cfg.DEMAND_VARIABLES], "Cell")}
+}}
+
+type DemandTechnologyYear {{
+  year: Int!
+{_fields([v.name for v in cfg.DEMAND_TECHNOLOGY_VARIABLES], "Cell")}
+}}
+
+type InterconnectorYear {{
+  year: Int!
+{_fields([v.name for v in cfg.INTERCONNECTOR_VARIABLES], "Cell")}
+}}
+"""
+
+
+def sdl() -> str:
+    """The full SDL text of the inputs service."""
+    return "\n".join(
+        [
+            _BASE_TYPES,
+            _config_enums(),
+            _plant_types(),
+            _year_types(),
+            _SESSION_TYPES,
+            _INPUT_TYPES,
+            _CONFIG_TYPES,
+            _OPERATIONS,
+        ]
+    )
 
 
 def build() -> GraphQLSchema:

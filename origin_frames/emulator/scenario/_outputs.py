@@ -112,6 +112,103 @@ def _to_csv(frame: pd.DataFrame, units: list[str]) -> str:
     return buffer.getvalue()
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """What one file's numbers are generated from: currency, scale, years and its RNG."""
+
+    currency: str
+    factor: float  # value of one unit of the currency, GBP = 1
+    case: str
+    demand_twh: float
+    price_scale: float
+    rng: np.random.Generator
+    years: np.ndarray
+    t: np.ndarray  # years since the first model year
+
+
+def _system_yearly(b: _Basis) -> str:
+    """``system_1y``: one row of prices, demand, carbon and emissions per year."""
+    cur, yrs, t, rng = b.currency, b.years, b.t, b.rng
+    base = b.price_scale * (78.0 - 0.6 * t) * rng.uniform(0.95, 1.05, len(yrs))
+    demand = b.demand_twh * (1.0 + 0.012 * t) * rng.uniform(0.99, 1.01, len(yrs))
+    carbon = b.factor * _CASE_CARBON.get(b.case, 1.0) * (85.0 + 3.0 * t)
+    frame = pd.DataFrame(
+        {
+            "Year": yrs,
+            "Baseload price": base,
+            "Peakload price": base * rng.uniform(1.12, 1.25, len(yrs)),
+            "Demand": demand,
+            "Peak demand": demand / 8.76 * 1.6,
+            "Carbon price": carbon,
+            "Gas price": b.price_scale * (32.0 - 0.2 * t) * rng.uniform(0.95, 1.05, len(yrs)),
+            "Emissions": demand * 0.2 * np.exp(-0.08 * t),
+            "Renewable share": np.minimum(95.0, 45.0 + 1.6 * t),
+        }
+    )
+    units = ["year", f"{cur}/MWh", f"{cur}/MWh", "TWh", "GW", f"{cur}/tCO2", f"{cur}/MWh",
+             "MtCO2", "%"]  # fmt: skip
+    return _to_csv(frame, units)
+
+
+def _system_monthly(b: _Basis) -> str:
+    """``system_1m``: prices and demand per month, with a winter peak."""
+    cur, yrs, rng = b.currency, b.years, b.rng
+    months = np.tile(np.arange(1, 13), len(yrs))
+    year_col = np.repeat(yrs, 12)
+    tt = np.repeat(b.t, 12)
+    season = 1.0 + 0.18 * np.cos((months - 1) / 12.0 * 2 * np.pi)
+    base = b.price_scale * (78.0 - 0.6 * tt) * season * rng.uniform(0.93, 1.07, len(months))
+    frame = pd.DataFrame(
+        {
+            "Year": year_col,
+            "Month": months,
+            "Baseload price": base,
+            "Peakload price": base * rng.uniform(1.1, 1.3, len(months)),
+            "Demand": b.demand_twh / 12.0 * season * (1.0 + 0.012 * tt),
+        }
+    )
+    return _to_csv(frame, ["year", "month", f"{cur}/MWh", f"{cur}/MWh", "TWh"])
+
+
+def _technology_yearly(b: _Basis) -> str:
+    """``technology_1y``: capacity, generation and capture price per technology and year."""
+    cur, yrs, rng = b.currency, b.years, b.rng
+    n_tech = len(TECHNOLOGIES)
+    year_col = np.repeat(yrs, n_tech)
+    tt = np.repeat(b.t, n_tech)
+    lf = np.tile(_TECH_LOAD_FACTOR, len(yrs)) * rng.uniform(0.95, 1.05, len(year_col))
+    share = np.tile(_TECH_SHARE, len(yrs))
+    generation = b.demand_twh * share * (1.0 + 0.012 * tt) * rng.uniform(0.9, 1.1, len(tt))
+    frame = pd.DataFrame(
+        {
+            "Year": year_col,
+            "Technology": np.tile(np.asarray(TECHNOLOGIES, dtype=object), len(yrs)),
+            "Capacity": generation / (lf * 8.76),
+            "Generation": generation,
+            "Load factor": lf * 100.0,
+            "Capture price": b.price_scale * (70.0 - 0.5 * tt) * rng.uniform(0.8, 1.1, len(tt)),
+        }
+    )
+    return _to_csv(frame, ["year", "-", "GW", "TWh", "%", f"{cur}/MWh"])
+
+
+def _interconnector_flows(b: _Basis, region: str, group: RegionGroup, year: int) -> str:
+    """``interconnector_1h``: hourly flows of one year, one column per neighbour."""
+    rng = b.rng
+    stamps = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", tz="UTC",
+                           inclusive="left")  # fmt: skip
+    hours = np.arange(len(stamps))
+    columns: dict[str, object] = {"Datetime": stamps.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for other in neighbours(group, region):
+        capacity = 500.0 + zlib.crc32(f"{region}-{other}".encode()) % 2500
+        phase = rng.uniform(0, 2 * np.pi)
+        flow = capacity * (0.6 * np.sin(hours / 24.0 * 2 * np.pi + phase)
+                           + rng.normal(0.0, 0.25, len(hours)))  # fmt: skip
+        columns[f"{region}-{other}"] = np.clip(flow, -capacity, capacity)
+    frame = pd.DataFrame(columns)
+    return _to_csv(frame, ["UTC"] + ["MW"] * (len(frame.columns) - 1))
+
+
 def render(
     request: FileRequest,
     region: str,
@@ -140,75 +237,11 @@ def render(
     rng = _rng(seed, region, request.kind, request.granularity, cur, str(request.year))
     yrs = np.asarray(years, dtype=np.int64)
     t = (yrs - yrs.min()).astype(float)
-
+    basis = _Basis(cur, factor, case, demand_twh, price_scale, rng, yrs, t)
     if request.kind == "system" and request.granularity == "1y":
-        base = price_scale * (78.0 - 0.6 * t) * rng.uniform(0.95, 1.05, len(yrs))
-        demand = demand_twh * (1.0 + 0.012 * t) * rng.uniform(0.99, 1.01, len(yrs))
-        carbon = factor * _CASE_CARBON.get(case, 1.0) * (85.0 + 3.0 * t)
-        frame = pd.DataFrame(
-            {
-                "Year": yrs,
-                "Baseload price": base,
-                "Peakload price": base * rng.uniform(1.12, 1.25, len(yrs)),
-                "Demand": demand,
-                "Peak demand": demand / 8.76 * 1.6,
-                "Carbon price": carbon,
-                "Gas price": price_scale * (32.0 - 0.2 * t) * rng.uniform(0.95, 1.05, len(yrs)),
-                "Emissions": demand * 0.2 * np.exp(-0.08 * t),
-                "Renewable share": np.minimum(95.0, 45.0 + 1.6 * t),
-            }
-        )
-        units = ["year", f"{cur}/MWh", f"{cur}/MWh", "TWh", "GW", f"{cur}/tCO2", f"{cur}/MWh",
-                 "MtCO2", "%"]  # fmt: skip
-        return _to_csv(frame, units)
-
-    if request.kind == "system":  # monthly
-        months = np.tile(np.arange(1, 13), len(yrs))
-        year_col = np.repeat(yrs, 12)
-        tt = np.repeat(t, 12)
-        season = 1.0 + 0.18 * np.cos((months - 1) / 12.0 * 2 * np.pi)
-        base = price_scale * (78.0 - 0.6 * tt) * season * rng.uniform(0.93, 1.07, len(months))
-        frame = pd.DataFrame(
-            {
-                "Year": year_col,
-                "Month": months,
-                "Baseload price": base,
-                "Peakload price": base * rng.uniform(1.1, 1.3, len(months)),
-                "Demand": demand_twh / 12.0 * season * (1.0 + 0.012 * tt),
-            }
-        )
-        return _to_csv(frame, ["year", "month", f"{cur}/MWh", f"{cur}/MWh", "TWh"])
-
+        return _system_yearly(basis)
+    if request.kind == "system":
+        return _system_monthly(basis)
     if request.kind == "technology":
-        n_tech = len(TECHNOLOGIES)
-        year_col = np.repeat(yrs, n_tech)
-        tt = np.repeat(t, n_tech)
-        lf = np.tile(_TECH_LOAD_FACTOR, len(yrs)) * rng.uniform(0.95, 1.05, len(year_col))
-        share = np.tile(_TECH_SHARE, len(yrs))
-        generation = demand_twh * share * (1.0 + 0.012 * tt) * rng.uniform(0.9, 1.1, len(tt))
-        frame = pd.DataFrame(
-            {
-                "Year": year_col,
-                "Technology": np.tile(np.asarray(TECHNOLOGIES, dtype=object), len(yrs)),
-                "Capacity": generation / (lf * 8.76),
-                "Generation": generation,
-                "Load factor": lf * 100.0,
-                "Capture price": price_scale * (70.0 - 0.5 * tt) * rng.uniform(0.8, 1.1, len(tt)),
-            }
-        )
-        return _to_csv(frame, ["year", "-", "GW", "TWh", "%", f"{cur}/MWh"])
-
-    # Hourly interconnector flows of one year, one column per neighbour.
-    year = int(request.year or yrs[0])
-    stamps = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="h", tz="UTC",
-                           inclusive="left")  # fmt: skip
-    hours = np.arange(len(stamps))
-    columns: dict[str, object] = {"Datetime": stamps.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    for other in neighbours(group, region):
-        capacity = 500.0 + zlib.crc32(f"{region}-{other}".encode()) % 2500
-        phase = rng.uniform(0, 2 * np.pi)
-        flow = capacity * (0.6 * np.sin(hours / 24.0 * 2 * np.pi + phase)
-                           + rng.normal(0.0, 0.25, len(hours)))  # fmt: skip
-        columns[f"{region}-{other}"] = np.clip(flow, -capacity, capacity)
-    frame = pd.DataFrame(columns)
-    return _to_csv(frame, ["UTC"] + ["MW"] * (len(frame.columns) - 1))
+        return _technology_yearly(basis)
+    return _interconnector_flows(basis, region, group, int(request.year or yrs[0]))

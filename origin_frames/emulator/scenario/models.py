@@ -83,6 +83,114 @@ def _run_id(rec: _Scenario) -> str:
     return str(uuid.uuid5(_published.ID_NAMESPACE, f"{rec.scenario_id}/run/{rec.launches}"))
 
 
+def _run_fields(
+    rec: _Scenario, status: str, started: float | None, completed: float | None
+) -> dict[str, Any]:
+    """The fields of a scenario's wire object that follow its run: status, times, who."""
+    complete = status == "Complete"
+    run_details: list[dict[str, Any]] | None = None
+    if rec.published or rec.launched_at is not None:
+        run_details = [
+            {
+                "runGlobalId": _run_id(rec),
+                "runType": rec.run_type,
+                "runStatus": status,
+                "runStartedAtUTC": _iso(started),
+                "runCompletedAtUTC": _iso(completed),
+            }
+        ]
+    return {
+        "scenarioRunStatus": status,
+        "scenarioOutputsAvailable": complete,
+        "scenarioLaunchable": not rec.published and status not in ("Queued", "Running"),
+        "runStartedAtUTC": _iso(started),
+        "runCompletedAtUTC": _iso(completed),
+        "launchedByUserName": "Aurora Energy Research"
+        if rec.published
+        else ("API user" if rec.launched_at is not None else None),
+        "runDetails": run_details,
+        "appReleaseStatus": {
+            "scenarioExplorer": "Released" if complete else "NotReleased",
+            "inputsEditor": "Released",
+        },
+        "launchedByEmail": None
+        if rec.published or rec.launched_at is None
+        else "api-user@origin-emulator.invalid",
+    }
+
+
+def _record_fields(rec: _Scenario, group: RegionGroup) -> dict[str, Any]:
+    """The fields of a scenario's wire object that its record alone sets."""
+    main = group.main_region
+    return {
+        "scenarioGlobalId": rec.scenario_id,
+        "name": rec.name,
+        "description": rec.description,
+        "regionGroupCode": rec.region_group,
+        "publishType": "Published" if rec.published else "Private",
+        "publicationDate": rec.publication_date,
+        "scenarioTransformStatus": "Complete"
+        if rec.published or rec.keep_transforms
+        else "NotStarted",
+        "inputTypesSupported": "ENDOGENOUS_AND_EXOGENOUS",
+        "scenarioType": "AURORA_SCENARIO" if rec.published else "TENANTED_SCENARIO",
+        "scenarioRunType": rec.run_type,
+        "useExogifiedInputs": rec.use_exogified,
+        "projectGlobalId": rec.project_id,
+        "scenarioInputsAvailable": True,
+        "baseInputReference": rec.base_input_reference,
+        "baseInputReferenceType": "Tag",
+        "modelPriceSpikiness": rec.price_spikiness,
+        "years": list(rec.years),
+        "weatherYear": rec.weather_year,
+        # A string, as the official client's ScenarioSummaryType types it.
+        "supportsExogenousInputs": "true",
+        "modelType": rec.model_type,
+        "lastUpdated": _iso(rec.updated_at),
+        "defaultCurrency": rec.default_currency,
+        "sensitivity": rec.case,
+        "regions": {
+            main: {
+                "regionCode": main,
+                "metaUrl": f"v1/downloads/{rec.scenario_id}/{main}/meta.json",
+                "dataUrlBase": f"v1/downloads/{rec.scenario_id}/{main}/data/",
+            }
+        },
+        "baseScenarioGlobalId": rec.base_id,
+        "userInputReference": rec.user_input_reference,
+        "userInputRepository": rec.user_input_repository,
+        "inputImportStatus": "Complete",
+        "currencies": list(group.currencies),
+        "advancedSettings": {"retentionPolicy": rec.retention_policy, **rec.advanced},
+    }
+
+
+def _new_scenario(base: _Scenario, tenant: str, fields: dict[str, Any], now: float) -> _Scenario:
+    """A tenant's new scenario record, its model settings copied from ``base``."""
+    return _Scenario(
+        scenario_id=str(uuid.uuid4()),
+        name=fields["name"],
+        region_group=base.region_group,
+        case=base.case,
+        data_seed=base.data_seed,
+        published=False,
+        created_at=now,
+        updated_at=now,
+        tenant=tenant,
+        project_id=fields["projectGlobalId"],
+        base_id=base.scenario_id,
+        base_input_reference=base.base_input_reference,
+        default_currency=base.default_currency,
+        years=base.years,
+        weather_year=base.weather_year,
+        use_exogified=base.use_exogified,
+        run_type=base.run_type,
+        model_type=base.model_type,
+        price_spikiness=base.price_spikiness,
+        keep_transforms=bool(fields.get("preserveBaseScenarioTransformations")),
+    )
+
+
 @dataclass
 class _Project:
     """One tenant's project."""
@@ -242,78 +350,10 @@ class ScenarioBackend:
 
     def _view(self, rec: _Scenario, now: float) -> dict[str, Any]:
         """The wire object of a scenario (every field the official client selects)."""
-        group = self._groups[rec.region_group]
         status, started, completed = self._run_state(rec, now)
-        complete = status == "Complete"
-        main = group.main_region
-        run_details: list[dict[str, Any]] | None = None
-        if rec.published or rec.launched_at is not None:
-            run_details = [
-                {
-                    "runGlobalId": _run_id(rec),
-                    "runType": rec.run_type,
-                    "runStatus": status,
-                    "runStartedAtUTC": _iso(started),
-                    "runCompletedAtUTC": _iso(completed),
-                }
-            ]
-        base_ref = rec.base_input_reference
         return {
-            "scenarioGlobalId": rec.scenario_id,
-            "name": rec.name,
-            "description": rec.description,
-            "regionGroupCode": rec.region_group,
-            "publishType": "Published" if rec.published else "Private",
-            "publicationDate": rec.publication_date,
-            "scenarioRunStatus": status,
-            "scenarioTransformStatus": "Complete"
-            if rec.published or rec.keep_transforms
-            else "NotStarted",
-            "inputTypesSupported": "ENDOGENOUS_AND_EXOGENOUS",
-            "scenarioType": "AURORA_SCENARIO" if rec.published else "TENANTED_SCENARIO",
-            "scenarioRunType": rec.run_type,
-            "useExogifiedInputs": rec.use_exogified,
-            "projectGlobalId": rec.project_id,
-            "scenarioInputsAvailable": True,
-            "scenarioOutputsAvailable": complete,
-            "scenarioLaunchable": not rec.published and status not in ("Queued", "Running"),
-            "baseInputReference": base_ref,
-            "baseInputReferenceType": "Tag",
-            "runStartedAtUTC": _iso(started),
-            "runCompletedAtUTC": _iso(completed),
-            "launchedByUserName": "Aurora Energy Research"
-            if rec.published
-            else ("API user" if rec.launched_at is not None else None),
-            "modelPriceSpikiness": rec.price_spikiness,
-            "years": list(rec.years),
-            "weatherYear": rec.weather_year,
-            # A string, as the official client's ScenarioSummaryType types it.
-            "supportsExogenousInputs": "true",
-            "modelType": rec.model_type,
-            "lastUpdated": _iso(rec.updated_at),
-            "runDetails": run_details,
-            "defaultCurrency": rec.default_currency,
-            "sensitivity": rec.case,
-            "regions": {
-                main: {
-                    "regionCode": main,
-                    "metaUrl": f"v1/downloads/{rec.scenario_id}/{main}/meta.json",
-                    "dataUrlBase": f"v1/downloads/{rec.scenario_id}/{main}/data/",
-                }
-            },
-            "baseScenarioGlobalId": rec.base_id,
-            "appReleaseStatus": {
-                "scenarioExplorer": "Released" if complete else "NotReleased",
-                "inputsEditor": "Released",
-            },
-            "launchedByEmail": None
-            if rec.published or rec.launched_at is None
-            else "api-user@origin-emulator.invalid",
-            "userInputReference": rec.user_input_reference,
-            "userInputRepository": rec.user_input_repository,
-            "inputImportStatus": "Complete",
-            "currencies": list(group.currencies),
-            "advancedSettings": {"retentionPolicy": rec.retention_policy, **rec.advanced},
+            **_record_fields(rec, self._groups[rec.region_group]),
+            **_run_fields(rec, status, started, completed),
         }
 
     # -- scenarios --------------------------------------------------------------
@@ -449,76 +489,59 @@ class ScenarioBackend:
                 naming every bad field.
         """
         now = self._clock()
-        problems: list[str] = []
-        keys: list[str] = []
         with self._lock:
-            project_id = fields.get("projectGlobalId")
-            if not project_id:
-                problems.append("projectGlobalId is missing; create a project with createProject.")
-                keys.append("BadUserInput")
-            elif self._projects.get(project_id) is None or (
-                self._projects[project_id].tenant != tenant
-            ):
-                problems.append(f"project '{project_id}' was not found; check getProjects.")
-                keys.append("NotFound")
-            base_id = fields.get("baseScenarioGlobalId")
-            base = self._visible(base_id, tenant) if base_id else None
-            if not base_id:
-                problems.append("baseScenarioGlobalId is missing; pick a base with getScenarios.")
-                keys.append("BadUserInput")
-            elif base is None:
-                problems.append(f"base scenario '{base_id}' was not found; check getScenarios.")
-                keys.append("NotFound")
-            if base is not None:
-                group = self._groups[base.region_group]
-                code = fields.get("regionGroupCode")
-                if code is not None and code.lower() != group.code:
-                    problems.append(
-                        f"regionGroupCode '{code}' does not match the base scenario's region "
-                        f"group '{group.code}'; leave it out or use '{group.code}'."
-                    )
-                    keys.append("BadUserInput")
-                before = len(problems)
-                self._validate(fields, group, problems)
-                keys.extend(["BadUserInput"] * (len(problems) - before))
-            self._raise_problems("createScenario", problems, keys)
-            assert base is not None and base_id is not None
-            new_id = str(uuid.uuid4())
-            rec = _Scenario(
-                scenario_id=new_id,
-                name=fields["name"],
-                region_group=base.region_group,
-                case=base.case,
-                data_seed=base.data_seed,
-                published=False,
-                created_at=now,
-                updated_at=now,
-                tenant=tenant,
-                project_id=project_id,
-                base_id=base_id,
-                base_input_reference=base.base_input_reference,
-                default_currency=base.default_currency,
-                years=base.years,
-                weather_year=base.weather_year,
-                use_exogified=base.use_exogified,
-                run_type=base.run_type,
-                model_type=base.model_type,
-                price_spikiness=base.price_spikiness,
-                keep_transforms=bool(fields.get("preserveBaseScenarioTransformations")),
-            )
+            base = self._check_create(tenant, fields)
+            rec = _new_scenario(base, tenant, fields, now)
             self._apply_fields(rec, fields)
-            self._scenarios[new_id] = rec
+            self._scenarios[rec.scenario_id] = rec
         # Outside our lock: the inputs backend may call session_spec() while forking.
         try:
             if self.inputs is not None:
                 self.inputs.fork_session(
-                    new_id, base_id, tenant, keep_transforms=rec.keep_transforms
+                    rec.scenario_id, base.scenario_id, tenant, keep_transforms=rec.keep_transforms
                 )
         except BaseException:
             with self._lock:
-                self._scenarios.pop(new_id, None)
+                self._scenarios.pop(rec.scenario_id, None)
             raise
-        return self.get_scenario(new_id, tenant)
+        return self.get_scenario(rec.scenario_id, tenant)
+
+    def _check_create(self, tenant: str, fields: dict[str, Any]) -> _Scenario:
+        """The base of a ``createScenario`` call; one error naming every bad field (lock held)."""
+        problems: list[str] = []
+        keys: list[str] = []
+        project_id = fields.get("projectGlobalId")
+        if not project_id:
+            problems.append("projectGlobalId is missing; create a project with createProject.")
+            keys.append("BadUserInput")
+        elif self._projects.get(project_id) is None or (
+            self._projects[project_id].tenant != tenant
+        ):
+            problems.append(f"project '{project_id}' was not found; check getProjects.")
+            keys.append("NotFound")
+        base_id = fields.get("baseScenarioGlobalId")
+        base = self._visible(base_id, tenant) if base_id else None
+        if not base_id:
+            problems.append("baseScenarioGlobalId is missing; pick a base with getScenarios.")
+            keys.append("BadUserInput")
+        elif base is None:
+            problems.append(f"base scenario '{base_id}' was not found; check getScenarios.")
+            keys.append("NotFound")
+        if base is not None:
+            group = self._groups[base.region_group]
+            code = fields.get("regionGroupCode")
+            if code is not None and code.lower() != group.code:
+                problems.append(
+                    f"regionGroupCode '{code}' does not match the base scenario's region "
+                    f"group '{group.code}'; leave it out or use '{group.code}'."
+                )
+                keys.append("BadUserInput")
+            before = len(problems)
+            self._validate(fields, group, problems)
+            keys.extend(["BadUserInput"] * (len(problems) - before))
+        self._raise_problems("createScenario", problems, keys)
+        assert base is not None
+        return base
 
     def update_scenario(self, tenant: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Changes the fields present in an ``UpdateScenarioInput`` of the tenant's scenario.
