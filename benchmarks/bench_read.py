@@ -45,8 +45,7 @@ os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="
 import pandas as pd  # noqa: E402
 import requests  # noqa: E402
 
-from origin_frames import Emulator, OriginFrames, schemas  # noqa: E402
-from origin_frames._client import _batches, _tech_reads  # noqa: E402
+from origin_frames import Emulator, OriginFrames, _reads, schemas  # noqa: E402
 from origin_frames._frames import (  # noqa: E402
     CellFrameBuilder,
     add_technology_blocks,
@@ -161,14 +160,14 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
         sdk_loop(sdk, gbr, "gbr", names[:1])
 
         selection = TechSelection.from_config(client.inputs_config())
-        gbr_reads = _tech_reads(client._groupings(gbr), ["gbr"], None)
+        gbr_reads = _reads.tech_reads(client._groupings(gbr), ["gbr"], None)
         base_reads = [r for r in gbr_reads if r.sub_region is None]
         base_docs = [technology_batch(gbr, b, selection)
-                     for b in _batches([type(r)(r.technology, r.region) for r in base_reads],
+                     for b in _reads.batches([type(r)(r.technology, r.region) for r in base_reads],
                                        client.settings.batch_size,
                                        client.settings.concurrency)]  # fmt: skip
         all_docs = [technology_batch(gbr, b, selection)
-                    for b in _batches(gbr_reads, client.settings.batch_size,
+                    for b in _reads.batches(gbr_reads, client.settings.batch_size,
                                        client.settings.concurrency)]  # fmt: skip
         conc = client.settings.concurrency
 
@@ -187,8 +186,8 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
 
         groupings = client._groupings(eur)
         regions = sorted(groupings)[:4] if quick else sorted(groupings)
-        reads = _tech_reads(groupings, regions, None)
-        batches = _batches(reads, client.settings.batch_size, client.settings.concurrency)
+        reads = _reads.tech_reads(groupings, regions, None)
+        batches = _reads.batches(reads, client.settings.batch_size, client.settings.concurrency)
         documents = [technology_batch(eur, b, selection) for b in batches]
         raw_fetch(emu, documents[:1], 1)  # warm the document cache
         client.technologies(eur, regions)  # generates every region's cells once

@@ -84,7 +84,7 @@ def render() -> str:
     """The whole reference page."""
     sys.path.insert(0, str(HERE.parent))
     import origin_frames as of
-    from origin_frames import _updaters, schemas
+    from origin_frames import schemas
 
     lines = [
         "# API reference",
@@ -98,8 +98,8 @@ def render() -> str:
         _summary(of.OriginFrames),
         "",
     ]
+    # check_arguments puts every public method, the mixed-in ones too, on the class itself.
     methods = dict(_public_methods(of.OriginFrames))
-    methods.update(_public_methods(_updaters.SeedUpdaters))
     for name in sorted(methods):
         member = methods[name]
         func = member.__func__ if isinstance(member, classmethod) else member

@@ -2,7 +2,7 @@
 
 Example:
     >>> import origin_frames as of
-    >>> with of.OriginFrames.emulated() as client:  # doctest: +SKIP
+    >>> with of.OriginFrames.emulated() as client:
     ...     sid = client.get_aurora_scenarios("gbr").index[0]
     ...     frame = client.technologies(sid, regions=["gbr"])
 """

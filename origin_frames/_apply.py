@@ -285,7 +285,9 @@ def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
         OriginError: when the re-read fails (via the client).
 
     Example:
-        >>> stale_cells(client, plan).empty  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> stale_cells(client, plan).empty
         True
     """
     cells = plan.cells
@@ -428,19 +430,12 @@ class _Run:
 
 
 def apply_plan(
-    client: CurrentReader,
-    plan: Plan,
-    *,
-    batch_size: int | None = None,
-    on_error: OnError = "rollback",
-    force: bool = False,
-    verify: bool = True,
-    audit: str | Path | None = None,
-    progress: bool | None = None,
-    retries: int = _BATCH_RETRIES,
-    concurrency: int | None = None,
+    client: CurrentReader, plan: Plan, *, batch_size: int | None = None,
+    on_error: OnError = "rollback", force: bool = False, verify: bool = True,
+    audit: str | Path | None = None, progress: bool | None = None,
+    retries: int = _BATCH_RETRIES, concurrency: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> ApplyResult:
+) -> ApplyResult:  # fmt: skip
     """Sends a plan's calls, batched with aliases, and reports call by call.
 
     Before anything is sent, every validation rule (locks, read-only parameters, hard
@@ -483,12 +478,24 @@ def apply_plan(
         ValueError: bad ``on_error``, ``batch_size``, ``retries`` or ``concurrency``.
 
     Example:
-        >>> result = apply_plan(client, plan, batch_size=100)  # doctest: +SKIP
-        >>> result.outcome  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> result = apply_plan(client, plan, batch_size=100)
+        >>> result.outcome
         'applied'
     """
     plan = require_plan(plan)
     how = _check_options(client, on_error, batch_size, retries, concurrency, sleep)
+    result, run = _start(plan)
+    if plan:
+        _check_before_sending(client, plan, force)
+        _send_all(client.transport, plan.calls, run, how, on_error, retries, progress)
+        _settle(client, plan, run, result, how, on_error, verify)
+    return _finish(plan, result, run, audit)
+
+
+def _start(plan: Plan) -> tuple[ApplyResult, _Run]:
+    """The result (every call ``not_sent``, start time set) and the per-call state of a run."""
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
     status = plan.calls.reindex(columns=list(STATUS_COLUMNS)).copy()
     result = ApplyResult(
@@ -497,13 +504,22 @@ def apply_plan(
     )
     run = _Run.for_calls(status)
     run.write(result)
-    if plan:
-        _check_before_sending(client, plan, force)
-        _send_all(client.transport, plan.calls, run, how, on_error, retries, progress)
-        if run.failed() and on_error == "rollback":
-            _roll_back(client, plan, run, result, how, verify)
-        elif verify and run.ids("applied"):
-            _check_applied(client, plan, run, result, how, on_error)
+    return result, run
+
+
+def _settle(
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, how: _Sending,
+    on_error: str, verify: bool,
+) -> None:  # fmt: skip
+    """After sending: rolls back a failed run (``on_error="rollback"``), else verifies it."""
+    if run.failed() and on_error == "rollback":
+        _roll_back(client, plan, run, result, how, verify)
+    elif verify and run.ids("applied"):
+        _check_applied(client, plan, run, result, how, on_error)
+
+
+def _finish(plan: Plan, result: ApplyResult, run: _Run, audit: str | Path | None) -> ApplyResult:
+    """Closes the result, writes the audit record, and raises unless everything applied."""
     run.write(result)
     result.finished_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     if audit is not None:
@@ -705,9 +721,12 @@ def send_update(client: Sender, variables: dict[str, Any], mutation: str) -> Any
         OriginGraphQLError: when the service rejects the update (via the transport).
 
     Example:
+        >>> from origin_frames._plan import compile_transforms
+        >>> tx = [{"year": 2030, "transform": {"type": "Delta", "value": 1.0}}]
         >>> v = compile_transforms("commodity", sid, region=["gbr"], technology="gas",
-        ...                        variable="price", transform=tx)  # doctest: +SKIP
-        >>> send_update(client, v, "commodity")  # doctest: +SKIP
+        ...                        variable="price", transform=tx)
+        >>> send_update(client, v, "commodity")
+        {...}
     """
     parameter = variables.get("parameter")
     definition = mutation.startswith("technology") and all(

@@ -218,7 +218,8 @@ def checked(fn: Callable[..., T], owner: str = "") -> Callable[..., T]:
         The wrapper (``fn`` itself when no parameter has a checked annotation).
 
     Example:
-        >>> checked(lambda regions: regions)(("gbr",))  # doctest: +SKIP
+        >>> checked(lambda regions: regions)(("gbr",))
+        ('gbr',)
     """
     signature = inspect.signature(fn)
     plan = [(name, CHECKS[str(p.annotation)]) for name, p in signature.parameters.items()

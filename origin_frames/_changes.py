@@ -30,7 +30,10 @@ def change_frame(changes: Any) -> pd.DataFrame:
             with two columns of one name or a name both in the index and the columns.
 
     Example:
-        >>> change_frame([frame_a, frame_b])  # doctest: +SKIP
+        >>> to_fra = client.get_interconnectors(published_id, "gbr", "fra")
+        >>> to_nor = client.get_interconnectors(published_id, "gbr", "nor")
+        >>> len(change_frame([to_fra, to_nor])) == len(to_fra) + len(to_nor)
+        True
     """
     hint = "pass the edited frame a getter returned, or a list of such frames"
     if isinstance(changes, pd.DataFrame):

@@ -34,6 +34,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ._contract import DOMAINS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,7 +45,6 @@ if TYPE_CHECKING:
     from .emulator import EmulatorOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
-DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
 TOKEN_ENV = "AURORA_API_KEY"
 
 
@@ -580,6 +581,10 @@ def _print_result(result: ApplyResult) -> None:
 
 
 # -- parser -----------------------------------------------------------------------------------
+_Commands = argparse._SubParsersAction  # the type of ``add_subparsers()``, for the helpers
+_FORMATS = ("table", "csv", "json", "parquet")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``origin-frames``."""
     parser = _Parser(
@@ -592,7 +597,16 @@ def build_parser() -> argparse.ArgumentParser:
     _verbosity_options(parser, None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parent = _client_parent()
+    _add_serve(commands)
+    _add_listings(commands, parent)
+    _add_export(commands, parent)
+    _add_plan(commands, parent)
+    _add_apply(commands, parent)
+    return parser
 
+
+def _add_serve(commands: _Commands[_Parser]) -> None:
+    """``serve``: the emulator, with its options."""
     serve = commands.add_parser("serve", help="run the Origin emulator until stopped")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765, help="0: any free port")
@@ -602,18 +616,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_emulator_options(serve)
     serve.set_defaults(func=_cmd_serve)
 
-    formats = ("table", "csv", "json", "parquet")
+
+def _add_listings(commands: _Commands[_Parser],
+                  parent: _Parser) -> None:  # fmt: skip
+    """``scenarios`` and ``projects``: catalogue listings as a table or a file."""
     scenarios = commands.add_parser("scenarios", parents=[parent], help="published scenarios")
     scenarios.add_argument("--region", help="region group code, e.g. gbr")
-    scenarios.add_argument("--format", choices=formats, default="table")
+    scenarios.add_argument("--format", choices=_FORMATS, default="table")
     scenarios.add_argument("--out", help="file to write with --format csv|json|parquet")
     scenarios.set_defaults(func=_cmd_scenarios)
 
     projects = commands.add_parser("projects", parents=[parent], help="your projects")
-    projects.add_argument("--format", choices=formats, default="table")
+    projects.add_argument("--format", choices=_FORMATS, default="table")
     projects.add_argument("--out", help="file to write with --format csv|json|parquet")
     projects.set_defaults(func=_cmd_projects)
 
+
+def _add_export(commands: _Commands[_Parser],
+                parent: _Parser) -> None:  # fmt: skip
+    """``export``: scenarios' inputs as one Parquet dataset."""
     export = commands.add_parser(
         "export", parents=[parent], help="a scenario's inputs as a Parquet dataset"
     )
@@ -635,38 +656,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=_cmd_export)
 
-    for name, helptext in (
-        ("plan", "show what CHANGES would change"),
-        ("apply", "apply a saved plan, or SCENARIO CHANGES..."),
-    ):
-        command = commands.add_parser(name, parents=[parent], help=helptext)
-        if name == "plan":
-            command.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
-            command.add_argument(
-                "changes", nargs="+", help="CSV or Parquet change files, or exported datasets"
-            )
-            command.add_argument("--out", help="save the plan as JSON")
-            command.add_argument(
-                "--detailed-exitcode", action="store_true",
-                help="exit 0: no changes, 1: error, 2: changes (like terraform plan)",
-            )  # fmt: skip
-            command.set_defaults(func=_cmd_plan)
-        else:
-            command.add_argument("inputs", nargs="+", metavar="PLAN.json | SCENARIO CHANGES")
-            command.add_argument(
-                "--on-error", choices=("rollback", "stop", "continue"), default="rollback"
-            )
-            command.add_argument("--force", action="store_true", help="apply a stale plan")
-            command.add_argument("--audit", help="append an audit record to this Parquet file")
-            command.add_argument("--batch-size", type=int, help="calls per request")
-            command.set_defaults(func=_cmd_apply)
-        command.add_argument(
-            "--new-scenario",
-            metavar="NAME",
-            help="create (in --project) a scenario from SCENARIO and work on it",
-        )
-        command.add_argument("--project", default="origin-frames", help="project of --new-scenario")
-    return parser
+
+def _add_plan(commands: _Commands[_Parser],
+              parent: _Parser) -> None:  # fmt: skip
+    """``plan``: what change files would change, optionally saved."""
+    command = commands.add_parser("plan", parents=[parent], help="show what CHANGES would change")
+    command.add_argument("scenario", help="scenario id or latest:<region>[:<words>]")
+    command.add_argument(
+        "changes", nargs="+", help="CSV or Parquet change files, or exported datasets"
+    )
+    command.add_argument("--out", help="save the plan as JSON")
+    command.add_argument(
+        "--detailed-exitcode", action="store_true",
+        help="exit 0: no changes, 1: error, 2: changes (like terraform plan)",
+    )  # fmt: skip
+    command.set_defaults(func=_cmd_plan)
+    _add_new_scenario(command)
+
+
+def _add_apply(commands: _Commands[_Parser],
+               parent: _Parser) -> None:  # fmt: skip
+    """``apply``: a saved plan, or a scenario and change files."""
+    command = commands.add_parser(
+        "apply", parents=[parent], help="apply a saved plan, or SCENARIO CHANGES..."
+    )
+    command.add_argument("inputs", nargs="+", metavar="PLAN.json | SCENARIO CHANGES")
+    command.add_argument(
+        "--on-error", choices=("rollback", "stop", "continue"), default="rollback"
+    )
+    command.add_argument("--force", action="store_true", help="apply a stale plan")
+    command.add_argument("--audit", help="append an audit record to this Parquet file")
+    command.add_argument("--batch-size", type=int, help="calls per request")
+    command.set_defaults(func=_cmd_apply)
+    _add_new_scenario(command)
+
+
+def _add_new_scenario(command: argparse.ArgumentParser) -> None:
+    """``--new-scenario`` / ``--project`` of ``plan`` and ``apply``."""
+    command.add_argument(
+        "--new-scenario",
+        metavar="NAME",
+        help="create (in --project) a scenario from SCENARIO and work on it",
+    )
+    command.add_argument("--project", default="origin-frames", help="project of --new-scenario")
 
 
 def _version() -> str:

@@ -66,7 +66,8 @@ class Secret:
             The wrapped string.
 
         Example:
-            >>> Secret("abc").reveal()  # doctest: +SKIP
+            >>> Secret("abc").reveal()
+            'abc'
         """
         return self._value
 
@@ -263,7 +264,9 @@ class Settings:
             ConfigurationError: For any other service name.
 
         Example:
-            >>> settings.graphql_url("inputs")  # doctest: +SKIP
+            >>> settings = Settings.resolve(token="t", endpoint="http://127.0.0.1:8765")
+            >>> settings.graphql_url("inputs")
+            'http://127.0.0.1:8765/modelInputs/v1/graphql'
         """
         if service == "scenario":
             return f"{self.scenario_base_url}/v1/graphql"

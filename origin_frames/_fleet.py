@@ -33,8 +33,9 @@ import pandas as pd
 
 from ._client import OriginFrames
 from ._config import Secret
+from ._contract import DOMAINS, FREE_CATEGORIES
 from ._exceptions import ConfigurationError, OriginTimeoutError
-from ._frames import DOMAINS, empty_inputs_frame
+from ._frames import empty_inputs_frame
 from ._selectors import expand_selectors
 from ._transport import Transport
 
@@ -49,7 +50,6 @@ Credential = Callable[[], str]
 _SLOT_WAIT_S = 600.0
 _CLIENT_OPTIONS = ("timeout", "max_retries", "batch_size", "concurrency",
                    "not_ready_deadline_s", "backoff_base")  # fmt: skip
-_FREE_CATEGORICALS = ("variable", "sub_region", "sub_technology", "subsidy", "unit")
 
 
 def _require_dask() -> None:
@@ -81,7 +81,7 @@ class FleetSettings:
             local threaded scheduler); it pickles as empty, so it never reaches a worker.
 
     Example:
-        >>> fleet = FleetSettings.from_client(client, max_requests=8)  # doctest: +SKIP
+        >>> fleet = FleetSettings.from_client(client, max_requests=8)
     """
 
     scenario_base_url: str
@@ -122,7 +122,7 @@ class FleetSettings:
             The fleet settings.
 
         Example:
-            >>> FleetSettings.from_client(client, max_requests=8).max_requests  # doctest: +SKIP
+            >>> FleetSettings.from_client(client, max_requests=8).max_requests
             8
         """
         init = getattr(client, "_init_args", {})
@@ -258,7 +258,7 @@ def fleet_meta() -> pd.DataFrame:
 
     meta = empty_inputs_frame()
     meta.insert(0, "scenario_id", pd.Series([], index=meta.index, dtype="str"))
-    return clear_known_categories(_flat(meta), cols=list(_FREE_CATEGORICALS))
+    return clear_known_categories(_flat(meta), cols=list(FREE_CATEGORIES))
 
 
 # -- planning the partitions --------------------------------------------------------------------
@@ -292,7 +292,8 @@ def fleet_parts(
         ConfigurationError: A selector matching nothing, or an unknown domain.
 
     Example:
-        >>> fleet_parts(client, ["all:gbr:central"], regions=["gbr"])[:1]  # doctest: +SKIP
+        >>> fleet_parts(client, ["all:gbr:central"], regions=["gbr"])[:2]
+        [('...', 'gbr', 'technology'), ('...', 'gbr', 'demand')]
     """
     chosen = _check_domains(domains)
     ids = expand_selectors(client, scenarios)
@@ -335,9 +336,14 @@ def read_fleet(
         ConfigurationError: Dask missing, an unknown domain, or a selector matching nothing.
 
     Example:
-        >>> fleet = read_fleet(client, "all:gbr", regions=["gbr"], domains=["technology"])
-        ... # doctest: +SKIP
-        >>> fleet.groupby("scenario_id")["value"].mean().compute()  # doctest: +SKIP
+        >>> fleet = read_fleet(client, ["latest:gbr:central", "latest:gbr:high"],
+        ...                    regions=["gbr"], domains=["commodity"])
+        >>> fleet.npartitions
+        2
+        >>> fleet.groupby("scenario_id")["value"].mean().compute()
+        scenario_id
+        ...
+        Name: value, dtype: float64
     """
     _require_dask()
     import dask.dataframe as dd
@@ -431,7 +437,11 @@ def export_fleet(
         OriginError: A partition could not be read (nothing replaces ``path`` then).
 
     Example:
-        >>> export_fleet(client, "all:gbr:central", "fleet/", regions=["gbr"])  # doctest: +SKIP
+        >>> export_fleet(client, "latest:gbr:central", "fleet", regions=["gbr"],
+        ...              domains=["commodity", "demand"])
+        scenario_id     domain region  rows
+        0  ...  commodity    gbr   ...
+        1  ...     demand    gbr   ...
     """
     _require_dask()
     import json
@@ -604,10 +614,13 @@ def change_fleet(
         ConfigurationError: Dask missing, a selector matching nothing, a bad domain.
 
     Example:
+        >>> project_id = client.create_project({"name": "fleet copies"}).index[0]
         >>> def dearer_gas(frame):
         ...     return frame[frame["variable"] == "price"].assign(value=lambda f: f.value * 1.1)
-        >>> change_fleet(client, "all:gbr:central", dearer_gas, domains=["commodity"],
-        ...              copy_into=project_id)  # doctest: +SKIP
+        >>> done = change_fleet(client, "latest:gbr:central", dearer_gas, domains=["commodity"],
+        ...                     regions=["gbr"], copy_into=project_id)
+        >>> done[["status", "verified"]].to_dict("records")
+        [{'status': 'applied', 'verified': True}]
     """
     _require_dask()
     import dask

@@ -25,15 +25,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._contract import (
+    ALL_REGIONS,
+    COLUMNS,
+    DOMAINS,
+    FIXED_CATEGORIES,
+    FREE_CATEGORIES,
+    INDEX_LEVELS,
+    TRANSFORM_TYPES,
+    effective_from_codes,
+)
 from ._queries import DemandSelection, TechRead, TechSelection
 
 __all__ = [
-    "DOMAINS",
-    "INDEX",
-    "KEY_COLUMNS",
-    "KINDS",
-    "TRANSFORM_TYPES",
-    "VALUE_COLUMNS",
     "CellFrameBuilder",
     "commodity_frame",
     "concat_inputs",
@@ -46,23 +50,6 @@ __all__ = [
     "records_frame",
 ]
 
-INDEX = ["region", "technology", "year"]
-KEY_COLUMNS = ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy", "month"]
-VALUE_COLUMNS = [
-    "original",
-    "transform_type",
-    "transform_value",
-    "value",
-    "unit",
-    "validation_warnings",
-    "validation_errors",
-]
-COLUMNS = KEY_COLUMNS + VALUE_COLUMNS
-DOMAINS = ["technology", "demand", "demand_technology", "commodity", "interconnector"]
-KINDS = ["exogenous", "endogenous"]
-TRANSFORM_TYPES = ["Absolute", "Delta", "Percentage"]
-_FIXED_CATEGORIES = {"domain": DOMAINS, "kind": KINDS, "transform_type": TRANSFORM_TYPES}
-_FREE_CATEGORICALS = ["variable", "sub_region", "sub_technology", "subsidy", "unit"]
 _EMPTY_CELL: dict[str, Any] = {"original": None}
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
@@ -131,7 +118,8 @@ def decode_technology_answer(body: bytes) -> dict[str, Any]:
         ValueError: The body is not JSON of that shape (``msgspec.DecodeError``).
 
     Example:
-        >>> decode_technology_answer(response.content)["errors"]  # doctest: +SKIP
+        >>> decode_technology_answer(b'{"data": null, "errors": [{"message": "boom"}]}')
+        {'data': None, 'errors': [{'message': 'boom'}]}
     """
     answer = _TECHNOLOGY_DECODER.decode(body)
     data = None if answer.data is None else {"getSession": answer.data.getSession}
@@ -186,7 +174,11 @@ class CellFrameBuilder:
             monthly: Read ``month`` from each cell.
 
         Example:
-            >>> builder.add_block({"variable": "capex"}, cells, year="cell")  # doctest: +SKIP
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex"},
+            ...                   [{"year": 2030, "original": 450.0}, None], year="cell")
+            >>> len(builder)
+            2
         """
         if not cells:
             return
@@ -232,10 +224,20 @@ class CellFrameBuilder:
             The frame, dtypes as in the frame contract.
 
         Example:
-            >>> builder.frame().shape  # doctest: +SKIP
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block(
+            ...     {"region": "gbr", "technology": "ccgt", "domain": "technology",
+            ...      "variable": "capex"},
+            ...     [{"year": 2030, "original": 450.0,
+            ...       "transform": {"type": "Delta", "value": -20.0}},
+            ...      {"year": 2035, "original": 430.0}], year="cell")
+            >>> builder.frame()[["variable", "original", "transform_type", "value"]]
+                                   variable  original transform_type  value
+            region technology year
+            gbr    ccgt       2030    capex     450.0          Delta  430.0
+                              2035    capex     430.0            NaN  430.0
         """
         cells = self._cells
-        n = len(cells)
         counts = np.asarray(self._counts, dtype=np.int64)
 
         # map() with a C getter: this is the one per-cell pass between the last byte and
@@ -245,26 +247,10 @@ class CellFrameBuilder:
         transforms: list[Any] = list(map(get("transform"), cells))
         warnings: list[Any] = list(map(get("validationWarnings"), cells))
         errors: list[Any] = list(map(get("validationErrors"), cells))
-        tt_codes = np.full(n, -1, dtype=np.int8)
-        tv = np.full(n, np.nan)
-        type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
-        # Only the transformed cells (usually few) are visited one by one.
-        for i in _present(transforms):
-            t = transforms[i]
-            value = _get(t, "value")
-            if value is None:
-                continue
-            tt_codes[i] = type_code.get(_get(t, "type"), -1)
-            tv[i] = value
-        value = original.copy()
-        is_abs, is_delta, is_pct = (tt_codes == 0), (tt_codes == 1), (tt_codes == 2)
-        value[is_abs] = tv[is_abs]
-        value[is_delta] = original[is_delta] + tv[is_delta]
-        value[is_pct] = original[is_pct] * (1.0 + tv[is_pct] / 100.0)
-
+        tt_codes, tv, value = _transform_columns(transforms, original)
         data: dict[str, Any] = {}
         for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
-            data[name] = _repeat_categorical(self._keys[name], counts, _FIXED_CATEGORIES.get(name))
+            data[name] = _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name))
         # Only the domains present, so value_counts() and groupby list no empty domain.
         data["domain"] = data["domain"].remove_unused_categories()
         data["month"] = _int_array(self._months)
@@ -278,9 +264,13 @@ class CellFrameBuilder:
         data["validation_warnings"] = _joined_messages(warnings)
         data["validation_errors"] = _joined_messages(errors)
 
+        return pd.DataFrame(data, index=self._index(counts))[list(COLUMNS)]
+
+    def _index(self, counts: np.ndarray) -> pd.MultiIndex:
+        """The (region, technology, year) index, built from codes (no per-cell tuples)."""
         years = _int_array(self._years)
         year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
-        index = pd.MultiIndex(
+        return pd.MultiIndex(
             levels=[
                 _level(self._keys["region"]),
                 _level(self._keys["technology"]),
@@ -291,10 +281,28 @@ class CellFrameBuilder:
                 np.repeat(_codes(self._keys["technology"]), counts),
                 year_codes,
             ],
-            names=INDEX,
+            names=list(INDEX_LEVELS),
             verify_integrity=False,
         )
-        return pd.DataFrame(data, index=index)[COLUMNS]
+
+
+def _transform_columns(
+    transforms: list[Any], original: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: transform type code (-1: none), transform value and effective value."""
+    n = len(transforms)
+    tt_codes = np.full(n, -1, dtype=np.int8)
+    tv = np.full(n, np.nan)
+    type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
+    # Only the transformed cells (usually few) are visited one by one.
+    for i in _present(transforms):
+        t = transforms[i]
+        value = _get(t, "value")
+        if value is None:
+            continue
+        tt_codes[i] = type_code.get(_get(t, "type"), -1)
+        tv[i] = value
+    return tt_codes, tv, effective_from_codes(original, tt_codes, tv)
 
 
 def _codes(values: list[Any]) -> np.ndarray:
@@ -310,7 +318,7 @@ def _level(values: list[Any]) -> pd.Index:
 
 
 def _repeat_categorical(
-    values: list[Any], counts: np.ndarray, categories: list[str] | None
+    values: list[Any], counts: np.ndarray, categories: Sequence[str] | None
 ) -> pd.Categorical:
     """A categorical of block values repeated per cell, built from codes."""
     if categories is None:
@@ -436,7 +444,19 @@ def demand_frame(
         technologies under their own name (domain ``demand_technology``).
 
     Example:
-        >>> demand_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
+        >>> selection = DemandSelection(system=("totalDemand",), technology=("totalDemand",),
+        ...                             units={"totalDemand": "TWh"},
+        ...                             technology_units={"totalDemand": "TWh"})
+        >>> heat_pumps = {"region": {"original": "gbr"},
+        ...               "originTechnology": {"original": "heatPumps"},
+        ...               "variables": [{"year": 2030, "totalDemand": {"original": 20.0}}]}
+        >>> docs = [{"region": "gbr", "technologies": [heat_pumps],
+        ...          "variables": [{"year": 2030, "totalDemand": {"original": 300.0}}]}]
+        >>> demand_frame(docs, selection)[["domain", "variable", "value", "unit"]]
+                                           domain     variable  value unit
+        region technology year
+        gbr    system     2030             demand  totalDemand  300.0  TWh
+               heatPumps  2030  demand_technology  totalDemand   20.0  TWh
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -461,7 +481,16 @@ def demand_technology_frame(
         One row per demand-technology cell (domain ``demand_technology``).
 
     Example:
-        >>> demand_technology_frame(docs, DemandSelection.from_config(cfg))  # doctest: +SKIP
+        >>> selection = DemandSelection(system=("totalDemand",), technology=("totalDemand",),
+        ...                             units={"totalDemand": "TWh"},
+        ...                             technology_units={"totalDemand": "TWh"})
+        >>> heat_pumps = {"region": {"original": "gbr"},
+        ...               "originTechnology": {"original": "heatPumps"},
+        ...               "variables": [{"year": 2030, "totalDemand": {"original": 20.0}}]}
+        >>> demand_technology_frame([heat_pumps], selection)[["domain", "value"]]
+                                           domain  value
+        region technology year
+        gbr    heatPumps  2030  demand_technology   20.0
     """
     builder = CellFrameBuilder()
     _add_demand_technologies(builder, documents or [], selection)
@@ -547,7 +576,11 @@ def commodity_frame(
         One row per commodity price cell (variable ``price``).
 
     Example:
-        >>> commodity_frame(data["getSession"], [None], {"gas": "p/therm"})  # doctest: +SKIP
+        >>> session = {"c0": [{"commodity": "gas", "prices": [{"year": 2030, "original": 80.0}]}]}
+        >>> commodity_frame(session, [None], {"gas": "p/therm"})[["variable", "value", "unit"]]
+                               variable  value     unit
+        region technology year
+        all    gas        2030    price   80.0  p/therm
     """
     builder = CellFrameBuilder()
     for i, region in enumerate(regions):
@@ -559,7 +592,7 @@ def commodity_frame(
                 continue
             name = str(doc.get("commodity"))
             builder.add_block(
-                {"region": region if region is not None else "all", "technology": name,
+                {"region": region if region is not None else ALL_REGIONS, "technology": name,
                  "domain": "commodity", "variable": "price",
                  "unit": doc.get("units") or units.get(name)},
                 doc.get("prices") or [],
@@ -584,7 +617,12 @@ def interconnector_frame(
         One row per cell; ``region`` is the ``from`` end, ``technology`` the ``to`` end.
 
     Example:
-        >>> interconnector_frame(docs, ["lossFactor"], {"lossFactor": "%"})  # doctest: +SKIP
+        >>> docs = [{"from": "gbr", "to": "fra",
+        ...          "variables": [{"year": 2030, "lossFactor": {"original": 2.5}}]}]
+        >>> interconnector_frame(docs, ["lossFactor"], {"lossFactor": "%"})[["variable", "value"]]
+                                  variable  value
+        region technology year
+        gbr    fra        2030  lossFactor    2.5
     """
     builder = CellFrameBuilder()
     for doc in documents or []:
@@ -616,7 +654,11 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         One frame; an empty frame with the full schema when ``frames`` is empty.
 
     Example:
-        >>> concat_inputs([tech, demand]).domain.value_counts()  # doctest: +SKIP
+        >>> tech = client.get_technology(published_id, "CCGT", region="gbr")
+        >>> links = client.get_interconnectors(published_id, "gbr", "fra")
+        >>> both = concat_inputs([tech, links])
+        >>> len(both) == len(tech) + len(links), both["domain"].cat.categories.tolist()
+        (True, ['technology', 'interconnector'])
     """
     frames = [f for f in frames if len(f)]
     if not frames:
@@ -624,7 +666,7 @@ def concat_inputs(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if len(frames) == 1:
         return frames[0]
     cats = {}
-    for name in _FREE_CATEGORICALS:
+    for name in FREE_CATEGORIES:
         cats[name] = pd.Index(
             sorted(set().union(*(f[name].cat.categories for f in frames))), dtype="str"
         )

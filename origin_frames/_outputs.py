@@ -252,17 +252,9 @@ def get_scenario_outputs(
     Example:
         >>> client.get_scenario_outputs(sid, "gbr", "system", "1y")  # doctest: +SKIP
     """
-    request = {
-        "base": client.settings.scenario_base_url,
-        "scenario": scenario_id,
-        "region": region,
-        "type": download_type,
-        "granularity": granularity,
-        "currency": currency,
-        "year": year,
-        "node": node,
-        "sub_type": sub_type,
-    }
+    request = {"base": client.settings.scenario_base_url, "scenario": scenario_id,
+               "region": region, "type": download_type, "granularity": granularity,
+               "currency": currency, "year": year, "node": node, "sub_type": sub_type}  # fmt: skip
     folder = (client.cache_dir or default_cache_dir()) / _safe_name(scenario_id)
     stem = cache_key(request)
     try:
@@ -273,36 +265,36 @@ def get_scenario_outputs(
             raise
         log.warning("the server is unreachable: serving the cached %s", cached.name)
         return read_parquet(cached)
-    # The run id is part of the key: a re-run scenario must not serve the old run's file.
-    run_id = str(detail["latest_run_id"].iloc[0]) if "latest_run_id" in detail else ""
-    path = folder / f"{stem}--{_safe_name(run_id or 'norun')}.parquet"
+    path = _run_path(folder, stem, detail)
     if use_cache and path.exists():
         return read_parquet(path)
+    frame = parse_csv(_download(client, detail, request))
+    if use_cache:
+        _write_atomically(frame, path)
+    return frame
 
+
+def _run_path(folder: Path, stem: str, detail: pd.DataFrame) -> Path:
+    """The cache file of a request for the scenario's latest run."""
+    # The run id is part of the key: a re-run scenario must not serve the old run's file.
+    run_id = str(detail["latest_run_id"].iloc[0]) if "latest_run_id" in detail else ""
+    return folder / f"{stem}--{_safe_name(run_id or 'norun')}.parquet"
+
+
+def _download(client: OutputsClient, detail: pd.DataFrame, request: Mapping[str, Any]) -> str:
+    """The CSV text of one download: its file named from the region's meta JSON, fetched."""
+    scenario_id, region = request["scenario"], request["region"]
     regions = detail.attrs["regions"].get(scenario_id) or {}
     urls = _region_urls(client, scenario_id, regions, region)
     base = client.settings.scenario_base_url
     meta = client.transport.get(f"{base}/{urls['metaUrl'].lstrip('/')}").json()
-    matches = [
-        d
-        for d in meta.get("dataDefinitions") or []
-        if d.get("type") == download_type
-        and d.get("granularity") == granularity
-        and (sub_type is None or d.get("subType") == sub_type)
-    ]
-    if len(matches) != 1:
-        offered = [(d.get("type"), d.get("granularity"), d.get("subType"))
-                   for d in meta.get("dataDefinitions") or []]  # fmt: skip
-        what = "No" if not matches else "More than one"
-        raise NotFoundError(
-            f"{what} download matches type={download_type!r}, granularity={granularity!r}, "
-            f"sub_type={sub_type!r} for region {region!r}: choose from {offered}."
-        )
-    template = str(matches[0].get("filename") or "")
-    _check_template(template, year, node, meta.get("years") or [], download_type, granularity)
-    chosen_currency = currency or detail["default_currency"].iloc[0]
+    template = _template(meta, request)
+    year, node = request["year"], request["node"]
+    kind, granularity = request["type"], request["granularity"]
+    _check_template(template, year, node, meta.get("years") or [], kind, granularity)
+    currency = request["currency"] or detail["default_currency"].iloc[0]
     filename = (
-        template.replace("{currency}", str(chosen_currency))
+        template.replace("{currency}", str(currency))
         .replace("{nodename}", node or "")
         .replace("{year}", str(year) if year is not None else "")
     )
@@ -314,15 +306,33 @@ def get_scenario_outputs(
     location = answer.headers.get("location")
     if not location:
         raise ServerError(
-            f"The service gave no download location for {download_type}/{granularity} of "
+            f"The service gave no download location for {kind}/{granularity} of "
             f"{region!r}. Try again later.",
             status=answer.status_code,
         )
-    text = client.transport.get(location, authenticated=False).text
-    frame = parse_csv(text)
-    if use_cache:
-        _write_atomically(frame, path)
-    return frame
+    return str(client.transport.get(location, authenticated=False).text)
+
+
+def _template(meta: Mapping[str, Any], request: Mapping[str, Any]) -> str:
+    """The filename template of the one download of the meta JSON the request names."""
+    download_type, granularity = request["type"], request["granularity"]
+    sub_type = request["sub_type"]
+    definitions = meta.get("dataDefinitions") or []
+    matches = [
+        d
+        for d in definitions
+        if d.get("type") == download_type
+        and d.get("granularity") == granularity
+        and (sub_type is None or d.get("subType") == sub_type)
+    ]
+    if len(matches) != 1:
+        offered = [(d.get("type"), d.get("granularity"), d.get("subType")) for d in definitions]
+        what = "No" if not matches else "More than one"
+        raise NotFoundError(
+            f"{what} download matches type={download_type!r}, granularity={granularity!r}, "
+            f"sub_type={sub_type!r} for region {request['region']!r}: choose from {offered}."
+        )
+    return str(matches[0].get("filename") or "")
 
 
 def _check_template(

@@ -129,7 +129,10 @@ def to_parquet(
         metadata: Extra JSON-serialisable facts stored with the contract.
 
     Example:
-        >>> to_parquet(client.technologies(sid), "tech.parquet")  # doctest: +SKIP
+        >>> ccgt = client.get_technology(published_id, "CCGT", region="gbr")
+        >>> to_parquet(ccgt, "ccgt.parquet")
+        >>> read_parquet("ccgt.parquet").equals(ccgt)
+        True
     """
     import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
 
@@ -203,7 +206,11 @@ def write_dataset(
         ValidationError: the frame lacks a partition column.
 
     Example:
-        >>> summary = write_dataset(client.inputs(sid), "out/gbr")  # doctest: +SKIP
+        >>> frame = client.inputs(published_id, domains=["demand", "commodity"], regions=["gbr"])
+        >>> write_dataset(frame, "out/gbr")
+              domain region  rows
+        0  commodity    gbr   ...
+        1     demand    gbr   ...
     """
     import pyarrow.parquet as pq  # lazily: pyarrow's file layer costs import time
 
@@ -373,7 +380,11 @@ def read_parquet(
         ConfigurationError: ``path`` is not an origin_frames dataset.
 
     Example:
-        >>> frame = read_parquet("out/gbr", domains=["technology"])  # doctest: +SKIP
+        >>> frame = client.inputs(published_id, domains=["demand", "commodity"], regions=["gbr"])
+        >>> summary = write_dataset(frame, "out/gbr")
+        >>> demand = read_parquet("out/gbr", domains=["demand"])
+        >>> demand["domain"].unique().tolist(), len(demand) == sum(frame["domain"] == "demand")
+        (['demand'], True)
     """
     import pyarrow.dataset as ds  # lazily: pyarrow's dataset layer costs import time
     import pyarrow.parquet as pq

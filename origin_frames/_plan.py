@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _diff, _planfile, _units, schemas
+from . import _diff, _planfile, _queries, _units, schemas
 from ._changes import change_frame
 from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
 from ._exceptions import NotFoundError, PlanError, ValidationError
@@ -200,7 +200,12 @@ class Plan:
             PlanError: The plan changes nothing, so there is nothing to draw.
 
         Example:
-            >>> client.plan(sid, edited).plot().savefig("plan.png")  # doctest: +SKIP
+            >>> links = client.get_interconnectors(sid, "gbr", "fra")
+            >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+            >>> figure = plan.plot()
+            >>> figure.savefig("plan.png")
+            >>> len(figure.axes) >= 1
+            True
         """
         if not self:
             raise PlanError("This plan changes nothing: there is nothing to draw.")
@@ -259,7 +264,10 @@ class Plan:
             The path written.
 
         Example:
-            >>> plan.to_json("plan.json")  # doctest: +SKIP
+            >>> links = client.get_interconnectors(sid, "gbr", "fra")
+            >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+            >>> plan.to_json("plan.json")
+            PosixPath('plan.json')
         """
         doc = {
             "scenario_id": self.scenario_id,
@@ -293,7 +301,12 @@ class Plan:
                 field), edited after saving, or its calls disagree with its cells.
 
         Example:
-            >>> plan = Plan.from_json("plan.json", client=client)  # doctest: +SKIP
+            >>> links = client.get_interconnectors(sid, "gbr", "fra")
+            >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+            >>> saved = plan.to_json("plan.json")
+            >>> loaded = Plan.from_json("plan.json", client=client)
+            >>> loaded.fingerprint == plan.fingerprint, len(loaded) == len(plan)
+            (True, True)
         """
         model, stored_cells = _planfile.load(path)
         cells = _cells_frame(pd.DataFrame.from_records(stored_cells, columns=_CELL_ALL))
@@ -363,11 +376,6 @@ def fingerprint(cells: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------------------------
 # reading the current state
 # --------------------------------------------------------------------------------------------
-_LOG_QUERY = """query TransformsLog($sessionId: String!) {
-  getSession(sessionId: $sessionId) { transforms { updateParameters steps reason } }
-}"""
-
-
 def log_mark(client: CurrentReader, scenario_id: str) -> str | None:
     """sha256 of a session's transforms log, the cheap proof that nothing changed since.
 
@@ -382,21 +390,18 @@ def log_mark(client: CurrentReader, scenario_id: str) -> str | None:
         OriginError: when the read fails (via the transport).
 
     Example:
-        >>> log_mark(client, sid) == plan.log_mark  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> log_mark(client, sid) == plan.log_mark
         True
     """
     transport = getattr(client, "transport", None)
     if transport is None or not hasattr(transport, "graphql"):
         return None
-    data = transport.graphql("inputs", _LOG_QUERY, {"sessionId": scenario_id})
+    data = transport.graphql("inputs", _queries.TRANSFORMS_LOG, {"sessionId": scenario_id})
     log = ((data or {}).get("getSession") or {}).get("transforms") or []
     text = json.dumps(log, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{len(log)}:{text}".encode()).hexdigest()
-
-
-_OWNER_QUERY = """query ScenarioOwner($filter: ScenarioFilter) {
-  getScenarios(filter: $filter) { scenarioGlobalId name scenarioType }
-}"""
 
 
 def refuse_published(client: CurrentReader, scenario_id: str) -> None:
@@ -413,15 +418,17 @@ def refuse_published(client: CurrentReader, scenario_id: str) -> None:
         PlanError: The scenario is published (``scenarioType`` ``AURORA_SCENARIO``).
 
     Example:
-        >>> refuse_published(client, published_id)  # doctest: +SKIP
+        >>> refuse_published(client, published_id)
         Traceback (most recent call last):
-        PlanError: Scenario ... is a published Aurora scenario ...
+        ...
+        origin_frames._exceptions.PlanError: Scenario '...' (Central Oct 2026) is a published
+        Aurora scenario, which is read-only: nothing was planned or sent. ...
     """
     transport = getattr(client, "transport", None)
     if transport is None or not hasattr(transport, "graphql"):
         return
     data = transport.graphql(
-        "scenario", _OWNER_QUERY, {"filter": {"scenarioGlobalId": scenario_id}}
+        "scenario", _queries.SCENARIO_OWNER, {"filter": {"scenarioGlobalId": scenario_id}}
     )
     found = [s for s in (data or {}).get("getScenarios") or []
              if s.get("scenarioGlobalId") == scenario_id]  # fmt: skip
@@ -548,82 +555,97 @@ def _empty_current() -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
+class _Reasons:
+    """Reason and fix per row; the first one given to a row sticks (most specific first)."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.fix = np.full(n, None, dtype=object)
+
+    def mark(self, mask: np.ndarray, why: str, how: str) -> None:
+        """Sets reason/fix where still unexplained."""
+        mask = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
+        self.reason[mask] = why
+        self.fix[mask] = how
+
+
 def _unknown_reasons(
     missing: pd.DataFrame, current: pd.DataFrame, facts: ConfigFacts
 ) -> pd.DataFrame:
     """Explains each desired row that matched no current cell, most specific reason first."""
-    reason = np.full(len(missing), None, dtype=object)
-    fix = np.full(len(missing), None, dtype=object)
-
-    def mark(mask: np.ndarray, why: str, how: str) -> None:
-        """Sets reason/fix where still unexplained."""
-        mask = np.asarray(mask, dtype=bool) & pd.isna(reason)
-        reason[mask] = why
-        fix[mask] = how
-
+    why = _Reasons(len(missing))
     dom = missing["domain"].astype(object)
-    mark(~dom.isin(DOMAINS).to_numpy(), "unknown domain.", f"use one of {', '.join(DOMAINS)}.")
+    why.mark(~dom.isin(DOMAINS).to_numpy(), "unknown domain.", f"use one of {', '.join(DOMAINS)}.")
     cur_dom = current["domain"].astype(object)
-    variables = missing["variable"].astype(object)
     for domain in DOMAINS:
         in_dom = (dom == domain).to_numpy()
-        if not in_dom.any():
-            continue
-        known = facts.variables_of(domain)
-        seen = set(current.loc[(cur_dom == domain).to_numpy(), "variable"].astype(object))
-        allowed = (known or set()) | seen
-        mark(
-            in_dom & ~variables.isin(allowed).to_numpy(),
-            f"unknown variable for domain {domain}.",
-            "use a variable listed by the inputs config (client.inputs_config()).",
-        )
-        cur_part = current[(cur_dom == domain).to_numpy()]
-        if len(cur_part) == 0:  # the reads found nothing to compare the names with
-            mark(
-                in_dom,
-                f"no {domain} cells on the server for this region and entity (unknown region "
-                "or name).",
-                "use a region and name that the getters list (e.g. get_technology_names).",
-            )
-            continue
-        regions = set(cur_part["region"].astype(object))
-        mark(
-            in_dom & ~missing["region"].astype(object).isin(regions).to_numpy(),
-            "unknown region.",
-            f"use a region of this scenario ({', '.join(sorted(map(str, regions))[:12])}).",
-        )
-        pairs = pd.MultiIndex.from_arrays(
-            [cur_part["region"].astype(object), cur_part["technology"].astype(object)]
-        )
-        asked = pd.MultiIndex.from_arrays(
-            [missing["region"].astype(object), missing["technology"].astype(object)]
-        )
-        mark(
-            in_dom & ~asked.isin(pairs),
-            "unknown technology/entity in that region.",
-            "use an entity the reader lists for that region.",
-        )
-        years = cur_part["year"].dropna()
-        if len(years):
-            lo, hi = int(years.min()), int(years.max())
-            year = missing["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-            mark(
-                in_dom & ~np.isnan(year) & ((year < lo) | (year > hi)),
-                f"year outside the model's range {lo}-{hi}.",
-                f"use a year between {lo} and {hi}.",
-            )
+        if in_dom.any():
+            cur_part = current[(cur_dom == domain).to_numpy()]
+            _domain_reasons(why, missing, cur_part, in_dom, domain, facts)
     month = missing["month"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    mark(~np.isnan(month) & ((month < 1) | (month > 12)), "month outside 1-12.", "use 1-12.")
-    _sub_key_reasons(missing, current, reason, fix)
-    mark(
+    why.mark(~np.isnan(month) & ((month < 1) | (month > 12)), "month outside 1-12.", "use 1-12.")
+    _sub_key_reasons(missing, current, why.reason, why.fix)
+    why.mark(
         np.ones(len(missing), dtype=bool),
         "no such cell: this year/month or sub-key (kind, sub_region, sub_technology, "
         "subsidy) does not exist for that entity and variable.",
         "read the entity with its getter and edit rows of that frame.",
     )
     return _diff._problem(missing, missing["row"].to_numpy(), "", "").assign(
-        reason=reason, fix=fix
+        reason=why.reason, fix=why.fix
     )
+
+
+def _domain_reasons(
+    why: _Reasons,
+    missing: pd.DataFrame,
+    cur_part: pd.DataFrame,
+    in_dom: np.ndarray,
+    domain: str,
+    facts: ConfigFacts,
+) -> None:
+    """Explains the unmatched rows of one domain: variable, region, entity or year unknown."""
+    known = facts.variables_of(domain)
+    allowed = (known or set()) | set(cur_part["variable"].astype(object))
+    why.mark(
+        in_dom & ~missing["variable"].astype(object).isin(allowed).to_numpy(),
+        f"unknown variable for domain {domain}.",
+        "use a variable listed by the inputs config (client.inputs_config()).",
+    )
+    if len(cur_part) == 0:  # the reads found nothing to compare the names with
+        why.mark(
+            in_dom,
+            f"no {domain} cells on the server for this region and entity (unknown region "
+            "or name).",
+            "use a region and name that the getters list (e.g. get_technology_names).",
+        )
+        return
+    regions = set(cur_part["region"].astype(object))
+    why.mark(
+        in_dom & ~missing["region"].astype(object).isin(regions).to_numpy(),
+        "unknown region.",
+        f"use a region of this scenario ({', '.join(sorted(map(str, regions))[:12])}).",
+    )
+    pairs = pd.MultiIndex.from_arrays(
+        [cur_part["region"].astype(object), cur_part["technology"].astype(object)]
+    )
+    asked = pd.MultiIndex.from_arrays(
+        [missing["region"].astype(object), missing["technology"].astype(object)]
+    )
+    why.mark(
+        in_dom & ~asked.isin(pairs),
+        "unknown technology/entity in that region.",
+        "use an entity the reader lists for that region.",
+    )
+    years = cur_part["year"].dropna()
+    if len(years):
+        lo, hi = int(years.min()), int(years.max())
+        year = missing["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        why.mark(
+            in_dom & ~np.isnan(year) & ((year < lo) | (year > hi)),
+            f"year outside the model's range {lo}-{hi}.",
+            f"use a year between {lo} and {hi}.",
+        )
 
 
 _SUB_KEYS = ("kind", "sub_region", "sub_technology", "subsidy")
@@ -668,6 +690,31 @@ def _rule_checks(
         return problems, warning
     tech = (cells["domain"].astype(object) == "technology").to_numpy()
     variables = cells["variable"].astype(object).to_numpy()
+    problems.extend(_locked_cells(cells, facts, tech, variables))
+    after = cells["after"].to_numpy(dtype=np.float64)
+    names = pd.Series(variables, dtype=object)
+    for bound_key, is_error in (("hardLimit", True), ("initialRange", False)):
+        outside, text = _outside_bounds(facts, bound_key, tech, names, after)
+        if not outside.any():
+            continue
+        if is_error:
+            frame = _diff._problem(
+                cells.loc[outside], cells["row"].to_numpy()[outside], "", ""
+            )
+            frame["reason"] = "value " + pd.Series(after[outside]).map("{:g}".format).to_numpy(
+            ) + " is beyond the parameter's " + text + "."
+            frame["fix"] = "give a value inside the hard limit."
+            problems.append(frame)
+        else:
+            warning[outside] = "outside " + text
+    return problems, warning
+
+
+def _locked_cells(
+    cells: pd.DataFrame, facts: ConfigFacts, tech: np.ndarray, variables: np.ndarray
+) -> list[pd.DataFrame]:
+    """Problems for technology cells of locked or read-only parameters."""
+    problems: list[pd.DataFrame] = []
     locked_names = {n for n, p in facts.parameters.items() if p.get("lock")}
     locked = tech & pd.Series(variables).isin(locked_names).to_numpy()
     if locked.any():
@@ -693,35 +740,27 @@ def _rule_checks(
                     "remove the row: the definition lists it in readOnlyParameters.",
                 )
             )
-    after = cells["after"].to_numpy(dtype=np.float64)
-    names = pd.Series(variables, dtype=object)
-    for bound_key, is_error in (("hardLimit", True), ("initialRange", False)):
-        bounds = {n: (p.get(bound_key) or {}) for n, p in facts.parameters.items()}
-        lo_map = {n: b.get("lower") for n, b in bounds.items() if b.get("lower") is not None}
-        hi_map = {n: b.get("upper") for n, b in bounds.items() if b.get("upper") is not None}
-        lower = names.map(lo_map).astype("float64").fillna(-np.inf).to_numpy(copy=True)
-        upper = names.map(hi_map).astype("float64").fillna(np.inf).to_numpy(copy=True)
-        lower[~tech] = -np.inf
-        upper[~tech] = np.inf
-        outside = tech & ~np.isnan(after) & ((after < lower) | (after > upper))
-        if not outside.any():
-            continue
-        text = np.array(
-            [f"{bound_key} [{lo:g}, {hi:g}]" for lo, hi in zip(lower[outside], upper[outside],
-                                                                strict=True)],
-            dtype=object,
-        )
-        if is_error:
-            frame = _diff._problem(
-                cells.loc[outside], cells["row"].to_numpy()[outside], "", ""
-            )
-            frame["reason"] = "value " + pd.Series(after[outside]).map("{:g}".format).to_numpy(
-            ) + " is beyond the parameter's " + text + "."
-            frame["fix"] = "give a value inside the hard limit."
-            problems.append(frame)
-        else:
-            warning[outside] = "outside " + text
-    return problems, warning
+    return problems
+
+
+def _outside_bounds(
+    facts: ConfigFacts, bound_key: str, tech: np.ndarray, names: pd.Series, after: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Technology cells whose new value is outside a parameter's ``bound_key``, and the bounds."""
+    bounds = {n: (p.get(bound_key) or {}) for n, p in facts.parameters.items()}
+    lo_map = {n: b.get("lower") for n, b in bounds.items() if b.get("lower") is not None}
+    hi_map = {n: b.get("upper") for n, b in bounds.items() if b.get("upper") is not None}
+    lower = names.map(lo_map).astype("float64").fillna(-np.inf).to_numpy(copy=True)
+    upper = names.map(hi_map).astype("float64").fillna(np.inf).to_numpy(copy=True)
+    lower[~tech] = -np.inf
+    upper[~tech] = np.inf
+    outside = tech & ~np.isnan(after) & ((after < lower) | (after > upper))
+    text = np.array(
+        [f"{bound_key} [{lo:g}, {hi:g}]" for lo, hi in zip(lower[outside], upper[outside],
+                                                            strict=True)],
+        dtype=object,
+    )
+    return outside, text
 
 
 def check_rules(cells: pd.DataFrame, config: Mapping[str, Any] | None) -> None:
@@ -738,7 +777,9 @@ def check_rules(cells: pd.DataFrame, config: Mapping[str, Any] | None) -> None:
         ValidationError: every cell that breaks a rule; nothing was sent.
 
     Example:
-        >>> check_rules(plan.cells, client.inputs_config())  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> check_rules(plan.cells, client.inputs_config())  # every rule holds: no error
     """
     problems, _warning = _rule_checks(cells, ConfigFacts.from_config(config))
     problems = [p for p in problems if len(p)]
@@ -895,10 +936,42 @@ def build_plan(
         ArgumentError: ``changes`` is not a frame or a non-empty list of frames.
 
     Example:
-        >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
-        >>> plan = build_plan(client, sid, tech.assign(value=tech["value"] * 0.9))
+        >>> ccgt = client.get_technology(sid, "CCGT", region="gbr")
+        >>> capex = ccgt[ccgt["variable"] == "capex"]
+        >>> plan = build_plan(client, sid, capex.assign(value=capex["value"] * 0.9))
+        >>> len(plan) == len(capex)
+        True
     """
     changes = change_frame(changes)
+    _check_change_columns(changes)
+    # Index levels are read in place (no reset_index copy of a million-row frame).
+    keys, bad_keys = _diff.key_frame(changes)
+    current, config, mark = _current_state(client, scenario_id, keys, current, config)
+    facts = ConfigFacts.from_config(config)
+    pos_all, dup_all, chosen = _rows_to_classify(changes, keys, bad_keys, current)
+    # The packed keys of a million rows are not needed past this point.
+    del keys, bad_keys
+    if len(chosen) == 0:  # every row equals the server (a re-plan after an apply)
+        cells = _no_cells()
+        return _plan_of(client, scenario_id, cells, _diff.assign_calls(cells)[0], mark)
+    desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
+    pos, dup = pos_all[chosen], dup_all[chosen]
+    desired, unit_problems = _convert_units(
+        client, scenario_id, changes, desired, current, pos, config
+    )
+    problems.extend(unit_problems)
+    keep = _screen_rows(desired, pos, dup, current, facts, problems)
+    matched = desired.loc[keep].reset_index(drop=True)
+    cells, warning = _judge_cells(changes, matched, current, pos[keep], pos_all, facts, problems)
+    _raise_problems(problems)
+    cells["warning"] = warning
+    call_frame, call_ids = _diff.assign_calls(cells)
+    cells["call_id"] = call_ids
+    return _plan_of(client, scenario_id, _cells_frame(cells), call_frame, mark)
+
+
+def _check_change_columns(changes: pd.DataFrame) -> None:
+    """Refuses a change frame without its key columns or without anything to change."""
     missing_cols = [c for c in ("region", "technology", "domain", "variable")
                     if c not in changes.columns and c not in (changes.index.names or [])]
     if missing_cols:
@@ -912,8 +985,16 @@ def build_plan(
             "give a value column (or transform_type and transform_value) saying what the "
             "cells should become."
         )
-    # Index levels are read in place (no reset_index copy of a million-row frame).
-    keys, bad_keys = _diff.key_frame(changes)
+
+
+def _current_state(
+    client: PlanClient | None,
+    scenario_id: str,
+    keys: pd.DataFrame,
+    current: pd.DataFrame | None,
+    config: Mapping[str, Any] | None,
+) -> tuple[pd.DataFrame, Mapping[str, Any], str | None]:
+    """The current cells, the inputs config and the log mark (reads what was not given)."""
     mark = None
     if client is not None:
         refuse_published(client, scenario_id)
@@ -926,36 +1007,46 @@ def build_plan(
             current = read_current(client, scenario_id, keys)
     if config is None:
         config = client.inputs_config() if client is not None else {}
-    facts = ConfigFacts.from_config(config)
+    return current, config, mark
+
+
+def _rows_to_classify(
+    changes: pd.DataFrame, keys: pd.DataFrame, bad_keys: np.ndarray, current: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's current cell (-1: none) and duplicate flag, and the rows worth classifying.
+
+    Raises:
+        PlanError: the current frame lacks a column of the frame contract or cannot be aligned.
+    """
     current_keys, _ = _diff.key_frame(current)
     for name in ("original", "value", "transform_type", "transform_value"):
         if name not in current.columns:
             raise PlanError(f"The current frame lacks the {name!r} column of the frame contract.")
-
     try:
         pos_all, dup_all = _diff.align(keys, current_keys)
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
     # Only rows that can change something (or be wrong) are normalised and classified.
     chosen = np.flatnonzero(bad_keys | dup_all | _diff.candidates(changes, current, pos_all))
-    # The packed keys of a million rows are not needed past this point.
-    del keys, current_keys, bad_keys
-    if len(chosen) == 0:  # every row equals the server (a re-plan after an apply)
-        cells = _no_cells()
-        return _plan_of(client, scenario_id, cells, _diff.assign_calls(cells)[0], mark)
-    desired, problems = _diff.normalise_changes(changes.iloc[chosen], rows=chosen)
-    pos, dup = pos_all[chosen], dup_all[chosen]
-    desired, unit_problems = _convert_units(
-        client, scenario_id, changes, desired, current, pos, config
-    )
-    problems.extend(unit_problems)
+    return pos_all, dup_all, chosen
+
+
+def _screen_rows(
+    desired: pd.DataFrame,
+    pos: np.ndarray,
+    dup: np.ndarray,
+    current: pd.DataFrame,
+    facts: ConfigFacts,
+    problems: list[pd.DataFrame],
+) -> np.ndarray:
+    """Mask of rows to classify; duplicate and unknown cells are added to ``problems``."""
     # Rows already rejected while normalising (a bad year, a bad value) would only repeat
     # their problem as a duplicate or unknown cell.
     rejected = set()
     for frame in problems:
         rejected.update(frame["row"].tolist())
     refused = desired["row"].isin(rejected).to_numpy()
-    dup &= ~refused
+    dup = dup & ~refused
     if dup.any():
         problems.append(
             _diff._problem(
@@ -971,17 +1062,33 @@ def build_plan(
         problems.append(
             _unknown_reasons(desired.loc[unknown & ~refused], current_keys, facts)
         )
-    keep = ~unknown & ~dup & ~refused
-    matched = desired.loc[keep].reset_index(drop=True)
+    return ~unknown & ~dup & ~refused
+
+
+def _judge_cells(
+    changes: pd.DataFrame,
+    matched: pd.DataFrame,
+    current: pd.DataFrame,
+    pos: np.ndarray,
+    pos_all: np.ndarray,
+    facts: ConfigFacts,
+    problems: list[pd.DataFrame],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The changed cells (with demand pins) and their warnings; their problems are added."""
     # A getter's frame (it carries ``original``) edited in place: see _diff.classify.
     value_wins = "original" in changes.columns
-    cells, found = _diff.classify(matched, current, pos[keep], value_wins=value_wins)
+    cells, found = _diff.classify(matched, current, pos, value_wins=value_wins)
     problems.extend(found)
     pins = _demand_pins(changes, current, pos_all, cells)
     if len(pins):
         cells = pd.concat([cells, pins], ignore_index=True)
     rule_problems, warning = _rule_checks(cells, facts)
     problems.extend(rule_problems)
+    return cells, warning
+
+
+def _raise_problems(problems: list[pd.DataFrame]) -> None:
+    """Raises one ValidationError reporting every problem row, if there are any."""
     problems = [p for p in problems if len(p)]
     if problems:
         report = pd.concat(problems, ignore_index=True).sort_values("row", kind="stable")
@@ -992,10 +1099,6 @@ def build_plan(
         raise ValidationError(
             f"{len(report)} problem(s) in the change frame; nothing was sent.", report
         )
-    cells["warning"] = warning
-    call_frame, call_ids = _diff.assign_calls(cells)
-    cells["call_id"] = call_ids
-    return _plan_of(client, scenario_id, _cells_frame(cells), call_frame, mark)
 
 
 def _plan_of(client: PlanClient | None, scenario_id: str, cells: pd.DataFrame,
@@ -1055,9 +1158,16 @@ def to_wide(frame: pd.DataFrame, values: str = "value") -> pd.DataFrame:
         ValueError: ``values`` is not a column of the frame.
 
     Example:
-        >>> wide = to_wide(client.technologies(sid, regions=["gbr"]))  # doctest: +SKIP
+        >>> ccgt = client.get_technology(sid, "CCGT", region="gbr")
+        >>> wide = to_wide(ccgt)
+        >>> wide.columns.names
+        FrozenList(['variable', 'kind'])
         >>> wide["capex"] *= 0.9
-        >>> plan = build_plan(client, sid, from_wide(wide))  # doctest: +SKIP
+        >>> plan = build_plan(client, sid, from_wide(wide))
+        >>> plan.summary()
+                             cells  cleared  calls  warnings
+        domain     variable
+        technology capex        36        0      1         0
     """
     flat = _diff.flatten(frame)
     if values not in flat.columns:
@@ -1102,8 +1212,11 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
         ValueError: The frame lacks key parts and carries no ``to_wide`` record of them.
 
     Example:
-        >>> wide = to_wide(frame)  # doctest: +SKIP
-        >>> from_wide(wide)["variable"].unique()  # doctest: +SKIP
+        >>> ccgt = client.get_technology(published_id, "CCGT", region="gbr")
+        >>> capex = ccgt[ccgt["variable"] == "capex"]
+        >>> tidy = from_wide(to_wide(capex))
+        >>> tidy["variable"].unique().tolist(), len(tidy) == len(capex)
+        (['capex'], True)
     """
     record = wide.attrs.get(_WIDE_ATTR) or {}
     names = [n if n is not None else "variable" for n in wide.columns.names]
@@ -1173,6 +1286,24 @@ def compile_transforms(
     """
     if domain not in DOMAINS:
         raise ValidationError(f"Unknown domain {domain!r}: use one of {', '.join(DOMAINS)}.")
+    tx = _tx_list(domain, _checked_transforms(domain, _transform_frame(transform)))
+    regions = [region] if isinstance(region, str) else list(region)
+    return _diff.payload(
+        domain,
+        scenario_id,
+        regions=regions,
+        technology=technology,
+        variable=variable,
+        kind=kind,
+        sub_region=sub_region,
+        sub_technology=sub_technology,
+        subsidy=subsidy,
+        tx=tx,
+    )
+
+
+def _transform_frame(transform: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """The items as a frame of ``year``, ``month``, ``transform_type``, ``transform_value``."""
     if isinstance(transform, pd.DataFrame):
         frame = _diff.flatten(transform)
     else:
@@ -1190,6 +1321,11 @@ def compile_transforms(
     for name in ("year", "month", "transform_value"):
         if name not in frame.columns:
             frame[name] = None
+    return frame
+
+
+def _checked_transforms(domain: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The normalised items; one ValidationError names every bad, null or repeated one."""
     normal, problems = _diff.normalise_changes(
         frame[["year", "month", "transform_type", "transform_value"]]
     )
@@ -1216,26 +1352,18 @@ def compile_transforms(
             "Bad transform items; nothing was sent.",
             pd.concat(problems, ignore_index=True)[["row", "year", "month", "reason", "fix"]],
         )
+    return normal
+
+
+def _tx_list(domain: str, normal: pd.DataFrame) -> list[dict[str, Any]]:
+    """The ``tx`` items of normalised transforms, in (year, month) order."""
     normal = normal.sort_values(["year", "month"], na_position="first", kind="stable")
     monthly = bool(normal["month"].notna().any())
     years = [None if pd.isna(y) else int(y) for y in normal["year"].astype(object)]
     months = [None if pd.isna(m) else int(m) for m in normal["month"].astype(object)]
     types = [None if (pd.isna(t) or t == _diff.CLEAR) else t for t in normal["transform_type"]]
     values = [None if np.isnan(v) else float(v) for v in normal["transform_value"]]
-    tx = _diff._tx_items(domain, years, months, types, values, monthly)
-    regions = [region] if isinstance(region, str) else list(region)
-    return _diff.payload(
-        domain,
-        scenario_id,
-        regions=regions,
-        technology=technology,
-        variable=variable,
-        kind=kind,
-        sub_region=sub_region,
-        sub_technology=sub_technology,
-        subsidy=subsidy,
-        tx=tx,
-    )
+    return _diff._tx_items(domain, years, months, types, values, monthly)
 
 
 def _tx_field(item: Any, name: str) -> Any:

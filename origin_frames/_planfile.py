@@ -27,13 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from . import _diff
+from ._contract import Domain, Kind, TransformType, effective
 from ._exceptions import PlanFileError
 
 FORMAT = 2
 _MAX_LISTED_ERRORS = 12
 
 Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-TransformType = Literal["Absolute", "Delta", "Percentage"]
 Mutation = Literal[
     "technology_exogenous",
     "technology_endogenous",
@@ -42,7 +42,6 @@ Mutation = Literal[
     "commodity",
     "interconnector",
 ]
-Domain = Literal["technology", "demand", "demand_technology", "commodity", "interconnector"]
 
 
 class _Strict(BaseModel):
@@ -60,7 +59,7 @@ class CellRecord(_Strict):
     year: int | None
     domain: Domain
     variable: str = Field(min_length=1)
-    kind: Literal["exogenous", "endogenous"] | None
+    kind: Kind | None
     sub_region: str | None
     sub_technology: str | None
     subsidy: str | None
@@ -83,7 +82,7 @@ class CallRecord(_Strict):
     call_id: int = Field(ge=0)
     mutation: Mutation
     domain: Domain
-    kind: Literal["exogenous", "endogenous"] | None
+    kind: Kind | None
     regions: list[str]
     technology: str | None
     variable: str
@@ -188,7 +187,7 @@ def check_after(path: str | Path, cells: pd.DataFrame) -> None:
     Raises:
         PlanFileError: naming the first bad cells.
     """
-    implied = _diff.effective(
+    implied = effective(
         cells["original"].to_numpy(dtype=np.float64),
         cells["transform_type"].to_numpy(dtype=object),
         cells["transform_value"].to_numpy(dtype=np.float64),

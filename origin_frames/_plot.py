@@ -37,7 +37,12 @@ def plot_plan(cells: pd.DataFrame, title: str, max_variables: int = 9,
         ImportError: matplotlib is not installed (install the ``plot`` extra).
 
     Example:
-        >>> plot_plan(plan.cells, "my plan").savefig("plan.png")  # doctest: +SKIP
+        >>> links = client.get_interconnectors(sid, "gbr", "fra")
+        >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+        >>> figure = plot_plan(plan.cells, "my plan")
+        >>> figure.savefig("plan.png")
+        >>> figure.get_suptitle()
+        'my plan'
     """
     try:
         from matplotlib.figure import Figure

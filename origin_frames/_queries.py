@@ -129,6 +129,10 @@ PIN_PROJECT = (
 UNPIN_PROJECT = (
     "mutation ($projectGlobalId: String!) { deleteProjectPin(projectGlobalId: $projectGlobalId) }"
 )
+#: Who owns a scenario: the plan refuses a published (``AURORA_SCENARIO``) one up front.
+SCENARIO_OWNER = """query ScenarioOwner($filter: ScenarioFilter) {
+  getScenarios(filter: $filter) { scenarioGlobalId name scenarioType }
+}"""
 
 # --- inputs service: session-level -----------------------------------------------------
 SESSION_INFO = (
@@ -151,6 +155,10 @@ INTERCONNECTOR_ENDS = (
     "getSession(sessionId: $sessionId) { getInterconnectors(filter: $interconnectorFilter) "
     "{ ends } } }"
 )
+#: A session's transforms log: its digest is the plan's proof that nothing changed since.
+TRANSFORMS_LOG = """query TransformsLog($sessionId: String!) {
+  getSession(sessionId: $sessionId) { transforms { updateParameters steps reason } }
+}"""
 
 
 # --- technology ------------------------------------------------------------------------
@@ -261,7 +269,11 @@ def technology_batch(
         ``(document, variables)``.
 
     Example:
-        >>> doc, var = technology_batch("s1", [TechRead("ccgt", "gbr")], sel)  # doctest: +SKIP
+        >>> sel = TechSelection.from_config(client.inputs_config())
+        >>> doc, var = technology_batch("s1", [TechRead("ccgt", "gbr")], sel)
+        >>> var["t0n"], var["t0r"], doc
+        ('ccgt', 'gbr', 'query ($sessionId: String!, $t0n: String!, $t0r: String!, ...
+          t0: getTechnology(name: $t0n, region: $t0r, ...')
     """
     decls = ["$sessionId: String!"]
     variables: dict[str, Any] = {"sessionId": session_id}
@@ -315,7 +327,8 @@ class DemandSelection:
             The variable lists and name -> unit maps.
 
         Example:
-            >>> DemandSelection.from_config(client.inputs_config()).system  # doctest: +SKIP
+            >>> DemandSelection.from_config(client.inputs_config()).system
+            ('totalDemand', 'baseDemand')
         """
         demand = config.get("demand", config)
         system = demand.get("demandVariables") or []
@@ -358,7 +371,10 @@ def demand_document(
         ``(document, variables)``.
 
     Example:
-        >>> demand_document("s1", DemandSelection.from_config(cfg), ["gbr"])  # doctest: +SKIP
+        >>> selection = DemandSelection.from_config(client.inputs_config())
+        >>> demand_document("s1", selection, ["gbr"])
+        ('query ... getDemand(filter: $demandFilter, ...',
+         {'sessionId': 's1', 'demandFilter': {'regions': ['gbr']}, 'aggregateRegions': False})
     """
     document = (
         "query ($sessionId: String!, $demandFilter: GetDemandFilterDemandInput, "
@@ -388,7 +404,10 @@ def demand_technologies_document(
         ``(document, variables)``.
 
     Example:
-        >>> demand_technologies_document("s1", selection, {"region": "gbr"})  # doctest: +SKIP
+        >>> selection = DemandSelection.from_config(client.inputs_config())
+        >>> demand_technologies_document("s1", selection, {"region": "gbr"})
+        ('query ... getDemandTechnologies(filter: $demTechFilter, ...',
+         {'sessionId': 's1', 'demTechFilter': {'region': 'gbr'}, 'aggregateRegions': False})
     """
     document = (
         "query ($sessionId: String!, $demTechFilter: GetDemandTechFilterDemandTechnologyInput, "
@@ -423,7 +442,10 @@ def commodity_batch(
         ``(document, variables)``.
 
     Example:
-        >>> commodity_batch("s1", ["gbr", "fra"], ["gas"])  # doctest: +SKIP
+        >>> commodity_batch("s1", ["gbr", "fra"], ["gas"])
+        ('query (... c0: commodities(regions: $c0r, ... c1: commodities(regions: $c1r, ...',
+         {'sessionId': 's1', 'commodities': ['gas'], 'nativeUnitsFlag': False,
+          'c0r': ['gbr'], 'c1r': ['fra']})
     """
     decls = ["$sessionId: String!", "$commodities: [String!]", "$nativeUnitsFlag: Boolean"]
     variables: dict[str, Any] = {
@@ -464,7 +486,9 @@ def interconnector_document(
         ``(document, variables)``.
 
     Example:
-        >>> interconnector_document("s1", ["importCapacity"], {"from": "gbr"})  # doctest: +SKIP
+        >>> interconnector_document("s1", ["importCapacity"], {"from": "gbr"})
+        ('query ... variables { year importCapacity { original ... } } } } }',
+         {'sessionId': 's1', 'interconnectorFilter': {'from': 'gbr'}})
     """
     yearly = " ".join(f"{v} {PLAIN}" for v in variables_)
     document = (

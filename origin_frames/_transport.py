@@ -126,9 +126,10 @@ class Transport:
             called from the waiting thread, so several waits may run at once.
 
     Example:
-        >>> t = Transport(Settings.resolve(token="t", scenario_base_url="http://127.0.0.1:1/s",
-        ...                                inputs_base_url="http://127.0.0.1:1/i"))
-        >>> t.graphql("scenario", "{ getProjects { projectGlobalId } }")  # doctest: +SKIP
+        >>> t = Transport(Settings.resolve(token="my-token", endpoint=emu.url))
+        >>> t.graphql("scenario", "{ getProjects { projectGlobalId } }")
+        {'getProjects': []}
+        >>> t.close()
     """
 
     def __init__(
@@ -169,8 +170,10 @@ class Transport:
             ``{"requests": n, "retries": n, "polls": n}`` since the transport was made.
 
         Example:
-            >>> transport.stats["requests"]  # doctest: +SKIP
-            3
+            >>> transport = client.transport
+            >>> _ = client.get_projects(), client.get_projects()
+            >>> transport.stats
+            {'requests': 2, 'retries': 0, 'polls': 0}
         """
         with self._stats_lock:
             return dict(self._stats)
@@ -217,7 +220,9 @@ class Transport:
             AuthenticationError, PermissionDeniedError, TransportError: see :meth:`graphql_raw`.
 
         Example:
-            >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")
+            {'getConfig': {'userPermissions': {'canEditTechnology': True, ...}}}
         """
         answer = self.graphql_raw(service, document, variables, decode=decode)
         errors = answer.get("errors") or []
@@ -256,7 +261,9 @@ class Transport:
             OriginTimeoutError, OriginConnectionError, ServerError: after the retries.
 
         Example:
-            >>> transport.graphql_raw("inputs", document, variables)["errors"]  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.graphql_raw("inputs", "{ getConfig { nope } }")["errors"][0]["message"]
+            "Cannot query field 'nope' on type 'Config'."
         """
         url = self.settings.graphql_url(service)
         body = json.dumps({"query": document, "variables": dict(variables or {})})
@@ -302,7 +309,9 @@ class Transport:
             TransportError: Any other failure after the retries.
 
         Example:
-            >>> transport.get(emu.scenario_base_url + "/meta.json")  # doctest: +SKIP
+            >>> transport = client.transport
+            >>> transport.get(emu.url + "/_emulator/health").json()["status"]
+            'ok'
         """
         with self._waiting("the file is being generated (425)") as wait:
             for _poll in range(_MAX_POLLS):
@@ -379,34 +388,14 @@ class Transport:
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 last, last_status = exc, None
             else:
-                status = response.status_code
-                if _no_such_route(response, method):
-                    raise ConfigurationError(
-                        f"{where} answered HTTP {status}: nothing serves that path, so the base "
-                        "URL looks wrong (a key problem would not show here). Check the "
-                        f"scenario/inputs base URLs ({SCENARIO_URL_ENV}, {INPUTS_URL_ENV})."
-                    )
-                if status == 401:
-                    raise AuthenticationError(
-                        f"{where} was refused (HTTP 401): the API token is missing or wrong. "
-                        "Check the token argument, AURORA_API_KEY or ~/.aurora-api-key."
-                    )
-                if status == 403:
-                    raise PermissionDeniedError(
-                        f"{where} was forbidden (HTTP 403): the token is valid but may not do "
-                        "this. Ask your Origin administrator for the permission, or use a "
-                        "scenario you own."
-                    )
-                if status not in _RETRY_STATUSES:
+                _refuse(response, method, where)
+                if response.status_code not in _RETRY_STATUSES:
                     return response
-                last, last_status = None, status
+                last, last_status = None, response.status_code
                 retry_after = _retry_after(response)
             if attempt + 1 >= attempts or self._clock() >= deadline:
                 break
-            delay = self._backoff(attempt)
-            if retry_after is not None:
-                delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
-            delay = min(delay, max(deadline - self._clock(), 0.0))
+            delay = self._retry_delay(attempt, retry_after, deadline)
             self._count("retries")
             # INFO, not DEBUG: a struggling server must not look like a hang.
             log.info(
@@ -418,22 +407,36 @@ class Transport:
                 delay,
             )
             self._sleep(delay)
+        raise self._exhausted(where, attempts, last, last_status) from last
+
+    def _retry_delay(self, attempt: int, retry_after: float | None, deadline: float) -> float:
+        """The pause before the next attempt: backoff, or the server's (capped) Retry-After."""
+        delay = self._backoff(attempt)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, _MAX_RETRY_AFTER_S))
+        return min(delay, max(deadline - self._clock(), 0.0))
+
+    def _exhausted(
+        self, where: str, attempts: int, last: Exception | None, last_status: int | None
+    ) -> OriginError:
+        """The error of a request that failed every attempt, by its last failure."""
+        s = self.settings
         tried = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
         if last_status is not None:
-            raise ServerError(
+            return ServerError(
                 f"{where} kept failing with HTTP {last_status} {tried}: the service is "
                 "overloaded or down. Try again later or raise max_retries.",
                 status=last_status,
             )
         if isinstance(last, requests.Timeout):
-            raise OriginTimeoutError(
+            return OriginTimeoutError(
                 f"{where} timed out {tried} (connect {s.connect_timeout:g} s, read "
                 f"{s.read_timeout:g} s). Raise the timeout or try again later."
-            ) from last
-        raise OriginConnectionError(
+            )
+        return OriginConnectionError(
             f"{where} could not connect or the connection dropped {tried}. Check the base "
             "URL and your network, then try again."
-        ) from last
+        )
 
     def _exchange(
         self, method: str, url: str, *, headers: Mapping[str, str], timeout: tuple[float, float],
@@ -819,6 +822,28 @@ _WORKERS = _WorkerPool()
 # What gateways answer for a path they do not route: AWS API Gateway's 403 "Missing
 # Authentication Token" and express-style "Cannot POST /path" 404s.
 _NO_ROUTE = re.compile(r"Missing Authentication Token|Cannot (POST|GET) /", re.I)
+
+
+def _refuse(response: requests.Response, method: str, where: str) -> None:
+    """Raises for an answer no retry can fix: no such route (a wrong base URL), 401, 403."""
+    status = response.status_code
+    if _no_such_route(response, method):
+        raise ConfigurationError(
+            f"{where} answered HTTP {status}: nothing serves that path, so the base "
+            "URL looks wrong (a key problem would not show here). Check the "
+            f"scenario/inputs base URLs ({SCENARIO_URL_ENV}, {INPUTS_URL_ENV})."
+        )
+    if status == 401:
+        raise AuthenticationError(
+            f"{where} was refused (HTTP 401): the API token is missing or wrong. "
+            "Check the token argument, AURORA_API_KEY or ~/.aurora-api-key."
+        )
+    if status == 403:
+        raise PermissionDeniedError(
+            f"{where} was forbidden (HTTP 403): the token is valid but may not do "
+            "this. Ask your Origin administrator for the permission, or use a "
+            "scenario you own."
+        )
 
 
 def _no_such_route(response: requests.Response, method: str) -> bool:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import _diff
+from ._contract import ALL_REGIONS, INDEX_LEVELS
 from ._reader import CurrentReader
 
 #: ``frame.attrs`` key saying which units a commodity frame's prices are in.
@@ -106,16 +107,16 @@ def measured_factors(
     """
     names = sorted({str(c) for c in desired["technology"]})
     regions = sorted({str(r) for r in desired["region"]})
-    named = [r for r in regions if r != _diff.ALL_REGIONS]
+    named = [r for r in regions if r != ALL_REGIONS]
     frames = []
     if named:
         frames.append(client.commodities(scenario_id, regions=named, commodities=names,
                                          native_units=True))  # fmt: skip
-    if _diff.ALL_REGIONS in regions:
+    if ALL_REGIONS in regions:
         frames.append(client.commodities(scenario_id, regions=None, commodities=names,
                                          native_units=True))  # fmt: skip
     native = pd.concat([_diff.flatten(f) for f in frames], ignore_index=True)
-    keys = ["region", "technology", "year"]
+    keys = list(INDEX_LEVELS)
     left = native[keys + ["original"]].astype({k: object for k in keys})
     right = current.loc[current["domain"].astype(object) == "commodity", keys + ["original"]]
     both = left.merge(right.astype({k: object for k in keys}), on=keys,

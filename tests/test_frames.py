@@ -12,9 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from origin_frames import ValidationError, read_parquet, schemas, to_parquet
+from origin_frames._contract import COLUMNS, INDEX_LEVELS
 from origin_frames._frames import (
-    COLUMNS,
-    INDEX,
     CellFrameBuilder,
     add_technology_blocks,
     commodity_frame,
@@ -91,8 +90,8 @@ def technology_frame(
 
 def test_technology_frame_has_the_contract_shape_and_dtypes() -> None:
     frame = technology_frame(technology_answer(), READS, SELECTION)
-    assert list(frame.index.names) == INDEX
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.index.names) == list(INDEX_LEVELS)
+    assert list(frame.columns) == list(COLUMNS)
     assert len(frame) == 5 + 2 + 1 + 1 + 1
     assert str(frame.index.dtypes["year"]) == "Int64"
     assert str(frame.index.dtypes["region"]) == "str"
@@ -237,7 +236,7 @@ def test_interconnector_region_is_from_and_technology_is_to() -> None:
 def test_empty_answer_is_an_empty_frame_with_the_full_schema() -> None:
     frame = technology_frame({}, READS, SELECTION)
     assert len(frame) == 0
-    assert list(frame.columns) == COLUMNS and list(frame.index.names) == INDEX
+    assert list(frame.columns) == list(COLUMNS) and list(frame.index.names) == list(INDEX_LEVELS)
     assert frame.dtypes.equals(empty_inputs_frame().dtypes)
     for model in (schemas.InputCells, schemas.TechnologyCells, schemas.DemandCells,
                   schemas.CommodityCells, schemas.InterconnectorCells):  # fmt: skip

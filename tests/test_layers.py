@@ -24,10 +24,11 @@ LAYERS: dict[str, tuple[int, str]] = {}
 for _rank, _layer, _modules in [
     (9, "cli", ["origin_frames", "_cli"]),
     (8, "pytest plugin / fleet", ["_pytest_plugin", "_fleet"]),
-    (7, "client", ["_client", "_updaters", "_outputs", "_args", "_selectors"]),
+    (7, "client", ["_client", "_input_readers", "_seed", "_catalogue", "_reads", "_progress",
+                   "_outputs", "_args", "_selectors"]),
     (6, "plan", ["_plan", "_changes", "_reader", "_apply", "_diff", "_units", "_planfile",
                  "_mutations", "_plot"]),
-    (5, "frames / schemas", ["_frames", "schemas", "_parquet"]),
+    (5, "frames / schemas / contract", ["_frames", "schemas", "_parquet", "_contract"]),
     (4, "queries", ["_queries"]),
     (3, "transport", ["_transport"]),
     (2, "config", ["_config"]),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from origin_frames._client import _LEAST_VIEWS, TechRead, _batches
-from origin_frames._queries import ExoRead
+from origin_frames import _reads
+from origin_frames._queries import ExoRead, TechRead
 
 
 def _read(i: int, views: int) -> TechRead:
@@ -22,25 +22,27 @@ def _read(i: int, views: int) -> TechRead:
 )
 def test_batches_keep_every_read_in_order_under_the_cap(weights, size, concurrency) -> None:
     reads = [_read(i, w) for i, w in enumerate(weights)]
-    batches = _batches(reads, size, concurrency)
+    batches = _reads.batches(reads, size, concurrency)
     assert [r for b in batches for r in b] == reads
     for batch in batches:
         views = sum(len(r.exogenous) for r in batch)
         assert batch and (views <= size or len(batch) == 1)
     total = sum(weights)
     if total and size >= total:  # no cap binds: one wave, never more requests than needed
-        assert len(batches) <= min(concurrency, -(-total // _LEAST_VIEWS))
+        assert len(batches) <= min(concurrency, -(-total // _reads.LEAST_VIEWS))
 
 
 def test_a_region_read_fills_the_concurrency_in_one_wave() -> None:
     reads = [_read(i, w) for i, w in enumerate([2, 7, 3, 3, 5, 2, 6, 4, 3, 2, 4, 3, 3])]
-    batches = _batches(reads, 100, 4)
+    batches = _reads.batches(reads, 100, 4)
     assert len(batches) == 4
     views = [sum(len(r.exogenous) for r in b) for b in batches]
     assert max(views) - min(views) <= 7  # balanced to within one read
 
 
 def test_plain_items_count_one_view_each() -> None:
-    assert _batches(list(range(5)), 2) == [[0, 1], [2], [3, 4]]  # balanced, not greedy
-    assert _batches(list(range(40)), 100, 4) == [list(range(i, i + 10)) for i in (0, 10, 20, 30)]
-    assert _batches([], 10, 4) == []
+    assert _reads.batches(list(range(5)), 2) == [[0, 1], [2], [3, 4]]  # balanced, not greedy
+    assert _reads.batches(list(range(40)), 100, 4) == [
+        list(range(i, i + 10)) for i in (0, 10, 20, 30)
+    ]
+    assert _reads.batches([], 10, 4) == []

@@ -5,8 +5,9 @@ independent stand-in that the official ``auroraer-origin-sdk`` drives unchanged.
 
 Example:
     >>> from origin_frames.emulator import Emulator
-    >>> with Emulator() as emu:  # doctest: +SKIP
+    >>> with Emulator() as emu:
     ...     print(emu.scenario_base_url, emu.inputs_base_url)
+    http://127.0.0.1:.../scenarioExplr http://127.0.0.1:.../modelInputs
 """
 
 from __future__ import annotations

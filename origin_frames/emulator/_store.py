@@ -44,8 +44,15 @@ class StateStore:
         ValueError: The file was made with another seed or scale, or is not a state file.
 
     Example:
-        >>> store = StateStore("state.db", EmulatorOptions())  # doctest: +SKIP
-        >>> store.load(state); store.save(state)  # doctest: +SKIP
+        >>> state = EmulatorState(EmulatorOptions())
+        >>> _ = state.scenarios.create_project("a-tenant", {"name": "kept"})
+        >>> store = StateStore("state.db", EmulatorOptions())
+        >>> store.save(state)
+        >>> fresh = EmulatorState(EmulatorOptions())
+        >>> store.load(fresh)
+        >>> [p["name"] for p in fresh.scenarios.list_projects("a-tenant")]
+        ['kept']
+        >>> store.close()
     """
 
     def __init__(self, path: str | Path, options: EmulatorOptions) -> None:

@@ -315,9 +315,12 @@ class Emulator:
     """An Origin-compatible server running in a background thread.
 
     Example:
-        >>> with Emulator(latency_ms=0) as emu:  # doctest: +SKIP
-        ...     OriginSession({"token": "t", "scenario_base_url": emu.scenario_base_url,
-        ...                    "inputs_base_url": emu.inputs_base_url})
+        >>> from origin_sdk.OriginSession import OriginSession  # the official client
+        >>> with Emulator(latency_ms=0) as emu:
+        ...     session = OriginSession({"token": "t", "scenario_base_url": emu.scenario_base_url,
+        ...                              "inputs_base_url": emu.inputs_base_url})
+        ...     session.get_projects()
+        []
     """
 
     def __init__(
@@ -397,9 +400,13 @@ class Emulator:
         same figures are served at ``GET /_emulator/requests``.
 
         Example:
-            >>> before = len(emu.mutations()); client.plan(sid, frame)  # doctest: +SKIP
-            >>> len(emu.mutations()) == before  # doctest: +SKIP
+            >>> links = client.get_interconnectors(sid, "gbr", "fra")
+            >>> before = len(emu.mutations())
+            >>> plan = client.plan(sid, links.assign(value=links["value"] * 1.1))
+            >>> len(emu.mutations()) == before  # planning sends no mutation
             True
+            >>> plan.apply().ok, len(emu.mutations()) > before
+            (True, True)
         """
         return self._require_app().requests.mutations(token)
 

@@ -823,7 +823,21 @@ class Session:
             parts, the kept ones otherwise (kept arrays are never written in place).
 
         Example:
-            >>> session.transform_state()  # doctest: +SKIP
+            >>> from origin_frames.emulator import EmulatorOptions
+            >>> from origin_frames.emulator._state import EmulatorState
+            >>> state = EmulatorState(EmulatorOptions())
+            >>> published = state.scenarios.list_scenarios("t", region_group="GBR")[0]
+            >>> project = state.scenarios.create_project("me", {"name": "p"})
+            >>> mine = state.scenarios.create_scenario("me", {
+            ...     "projectGlobalId": project["projectGlobalId"], "name": "mine",
+            ...     "baseScenarioGlobalId": published["scenarioGlobalId"]})
+            >>> session = state.inputs.session(mine["scenarioGlobalId"], "me", write=True)
+            >>> session.transform_state()
+            {}
+            >>> _ = session.update_commodity(
+            ...     "gas", ["gbr"], [{"year": 2030, "transform": {"type": "Delta", "value": 1.0}}],
+            ...     native=False)
+            >>> session.transform_state()
             {('commodity',): {('gas', 'gbr'): (array([5]), array([2], dtype=int8), array([1.]))}}
         """
         state: TransformState = {part: dict(paths) for part, paths in self._kept.items()}
@@ -924,7 +938,14 @@ class InputsBackend:
             ServiceError: NotFound when the base is unknown to the tenant.
 
         Example:
-            >>> backend.fork_session("s-2", "aurora-gbr-central", "tok", False)  # doctest: +SKIP
+            >>> from origin_frames.emulator import EmulatorOptions
+            >>> from origin_frames.emulator._state import EmulatorState
+            >>> state = EmulatorState(EmulatorOptions())
+            >>> published = state.scenarios.list_scenarios("t", region_group="GBR")[0]
+            >>> backend = state.inputs
+            >>> backend.fork_session("s-2", published["scenarioGlobalId"], "me", False)
+            >>> list(backend.take_changed())  # the copy is a tenanted session to keep
+            ['s-2']
         """
         with self.lock:
             base = self._session_or_none(base_id, tenant)
@@ -1023,8 +1044,13 @@ class InputsBackend:
             The session (created on first sight; cells stay lazy).
 
         Example:
-            >>> backend.session("s-1", "tok").regions[0]  # doctest: +SKIP
-            'gbr'
+            >>> from origin_frames.emulator import EmulatorOptions
+            >>> from origin_frames.emulator._state import EmulatorState
+            >>> state = EmulatorState(EmulatorOptions())
+            >>> published = state.scenarios.list_scenarios("t", region_group="GBR")[0]
+            >>> backend = state.inputs
+            >>> backend.session(published["scenarioGlobalId"], "t").regions[:3]
+            ('gbr', 'irl', 'fra')
 
         Raises:
             ServiceError: NotFound (unknown or not visible), Forbidden (published and

@@ -805,8 +805,12 @@ class InputsService:
     """The emulated inputs service, mounted under ``/modelInputs``.
 
     Example:
-        >>> service = InputsService(EmulatorState(EmulatorOptions()))  # doctest: +SKIP
-        >>> service.graphql("{ getConfig { userPermissions } }", None, ctx)  # doctest: +SKIP
+        >>> from origin_frames.emulator import EmulatorOptions
+        >>> from origin_frames.emulator._state import EmulatorState
+        >>> service = InputsService(EmulatorState(EmulatorOptions()))
+        >>> ctx = RequestContext(tenant="me", readonly=False, base_url="http://127.0.0.1:8765")
+        >>> service.graphql("{ getConfig { userPermissions } }", None, ctx)
+        {'data': {'getConfig': {'userPermissions': {'canEditTechnology': True, ...}}}}
     """
 
     prefix = "/modelInputs"

@@ -234,7 +234,7 @@ class ScenarioBackend:
     Example:
         >>> backend = ScenarioBackend(EmulatorOptions())
         >>> len(backend.list_scenarios("t", region_group="GBR", scenario_type="AURORA_SCENARIO"))
-        48
+        80
     """
 
     def __init__(self, options: EmulatorOptions, clock: Callable[[], float] = time.time) -> None:
@@ -410,7 +410,9 @@ class ScenarioBackend:
             ServiceError: NotFound when unknown or not visible.
 
         Example:
-            >>> backend.get_scenario(sid, "token")["scenarioRunStatus"]  # doctest: +SKIP
+            >>> backend = ScenarioBackend(EmulatorOptions())
+            >>> published = backend.list_scenarios("t", region_group="GBR")[0]
+            >>> backend.get_scenario(published["scenarioGlobalId"], "t")["scenarioRunStatus"]
             'Complete'
         """
         with self._lock:

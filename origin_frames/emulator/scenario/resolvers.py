@@ -138,7 +138,9 @@ class ScenarioService:
         state: The emulator state; its ``scenarios`` attribute is the backend.
 
     Example:
-        >>> ScenarioService(state).prefix  # doctest: +SKIP
+        >>> from origin_frames.emulator import EmulatorOptions
+        >>> from origin_frames.emulator._state import EmulatorState
+        >>> ScenarioService(EmulatorState(EmulatorOptions())).prefix
         '/scenarioExplr'
     """
 
