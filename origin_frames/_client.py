@@ -329,7 +329,8 @@ class OriginFrames(SeedMethods, Catalogue):
 
         Args:
             plan: From :meth:`plan`.
-            **options: ``batch_size``, ``on_error``, ``force``, ``verify``, ``audit``, ...
+            **options: ``batch_size``, ``concurrency`` (requests in flight; default: this
+                client's ``concurrency``), ``on_error``, ``force``, ``verify``, ``audit``, ...
 
         Returns:
             The apply result, call by call; ``result.outcome`` is ``"applied"`` or
