@@ -24,6 +24,7 @@ import doctest
 import importlib
 import pkgutil
 import re
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,8 +40,6 @@ from origin_frames.emulator import Emulator
 
 PACKAGE = Path(origin_frames.__file__).resolve().parent
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-# Examples that must be slow (they start an emulator of their own, or run a fleet).
-SLOW: set[str] = set()
 
 
 def _modules() -> Iterator[Any]:
@@ -94,14 +93,7 @@ def _globs(test: doctest.DocTest, client: OriginFrames, emu: Emulator) -> dict[s
     return globs
 
 
-def _marks(test: doctest.DocTest) -> list[pytest.MarkDecorator]:
-    """``slow`` for the examples listed in SLOW."""
-    return [pytest.mark.slow] if test.name in SLOW else []
-
-
-@pytest.mark.parametrize(
-    "test", [pytest.param(t, id=t.name, marks=_marks(t)) for t in EXAMPLES]
-)
+@pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in EXAMPLES])
 def test_docstring_example(
     test: doctest.DocTest, running_emulator: Emulator, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -119,6 +111,18 @@ def test_docstring_example(
         out: list[str] = []
         result = runner.run(copy, out=out.append, clear_globs=True)
     assert result.failed == 0, "".join(out)
+
+
+@pytest.mark.slow  # a pytest run in a new process, with emulators of its own
+def test_the_pytest_plugin_example_runs(pytester: pytest.Pytester) -> None:
+    """The plugin's ``Example::`` block is a user's test file: it passes as written."""
+    from origin_frames import _pytest_plugin
+
+    block = textwrap.dedent((_pytest_plugin.__doc__ or "").split("::\n", 1)[1])
+    assert "def test_" in block
+    pytester.makepyfile(test_user=block)
+    result = pytester.runpytest_subprocess("-q", "--strict-markers", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def test_examples_are_found() -> None:
