@@ -109,8 +109,10 @@ class InputReaders:
             NotFoundError: Unknown scenario, or a region/technology it does not have.
 
         Example:
-            >>> client.technologies(sid, regions=["gbr"]).groupby("variable").size()
-            ... # doctest: +SKIP
+            >>> tech = client.technologies(published_id, regions=["gbr"],
+            ...                            technologies=["CCGT", "OCGT"])
+            >>> tech.index.unique("technology").tolist()
+            ['CCGT', 'OCGT']
         """
         groupings = self._groupings(scenario_id)
         reads = tech_reads(groupings, regions, technologies)
@@ -159,8 +161,12 @@ class InputReaders:
             ConfigurationError: A domain other than the two demand domains.
 
         Example:
-            >>> client.demand(sid, regions=["gbr"], domains=["demand"]).groupby(  # doctest: +SKIP
+            >>> client.demand(published_id, regions=["gbr"], domains=["demand"]).groupby(
             ...     "variable", observed=True)["value"].sum()
+            variable
+            baseDemand     ...
+            totalDemand    ...
+            Name: value, dtype: float64
         """
         chosen = _chosen_domains(domains, DEMAND_DOMAINS)
         demand_filter = {"regions": list(regions)} if regions is not None else None
@@ -208,7 +214,8 @@ class InputReaders:
             One row per price cell (schema ``CommodityCells``).
 
         Example:
-            >>> client.commodities(sid, native_units=True)["unit"].unique()  # doctest: +SKIP
+            >>> sorted(client.commodities(published_id, native_units=True)["unit"].unique())
+            ['EUR/kg', 'USD/GJ', 'USD/bbl', 'USD/t', 'currency/tCO2', 'p/therm']
         """
         wanted: list[str | None] = list(regions) if regions is not None else [None]
         chunks = batches(wanted, self.settings.batch_size, self.settings.concurrency)
@@ -247,7 +254,9 @@ class InputReaders:
             One row per cell (schema ``InterconnectorCells``).
 
         Example:
-            >>> client.interconnectors(sid, regions=["gbr"])  # doctest: +SKIP
+            >>> links = client.interconnectors(published_id, regions=["gbr"])
+            >>> sorted(links.index.unique("technology"))
+            ['bel', 'deu', 'dnk', 'fra', 'irl', 'nld', 'nor']
         """
         flt = None
         if regions is not None:
@@ -291,7 +300,14 @@ class InputReaders:
             ConfigurationError: An unknown domain name.
 
         Example:
-            >>> client.inputs(sid, regions=["irl"]).domain.value_counts()  # doctest: +SKIP
+            >>> client.inputs(published_id, regions=["irl"]).domain.value_counts()
+            domain
+            technology           ...
+            demand_technology    ...
+            interconnector       ...
+            commodity            ...
+            demand               ...
+            Name: count, dtype: int64
         """
         chosen = _chosen_domains(domains, DOMAINS)
         demand = [d for d in DEMAND_DOMAINS if d in chosen]
