@@ -227,7 +227,12 @@ class CellFrameBuilder:
             The frame, dtypes as in the frame contract.
 
         Example:
-            >>> builder.frame().shape  # doctest: +SKIP
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex",
+            ...                    "domain": "technology"}, [{"year": 2030, "original": 2.0}],
+            ...                   year="cell")
+            >>> builder.frame()[["variable", "value"]].to_dict("records")
+            [{'variable': 'capex', 'value': 2.0}]
         """
         cells = self._cells
         counts = np.asarray(self._counts, dtype=np.int64)
