@@ -129,21 +129,9 @@ def parse_tx(
     values: list[float] = []
     seen: dict[int, int] = {}
     for i, item in enumerate(tx):
-        pos = _tx_position(i, item, shape, label)
-        if isinstance(pos, str):
-            problems.append(pos)
-            continue
-        if pos in seen:
-            problems.append(f"tx[{i}] repeats the cell of tx[{seen[pos]}]; send each cell once")
-            continue
-        seen[pos] = i
-        stored = _tx_transform(i, item, allow_clear, factor)
-        if isinstance(stored, str):
-            problems.append(stored)
-            continue
-        index.append(pos)
-        codes.append(stored[0])
-        values.append(stored[1])
+        problem = _tx_cell(i, item, shape, label, allow_clear, factor, seen, index, codes, values)
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise _bad(f"{label}: " + "; ".join(problems) + ".")
     return ParsedTx(
@@ -153,45 +141,57 @@ def parse_tx(
     )
 
 
-def _tx_position(i: int, item: dict[str, Any] | None, shape: str, label: str) -> int | str:
-    """The flat cell position of tx item ``i`` in a block, or what is wrong with it."""
+_MODEL_YEARS = f"{MODEL_MIN_YEAR}-{MODEL_MAX_YEAR}"
+
+
+def _tx_cell(
+    i: int, item: dict[str, Any] | None, shape: str, label: str, allow_clear: bool,
+    factor: float, seen: dict[int, int], index: list[int], codes: list[int], values: list[float],
+) -> str | None:  # fmt: skip
+    """Adds tx item ``i``'s position, type code and stored value, or says what is wrong.
+
+    Problems are judged in order (position, repeated cell, transform); ``seen`` maps the
+    positions met so far to their item.
+    """
     if item is None:
         return f"tx[{i}] is null: send {{year, transform: {{type, value}}}}"
     year, month = item.get("year"), item.get("month")
     if shape == "single":
         if year is not None or month is not None:
             return f"tx[{i}]: {label} has no years; send year and month as null"
-        return 0
-    years = f"{MODEL_MIN_YEAR}-{MODEL_MAX_YEAR}"
-    if year is None:
-        return f"tx[{i}].year is missing; {label} needs a year in {years}"
-    if not MODEL_MIN_YEAR <= year <= MODEL_MAX_YEAR:
-        return f"tx[{i}].year {year} is outside the model years {years}"
-    pos: int = year - MODEL_MIN_YEAR
-    if shape == "monthly":
+        pos = 0
+    elif year is None:
+        return f"tx[{i}].year is missing; {label} needs a year in {_MODEL_YEARS}"
+    elif not MODEL_MIN_YEAR <= year <= MODEL_MAX_YEAR:
+        return f"tx[{i}].year {year} is outside the model years {_MODEL_YEARS}"
+    elif shape == "monthly":
         if month is None or not 1 <= month <= 12:
             return f"tx[{i}].month {month!r}: {label} is monthly; send a month in 1-12"
-        return pos * 12 + month - 1
-    if month is not None:
+        pos = (year - MODEL_MIN_YEAR) * 12 + month - 1
+    elif month is not None:
         return f"tx[{i}].month {month}: {label} is yearly; send month as null"
-    return pos
-
-
-def _tx_transform(
-    i: int, item: dict[str, Any] | None, allow_clear: bool, factor: float
-) -> tuple[int, float] | str:
-    """The type code and stored value of tx item ``i``'s transform, or what is wrong with it."""
-    transform = item.get("transform") if item else None
+    else:
+        pos = year - MODEL_MIN_YEAR
+    if pos in seen:
+        return f"tx[{i}] repeats the cell of tx[{seen[pos]}]; send each cell once"
+    seen[pos] = i
+    transform = item.get("transform")
     ttype = transform.get("type") if transform else None
     value = transform.get("value") if transform else None
     if value is None or ttype is None:
         if not allow_clear:
             return f"tx[{i}].transform needs a type and a numeric value"
-        return NONE, np.nan
+        index.append(pos)
+        codes.append(NONE)
+        values.append(np.nan)
+        return None
     code = seed.TRANSFORM_CODES.get(ttype)
     if code is None:
         return f"tx[{i}].transform.type {ttype!r}: use Absolute, Delta or Percentage"
-    return code, float(value) * (factor if code != PERCENTAGE else 1.0)
+    index.append(pos)
+    codes.append(code)
+    values.append(float(value) * (factor if code != PERCENTAGE else 1.0))
+    return None
 
 
 def apply_tx(block: Block, parsed: ParsedTx) -> None:
