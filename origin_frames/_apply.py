@@ -5,6 +5,9 @@ previous one), so a batch that failed in transit is simply sent again, a bounded
 times. A batch that failed for good marks its calls failed; what happens next is
 ``on_error``: ``"rollback"`` (default) re-sends the before-state of every call that
 succeeded, ``"stop"`` sends nothing more, ``"continue"`` sends the remaining batches.
+Batches go out ``concurrency`` at a time: after a failure no new batch is sent, and the
+batches already in flight are waited for, their calls counted applied, failed or in doubt
+like any other, before anything is rolled back.
 
 Rollback restores each cell's prior transform; where a cell had none it sends a null value
 for technology inputs (``OptionalYearlyNumberItemInput`` clears the transform) and the
