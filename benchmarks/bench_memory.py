@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,28 +50,41 @@ def _status_mb(pid: int, field: str) -> float:
     raise RuntimeError(f"{field} not found for process {pid}")
 
 
-def _cpu_s(pid: int) -> float:
+def cpu_s(pid: int) -> float:
     """CPU seconds (user + system) a process has used: contention on a shared machine
     stretches wall times, much less the CPU a read costs the server."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def serve_command(*options: str) -> list[str]:
+    """``origin-frames serve --port 0 ...`` through the installed console script."""
+    script = Path(sys.executable).with_name("origin-frames")
+    found = str(script) if script.exists() else shutil.which("origin-frames")
+    if found is None:
+        raise SystemExit("the origin-frames command is not installed (pip install -e .)")
+    return [found, "serve", "--port", "0", *options]
+
+
 @contextmanager
-def served(cache_mb: int) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``origin-frames serve`` on a free port; yields the process and its base URL."""
-    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", "0"]
-    if cache_mb:
-        command += ["--cache-mb", str(cache_mb)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+def serve(*options: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """``origin-frames serve`` in its own process; yields it and its two base URLs."""
+    process = subprocess.Popen(serve_command(*options), stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         scenario_url = process.stdout.readline().split()[-1]
-        process.stdout.readline()
-        yield process, scenario_url.rsplit("/", 1)[0]
+        inputs_url = process.stdout.readline().split()[-1]
+        yield process, scenario_url, inputs_url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def served(cache_mb: int) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``origin-frames serve`` on a free port; yields the process and its base URL."""
+    with serve(*(["--cache-mb", str(cache_mb)] if cache_mb else [])) as (process, url, _):
+        yield process, url.rsplit("/", 1)[0]
 
 
 def _timed_read(client: OriginFrames, sid: str) -> tuple[float, int]:
@@ -100,9 +114,9 @@ def run(quick: bool, cache_mb: int) -> dict[str, Any]:
         cold, warm, cold_cpu, warm_cpu = [], [], [], []
         for sid in sids[:3]:
             for times, cpus in ((cold, cold_cpu), (warm, warm_cpu)):
-                cpu = _cpu_s(process.pid)
+                cpu = cpu_s(process.pid)
                 times.append(_timed_read(client, sid)[0])
-                cpus.append(_cpu_s(process.pid) - cpu)
+                cpus.append(cpu_s(process.pid) - cpu)
         health = requests.get(url + "/_emulator/health", timeout=10).json()
         peak = _status_mb(process.pid, "VmHWM")
         client.close()

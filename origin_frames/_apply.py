@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,8 @@ from ._reader import CurrentReader, Sender
 
 OnError = Literal["rollback", "stop", "continue"]
 DEFAULT_BATCH_SIZE = 50
+#: Batches in flight at once for a client without a ``settings.concurrency`` of its own.
+_SEQUENTIAL = 1
 #: Extra attempts of a whole batch after the transport's own retries gave up.
 _BATCH_RETRIES = 2
 _ROLLBACK_RETRIES = 10
@@ -139,13 +142,6 @@ class ApplyResult:
 # --------------------------------------------------------------------------------------------
 # sending
 # --------------------------------------------------------------------------------------------
-def _selection(call: pd.Series) -> str:
-    """Selection set of one call: the changed parameter for technology, else an id field."""
-    tx = call["variables"]["tx"]
-    definition = call["domain"] == "technology" and all(i.get("year") is None for i in tx)
-    return _mutations.selection(call["mutation"], call["variable"], definition=definition)
-
-
 def _short(text: str) -> str:
     """An error text cut to a readable length."""
     return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 3] + "..."
@@ -198,6 +194,51 @@ def _send_batch(
 def _batches(n: int, size: int) -> list[range]:
     """Consecutive index ranges of at most ``size``."""
     return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+Sendable = list[tuple[str, dict[str, Any], str]]
+BatchOutcome = tuple[list[str | None], int, bool]
+
+
+def _sendable(calls: pd.DataFrame, size: int) -> list[Sendable]:
+    """The calls cut into batches of ``(mutation, variables, selection)``."""
+    sel = _mutations.BATCH_SELECTION
+    out = [(m, v, sel) for m, v in zip(calls["mutation"], calls["variables"], strict=True)]
+    return [out[r.start : r.stop] for r in _batches(len(out), size)]
+
+
+def _send_batches(
+    transport: Any, batches: list[Sendable], retries: int, sleep: Callable[[float], None],
+    concurrency: int, keep_going: Callable[[], bool],
+) -> Iterator[tuple[int, BatchOutcome]]:
+    """Sends the batches, at most ``concurrency`` in flight, and yields ``(index, outcome)``
+    of each (see ``_send_batch``) as its answer arrives.
+
+    ``keep_going`` is asked before each new batch goes out; once it says no, nothing more
+    is sent, but the batches already in flight are waited for and yielded: their calls may
+    have been applied, and the caller has to know that before it rolls anything back. Each
+    wait is bounded by the transport's own per-request deadlines and the retry count.
+    """
+    if concurrency <= 1 or len(batches) <= 1:
+        for b, calls in enumerate(batches):
+            if not keep_going():
+                return
+            yield b, _send_batch(transport, calls, retries, sleep)
+        return
+    workers = min(concurrency, len(batches))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="origin-apply") as pool:
+        pending: dict[Future[BatchOutcome], int] = {}
+        following = 0
+        while True:
+            while following < len(batches) and len(pending) < workers and keep_going():
+                future = pool.submit(_send_batch, transport, batches[following], retries, sleep)
+                pending[future] = following
+                following += 1
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.__getitem__):
+                yield pending.pop(future), future.result()
 
 
 def _progress(total: int, progress: bool | None, desc: str) -> Any:
@@ -392,7 +433,8 @@ def apply_plan(
     client: CurrentReader, plan: Plan, *, batch_size: int | None = None,
     on_error: OnError = "rollback", force: bool = False, verify: bool = True,
     audit: str | Path | None = None, progress: bool | None = None,
-    retries: int = _BATCH_RETRIES, sleep: Callable[[float], None] = time.sleep,
+    retries: int = _BATCH_RETRIES, concurrency: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:  # fmt: skip
     """Sends a plan's calls, batched with aliases, and reports call by call.
 
@@ -416,6 +458,11 @@ def apply_plan(
         retries: Extra attempts of a batch that failed in transit, after the transport's own
             retries (mutations are idempotent per cell, so re-sending is safe). Rollback
             batches get ``_ROLLBACK_RETRIES`` extra attempts.
+        concurrency: Requests in flight at once (forward and rollback batches alike);
+            default: the client's ``concurrency`` setting (4), 1 for a client without
+            one. When a batch fails, no new batch goes out, but those already in flight
+            are waited for and count (applied, failed or in doubt): under ``"stop"`` up to
+            ``concurrency - 1`` batches after the failed one may have been applied.
         sleep: Pause between batch retries (tests pass a fake).
 
     Returns:
@@ -428,7 +475,7 @@ def apply_plan(
         StalePlanError: the server changed since planning (and ``force`` is False).
         ApplyError: some calls failed or were not verified; ``.result.outcome`` says
             whether the scenario was rolled back, left unchanged or partly changed.
-        ValueError: bad ``on_error``, ``batch_size`` or ``retries``.
+        ValueError: bad ``on_error``, ``batch_size``, ``retries`` or ``concurrency``.
 
     Example:
         >>> links = client.get_interconnectors(sid, "gbr", "fra")
@@ -438,12 +485,12 @@ def apply_plan(
         'applied'
     """
     plan = require_plan(plan)
-    size = _check_options(on_error, batch_size, retries)
+    how = _check_options(client, on_error, batch_size, retries, concurrency, sleep)
     result, run = _start(plan)
     if plan:
         _check_before_sending(client, plan, force)
-        _send_all(client.transport, plan.calls, run, size, on_error, retries, sleep, progress)
-        _settle(client, plan, run, result, size, sleep, on_error, verify)
+        _send_all(client.transport, plan.calls, run, how, on_error, retries, progress)
+        _settle(client, plan, run, result, how, on_error, verify)
     return _finish(plan, result, run, audit)
 
 
@@ -461,14 +508,14 @@ def _start(plan: Plan) -> tuple[ApplyResult, _Run]:
 
 
 def _settle(
-    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
-    sleep: Callable[[float], None], on_error: str, verify: bool,
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, how: _Sending,
+    on_error: str, verify: bool,
 ) -> None:  # fmt: skip
     """After sending: rolls back a failed run (``on_error="rollback"``), else verifies it."""
     if run.failed() and on_error == "rollback":
-        _roll_back(client, plan, run, result, size, sleep, verify)
+        _roll_back(client, plan, run, result, how, verify)
     elif verify and run.ids("applied"):
-        _check_applied(client, plan, run, result, size, sleep, on_error)
+        _check_applied(client, plan, run, result, how, on_error)
 
 
 def _finish(plan: Plan, result: ApplyResult, run: _Run, audit: str | Path | None) -> ApplyResult:
@@ -481,8 +528,20 @@ def _finish(plan: Plan, result: ApplyResult, run: _Run, audit: str | Path | None
     return result
 
 
-def _check_options(on_error: str, batch_size: int | None, retries: int) -> int:
-    """The batch size, after checking the options."""
+@dataclass(frozen=True)
+class _Sending:
+    """How batches go out: calls per request, requests in flight, pause between retries."""
+
+    size: int
+    concurrency: int
+    sleep: Callable[[float], None]
+
+
+def _check_options(
+    client: CurrentReader, on_error: str, batch_size: int | None, retries: int,
+    concurrency: int | None, sleep: Callable[[float], None],
+) -> _Sending:
+    """How to send, after checking the options (concurrency: else the client's setting)."""
     if on_error not in ("rollback", "stop", "continue"):
         raise ValueError("on_error must be 'rollback', 'stop' or 'continue'.")
     size = DEFAULT_BATCH_SIZE if batch_size is None else int(batch_size)
@@ -490,7 +549,13 @@ def _check_options(on_error: str, batch_size: int | None, retries: int) -> int:
         raise ValueError("batch_size must be 1 or more.")
     if not 0 <= retries <= 10:
         raise ValueError("retries must be between 0 and 10.")
-    return size
+    if concurrency is None:
+        # Not part of the CurrentReader protocol: a stand-in client may have no settings.
+        settings = getattr(client, "settings", None)
+        concurrency = int(getattr(settings, "concurrency", _SEQUENTIAL))
+    if int(concurrency) < 1:
+        raise ValueError("concurrency must be 1 or more.")
+    return _Sending(size, int(concurrency), sleep)
 
 
 def _check_before_sending(client: CurrentReader, plan: Plan, force: bool) -> None:
@@ -507,27 +572,29 @@ def _check_before_sending(client: CurrentReader, plan: Plan, force: bool) -> Non
 
 
 def _send_all(
-    transport: Any, calls: pd.DataFrame, run: _Run, size: int, on_error: str, retries: int,
-    sleep: Callable[[float], None], progress: bool | None,
+    transport: Any, calls: pd.DataFrame, run: _Run, how: _Sending, on_error: str,
+    retries: int, progress: bool | None,
 ) -> None:
-    """Sends the calls batch by batch, recording each call's status in ``run``."""
+    """Sends the calls, ``concurrency`` batches at a time, recording each call's status in
+    ``run``; after a failure (``on_error`` other than ``continue``) nothing more goes out."""
     bar = _progress(int(calls["n_cells"].sum()), progress, "apply")
+    cells = calls["n_cells"].to_numpy()
+    batches = _sendable(calls, how.size)
+    starts = _batches(len(calls), how.size)
+
+    def keep_going() -> bool:
+        return on_error == "continue" or not run.failed()
+
     try:
-        for b, rows in enumerate(_batches(len(calls), size)):
-            if run.failed() and on_error != "continue":
-                break
-            chunk = calls.iloc[rows.start : rows.stop]
-            sendable = [
-                (c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()
-            ]
-            outcome, tries, in_doubt = _send_batch(transport, sendable, retries, sleep)
+        sent = _send_batches(transport, batches, retries, how.sleep, how.concurrency, keep_going)
+        for b, (outcome, tries, in_doubt) in sent:
+            rows = starts[b]
             run.requests += tries
-            for offset, error in enumerate(outcome):
-                i = rows.start + offset
+            lost = "in_doubt" if in_doubt else "failed"
+            for i, error in zip(rows, outcome, strict=True):
                 run.batch[i], run.attempts[i], run.error[i] = b, tries, error
-                lost = "in_doubt" if in_doubt else "failed"
                 run.status[i] = "applied" if error is None else lost
-            bar.update(int(chunk["n_cells"].sum()))
+            bar.update(int(cells[rows.start : rows.stop].sum()))
     finally:
         bar.close()
 
@@ -543,8 +610,8 @@ def _try_verify(
 
 
 def _check_applied(
-    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
-    sleep: Callable[[float], None], on_error: str,
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, how: _Sending,
+    on_error: str,
 ) -> None:
     """Verifies the applied calls; under ``rollback``, a mismatch after a full success rolls
     every applied call back."""
@@ -555,19 +622,19 @@ def _check_applied(
     if result.verified is False and on_error == "rollback" and not run.failed():
         bad = set(result.mismatches["call_id"].tolist())
         run.error[np.isin(run.call_ids, list(bad))] = "verification found a different value"
-        _roll_back(client, plan, run, result, size, sleep, verify=True)
+        _roll_back(client, plan, run, result, how, verify=True)
 
 
 def _roll_back(
-    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, size: int,
-    sleep: Callable[[float], None], verify: bool,
+    client: CurrentReader, plan: Plan, run: _Run, result: ApplyResult, how: _Sending,
+    verify: bool,
 ) -> None:
     """Restores the before-state of every applied or in-doubt call, then (``verify``)
     re-reads the restored cells: a cell not back to its before-value fails its call."""
     targets = np.flatnonzero(np.isin(run.status, ("applied", "in_doubt")))
     if len(targets) == 0:
         return
-    ok, tries = _rollback(client.transport, plan, run.call_ids[targets], size, sleep)
+    ok, tries = _rollback(client.transport, plan, run.call_ids[targets], how)
     run.requests += tries
     for at, good in zip(targets.tolist(), ok, strict=True):
         run.status[at] = "rolled_back" if good else "rollback_failed"
@@ -612,23 +679,25 @@ def _raise_unless_applied(result: ApplyResult, run: _Run) -> None:
 
 
 def _rollback(
-    transport: Any, plan: Plan, call_ids: np.ndarray, size: int,
-    sleep: Callable[[float], None],
+    transport: Any, plan: Plan, call_ids: np.ndarray, how: _Sending
 ) -> tuple[list[bool], int]:
     """Re-sends the before-state of the given calls; per call whether it was restored."""
     cells = plan.cells[plan.cells["call_id"].isin(call_ids)]
     inverse = _diff.inverse_cells(cells)
     inv_calls, inv_ids = _diff.group_calls(inverse, plan.scenario_id)
+    inv_call_ids = inv_calls["call_id"].to_numpy()
+    starts = _batches(len(inv_calls), how.size)
     failed_inverse: set[int] = set()
     requests = 0
-    for rows in _batches(len(inv_calls), size):
-        chunk = inv_calls.iloc[rows.start : rows.stop]
-        sendable = [(c["mutation"], c["variables"], _selection(c)) for _, c in chunk.iterrows()]
-        outcome, tries, _in_doubt = _send_batch(transport, sendable, _ROLLBACK_RETRIES, sleep)
+    batches = _sendable(inv_calls, how.size)
+    sent = _send_batches(
+        transport, batches, _ROLLBACK_RETRIES, how.sleep, how.concurrency, lambda: True
+    )
+    for b, (outcome, tries, _in_doubt) in sent:
         requests += tries
-        for offset, error in enumerate(outcome):
+        for i, error in zip(starts[b], outcome, strict=True):
             if error is not None:
-                failed_inverse.add(int(chunk["call_id"].iloc[offset]))
+                failed_inverse.add(int(inv_call_ids[i]))
     original_ids = cells["call_id"].to_numpy()
     bad_originals = set(original_ids[np.isin(inv_ids, list(failed_inverse))].tolist())
     return [int(c) not in bad_originals for c in call_ids], requests

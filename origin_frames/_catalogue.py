@@ -115,7 +115,11 @@ class Catalogue:
             One row per scenario, indexed by ``scenario_id`` (schema ``Scenarios``).
 
         Example:
-            >>> client.get_aurora_scenarios("gbr").name.head()  # doctest: +SKIP
+            >>> client.get_aurora_scenarios("gbr")["name"].head(2)
+            scenario_id
+            ...    Central Oct 2026
+            ...       High Oct 2026
+            Name: name, dtype: ...
         """
         scenario_filter: dict[str, Any] = {"scenarioType": "AURORA_SCENARIO"}
         if region is not None:
@@ -136,7 +140,8 @@ class Catalogue:
             NotFoundError: The scenario does not exist or is not visible.
 
         Example:
-            >>> client.get_scenario_by_id(sid).loc[sid, "default_currency"]  # doctest: +SKIP
+            >>> client.get_scenario_by_id(sid).loc[sid, "default_currency"]
+            'gbp2024'
         """
         data = self._gql(
             "scenario", q.GET_SCENARIO_DETAILS, {"filter": {"scenarioGlobalId": scenario_id}}
@@ -159,8 +164,11 @@ class Catalogue:
             The created scenario as a one-row detail frame.
 
         Example:
-            >>> client.create_scenario({"projectGlobalId": pid, "name": "Low gas",  # doctest: +SKIP
-            ...     "baseScenarioGlobalId": sid})
+            >>> pid = client.create_project({"name": "Gas study"}).index[0]
+            >>> made = client.create_scenario({"projectGlobalId": pid, "name": "Low gas",
+            ...                                "baseScenarioGlobalId": published_id})
+            >>> made["name"].tolist(), made["scenario_run_status"].tolist()
+            (['Low gas'], ['NotLaunched'])
         """
         data = self._gql("scenario", q.CREATE_SCENARIO, {"scenario": dict(scenario)})
         return self._scenarios_frame([data["createScenario"]], detail=True)
@@ -180,9 +188,11 @@ class Catalogue:
             ValidationError: A frame edits a column that cannot change, or an unknown id.
 
         Example:
-            >>> client.update_scenario({"scenarioGlobalId": sid, "name": "x"})  # doctest: +SKIP
-            >>> row = client.get_scenario_by_id(sid)  # doctest: +SKIP
-            >>> client.update_scenario(row.assign(name="Renamed"))  # doctest: +SKIP
+            >>> client.update_scenario({"scenarioGlobalId": sid, "name": "x"}).loc[sid, "name"]
+            'x'
+            >>> row = client.get_scenario_by_id(sid)
+            >>> client.update_scenario(row.assign(name="Renamed")).loc[sid, "name"]
+            'Renamed'
         """
         if isinstance(scenario_update, pd.DataFrame):
             ids = [str(i) for i in scenario_update.index]
@@ -207,7 +217,8 @@ class Catalogue:
             One row indexed by ``scenario_id`` with the service's ``result``.
 
         Example:
-            >>> client.delete_scenario(sid).loc[sid, "result"]  # doctest: +SKIP
+            >>> client.delete_scenario(sid).loc[sid, "result"]
+            True
         """
         data = self._gql("scenario", q.DELETE_SCENARIO, {"scenarioGlobalId": scenario_id})
         return _result_frame("scenario_id", scenario_id, data.get("deleteScenario"))
@@ -222,7 +233,8 @@ class Catalogue:
             The scenario as a one-row detail frame (``scenario_run_status`` Queued).
 
         Example:
-            >>> client.launch_scenario(sid)["scenario_run_status"]  # doctest: +SKIP
+            >>> client.launch_scenario(sid).loc[sid, "scenario_run_status"]
+            'Queued'
         """
         data = self._gql("scenario", q.LAUNCH_SCENARIO, {"scenarioGlobalId": scenario_id})
         return self._scenarios_frame([data["launchScenario"]], detail=True)
@@ -237,7 +249,8 @@ class Catalogue:
             The years.
 
         Example:
-            >>> client.get_weather_year_list(sid)  # doctest: +SKIP
+            >>> client.get_weather_year_list(sid)[:3]
+            [2010, 2011, 2012]
         """
         data = self._gql("scenario", q.WEATHER_YEARS, {"scenarioGlobalId": scenario_id})
         return list((data.get("getWeatherYearList") or {}).get("years") or [])
@@ -255,7 +268,9 @@ class Catalogue:
             One row per project, indexed by ``project_id``.
 
         Example:
-            >>> client.get_projects()["name"]  # doctest: +SKIP
+            >>> _ = client.create_project({"name": "Gas study"})
+            >>> client.get_projects()["name"].tolist()
+            ['Gas study']
         """
         return self._projects_frame(self._gql("scenario", q.GET_PROJECTS).get("getProjects"))
 
@@ -273,7 +288,9 @@ class Catalogue:
             NotFoundError: Unknown project.
 
         Example:
-            >>> client.get_project(pid).loc[pid, "scenario_ids"]  # doctest: +SKIP
+            >>> pid = client.create_project({"name": "Gas study"}).index[0]
+            >>> client.get_project(pid).loc[pid, "name"]
+            'Gas study'
         """
         data = self._gql("scenario", q.GET_PROJECT, {"projectId": project_id})
         record = data.get("getProject")
@@ -297,7 +314,9 @@ class Catalogue:
             One row per scenario, indexed by ``scenario_id``.
 
         Example:
-            >>> client.get_project_scenarios(pid).index.tolist()  # doctest: +SKIP
+            >>> pid = client.get_scenario_by_id(sid).loc[sid, "project_id"]
+            >>> client.get_project_scenarios(pid).index.tolist() == [sid]
+            True
         """
         data = self._gql("scenario", q.GET_PROJECT, {"projectId": project_id})
         record = data.get("getProject") or {}
@@ -334,7 +353,8 @@ class Catalogue:
             The created project as a one-row frame.
 
         Example:
-            >>> client.create_project({"name": "Gas", "productId": "SaaS"})  # doctest: +SKIP
+            >>> client.create_project({"name": "Gas", "productId": "SaaS"})["name"].tolist()
+            ['Gas']
         """
         body = dict(project)
         if "productId" in body:
@@ -357,9 +377,13 @@ class Catalogue:
             ValidationError: A frame edits a column that cannot change, or an unknown id.
 
         Example:
-            >>> client.update_project({"projectGlobalId": pid, "name": "Renamed"})  # doctest: +SKIP
-            >>> projects = client.get_projects()  # doctest: +SKIP
-            >>> client.update_project(projects.assign(description="Q3 study"))  # doctest: +SKIP
+            >>> pid = client.create_project({"name": "Gas study"}).index[0]
+            >>> client.update_project({"projectGlobalId": pid, "name": "Renamed"}).loc[pid, "name"]
+            'Renamed'
+            >>> projects = client.get_projects()
+            >>> updated = client.update_project(projects.assign(description="Q3 study"))
+            >>> updated.loc[pid, "description"]
+            'Q3 study'
         """
         if isinstance(project_update, pd.DataFrame):
             updates = catalogue_updates(
@@ -383,7 +407,9 @@ class Catalogue:
             One row indexed by ``project_id`` with the service's ``result``.
 
         Example:
-            >>> client.delete_project(pid)  # doctest: +SKIP
+            >>> pid = client.create_project({"name": "scratch"}).index[0]
+            >>> client.delete_project(pid).loc[pid, "result"]
+            True
         """
         data = self._gql("scenario", q.DELETE_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("deleteProject"))
@@ -398,7 +424,9 @@ class Catalogue:
             One row indexed by ``project_id`` with the service's ``result``.
 
         Example:
-            >>> client.pin_project(pid)  # doctest: +SKIP
+            >>> pid = client.create_project({"name": "Gas study"}).index[0]
+            >>> client.pin_project(pid).loc[pid, "result"]
+            True
         """
         data = self._gql("scenario", q.PIN_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("createProjectPin"))
@@ -413,7 +441,10 @@ class Catalogue:
             One row indexed by ``project_id`` with the service's ``result``.
 
         Example:
-            >>> client.unpin_project(pid)  # doctest: +SKIP
+            >>> pid = client.create_project({"name": "Gas study"}).index[0]
+            >>> _ = client.pin_project(pid)
+            >>> client.unpin_project(pid).loc[pid, "result"]
+            True
         """
         data = self._gql("scenario", q.UNPIN_PROJECT, {"projectGlobalId": project_id})
         return _result_frame("project_id", project_id, data.get("deleteProjectPin"))
@@ -431,7 +462,10 @@ class Catalogue:
             the years the region offers.
 
         Example:
-            >>> client.get_meta_json(meta_url).attrs["years"]  # doctest: +SKIP
+            >>> detail = client.get_scenario_by_id(published_id)
+            >>> meta_url = detail.attrs["regions"][published_id]["gbr"]["metaUrl"]
+            >>> client.get_meta_json(meta_url).attrs["years"][:3]
+            [2025, 2026, 2027]
         """
         url = f"{self.settings.scenario_base_url}/{meta_url.lstrip('/')}"
         meta = self.transport.get(url).json()
@@ -492,7 +526,8 @@ def download_definitions_frame(meta: Mapping[str, Any]) -> pd.DataFrame:
         The validated ``DownloadDefinitions`` frame, years in ``attrs["years"]``.
 
     Example:
-        >>> download_definitions_frame({"dataDefinitions": [], "years": []}).shape  # doctest: +SKIP
+        >>> download_definitions_frame({"dataDefinitions": [], "years": []}).shape
+        (0, 3)
     """
     defs = meta.get("dataDefinitions") or []
     frame = pd.DataFrame(

@@ -68,9 +68,11 @@ class OriginFrames(SeedMethods, Catalogue):
             method checks its arguments the same way before sending anything.
 
     Example:
-        >>> with OriginFrames.emulated() as client:  # doctest: +SKIP
+        >>> with OriginFrames.emulated(client_options={"progress": False}) as client:
         ...     scenarios = client.get_aurora_scenarios("gbr")
-        ...     tech = client.technologies(scenarios.index[0], regions=["gbr"])
+        ...     tech = client.get_technology(scenarios.index[0], "CCGT", region="gbr")
+        >>> tech["domain"].unique().tolist()
+        ['technology']
     """
 
     def __init__(
@@ -146,8 +148,9 @@ class OriginFrames(SeedMethods, Catalogue):
             A client with a generated token.
 
         Example:
-            >>> with OriginFrames.emulated(latency_ms=5) as client:  # doctest: +SKIP
-            ...     client.get_projects()
+            >>> with OriginFrames.emulated(latency_ms=5) as client:
+            ...     client.get_projects().empty
+            True
         """
         import dataclasses
         import inspect
@@ -257,7 +260,8 @@ class OriginFrames(SeedMethods, Catalogue):
             OriginError: When the request fails.
 
         Example:
-            >>> client.inputs_config()["technology"]["parameters"][0]["name"]  # doctest: +SKIP
+            >>> client.inputs_config()["technology"]["parameters"][0]["name"]
+            'capacity'
         """
         # The lock guards the cache only: the request (with its retries) runs outside it, so
         # a slow service never blocks other threads' cache hits; racing first reads each
@@ -317,8 +321,11 @@ class OriginFrames(SeedMethods, Catalogue):
             PlanError: The current state cannot be diffed.
 
         Example:
-            >>> tech = client.technologies(sid, regions=["gbr"])  # doctest: +SKIP
-            >>> plan = client.plan(sid, tech.assign(value=tech["value"] * 0.9))  # doctest: +SKIP
+            >>> ccgt = client.get_technology(sid, "CCGT", region="gbr")
+            >>> capex = ccgt[ccgt["variable"] == "capex"]
+            >>> plan = client.plan(sid, capex.assign(value=capex["value"] * 0.9))
+            >>> len(plan) == len(capex)
+            True
         """
         from ._plan import build_plan  # the plan layer loads only when used
 
@@ -329,7 +336,8 @@ class OriginFrames(SeedMethods, Catalogue):
 
         Args:
             plan: From :meth:`plan`.
-            **options: ``batch_size``, ``on_error``, ``force``, ``verify``, ``audit``, ...
+            **options: ``batch_size``, ``concurrency`` (requests in flight; default: this
+                client's ``concurrency``), ``on_error``, ``force``, ``verify``, ``audit``, ...
 
         Returns:
             The apply result, call by call; ``result.outcome`` is ``"applied"`` or
@@ -342,7 +350,11 @@ class OriginFrames(SeedMethods, Catalogue):
             ValidationError: A planned cell breaks today's rules; nothing was sent.
 
         Example:
-            >>> result = client.apply(client.plan(sid, edited))  # doctest: +SKIP
+            >>> links = client.get_interconnectors(sid, "gbr", "fra")
+            >>> edited = links.assign(value=links["value"] * 1.1)
+            >>> result = client.apply(client.plan(sid, edited))
+            >>> result.outcome, len(client.plan(sid, edited))
+            ('applied', 0)
         """
         from ._apply import apply_plan
 
@@ -389,8 +401,12 @@ class OriginFrames(SeedMethods, Catalogue):
             ValueError: ``tz`` is not a time zone name.
 
         Example:
-            >>> client.get_scenario_outputs(sid, "gbr", "system", "1h",  # doctest: +SKIP
-            ...     year=[2030, 2031], tz="Europe/London").head()
+            >>> flows = client.get_scenario_outputs(published_id, "gbr", "interconnector", "1h",
+            ...     year=[2030, 2031], tz="Europe/London")
+            >>> flows.head(2)
+                               datetime   series unit  value
+            0 2030-01-01 00:00:00+00:00  gbr-irl   MW    ...
+            1 2030-01-01 01:00:00+00:00  gbr-irl   MW    ...
         """
         from ._outputs import get_scenario_outputs, to_zone
 
@@ -421,7 +437,9 @@ class OriginFrames(SeedMethods, Catalogue):
             How many files were deleted.
 
         Example:
-            >>> client.clear_output_cache(sid)  # doctest: +SKIP
+            >>> _ = client.get_scenario_outputs(published_id, "gbr", "system", "1y")
+            >>> _ = client.get_scenario_outputs(published_id, "gbr", "system", "1m")
+            >>> client.clear_output_cache(published_id)
             2
         """
         from ._outputs import clear_cache, default_cache_dir

@@ -70,6 +70,13 @@ def flatten(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _as_object(series: pd.Series) -> np.ndarray:
     """Object array of python str / None (NaN and pd.NA become None)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Taken from the few categories by code (-1, null, picks the None appended last):
+        # no per-row null check of a million-row column.
+        categories = series.cat.categories
+        lookup = np.empty(len(categories) + 1, dtype=object)
+        lookup[: len(categories)] = categories.astype(object).to_numpy()
+        return lookup[series.cat.codes.to_numpy()]
     values = series.astype(object).to_numpy(copy=True)
     values[pd.isna(values)] = None
     return values

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._client import OriginFrames
 from ._config import Secret
-from ._contract import DOMAINS, FREE_CATEGORIES
+from ._contract import DOMAINS, FREE_CATEGORIES, INDEX_LEVELS
 from ._exceptions import ConfigurationError, OriginTimeoutError
 from ._frames import empty_inputs_frame
 from ._selectors import expand_selectors
@@ -235,13 +236,22 @@ def _part_frame(settings: FleetSettings, part: Part) -> pd.DataFrame:
 
 def _read_part(part: Part, settings: FleetSettings) -> pd.DataFrame:
     """A ``from_map`` task: one partition, flat (Dask frames have one index level)."""
-    return _flat(_part_frame(settings, part))
+    return _flat(_read_domain(settings.client(), part), part[0])
 
 
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """Index levels as columns, after ``scenario_id``."""
-    flat = frame.reset_index()
-    return flat[["scenario_id", *(c for c in flat.columns if c != "scenario_id")]]
+def _flat(frame: pd.DataFrame, scenario_id: str) -> pd.DataFrame:
+    """``scenario_id``, the index levels as columns, then the frame's own columns.
+
+    Built on a view of the frame's columns (copy-on-write), not by ``reset_index``,
+    which copies every column into a new frame first.
+    """
+    n = len(frame)
+    flat = frame.set_axis(pd.RangeIndex(n), axis=0)
+    for i, name in enumerate(INDEX_LEVELS):
+        flat.insert(i, name, frame.index.get_level_values(name))
+    ids = pa.array([scenario_id], type=pa.large_string()).take(np.zeros(n, dtype=np.int64))
+    flat.insert(0, "scenario_id", pd.array(ids, dtype="str"))
+    return flat
 
 
 def fleet_meta() -> pd.DataFrame:
@@ -256,9 +266,7 @@ def fleet_meta() -> pd.DataFrame:
     """
     from dask.dataframe.utils import clear_known_categories
 
-    meta = empty_inputs_frame()
-    meta.insert(0, "scenario_id", pd.Series([], index=meta.index, dtype="str"))
-    return clear_known_categories(_flat(meta), cols=list(FREE_CATEGORIES))
+    return clear_known_categories(_flat(empty_inputs_frame(), ""), cols=list(FREE_CATEGORIES))
 
 
 # -- planning the partitions --------------------------------------------------------------------

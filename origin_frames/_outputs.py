@@ -74,7 +74,8 @@ def default_cache_dir() -> Path:
         The directory (not created here).
 
     Example:
-        >>> default_cache_dir().name  # doctest: +SKIP
+        >>> default_cache_dir() == Path(os.environ["ORIGIN_FRAMES_CACHE_DIR"])
+        True
     """
     env = os.environ.get(CACHE_ENV)
     if env:
@@ -121,7 +122,9 @@ def parse_csv(text: str) -> pd.DataFrame:
         ServerError: The CSV lacks its two header rows.
 
     Example:
-        >>> parse_csv("Year,Price\\nyear,gbp/MWh\\n2030,70\\n")["value"].tolist()  # doctest: +SKIP
+        >>> parse_csv("Year,Price\\nyear,gbp/MWh\\n2030,70\\n")
+           year series     unit  value
+        0  2030  Price  gbp/MWh   70.0
     """
     raw = pd.read_csv(io.StringIO(text), header=[0, 1])
     if raw.columns.nlevels != 2:
@@ -250,7 +253,10 @@ def get_scenario_outputs(
         DataNotReadyTimeout: The file was still being generated at the deadline.
 
     Example:
-        >>> client.get_scenario_outputs(sid, "gbr", "system", "1y")  # doctest: +SKIP
+        >>> get_scenario_outputs(client, published_id, "gbr", "system", "1y").head(2)
+           year          series         unit    value
+        0  2025  Baseload price  gbp2024/MWh  ...
+        1  2026  Baseload price  gbp2024/MWh  ...
     """
     request = {"base": client.settings.scenario_base_url, "scenario": scenario_id,
                "region": region, "type": download_type, "granularity": granularity,
@@ -408,8 +414,9 @@ def clear_cache(cache_dir: Path, scenario_id: str | None = None) -> int:
         How many files were deleted.
 
     Example:
-        >>> clear_cache(default_cache_dir(), "my-scenario-id")  # doctest: +SKIP
-        3
+        >>> _ = get_scenario_outputs(client, published_id, "gbr", "system", "1y")
+        >>> clear_cache(default_cache_dir(), published_id)
+        1
     """
     folders = [cache_dir / _safe_name(scenario_id)] if scenario_id else (
         [d for d in cache_dir.iterdir() if d.is_dir()] if cache_dir.is_dir() else []

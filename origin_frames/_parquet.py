@@ -49,23 +49,30 @@ def _column_spec(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return spec
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for null) and their values: a categorical's own, else factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64), column.cat.categories
+    code, unique = pd.factorize(column, use_na_sentinel=True)
+    return code.astype(np.int64), pd.Index(unique)
+
+
 def _units(frame: pd.DataFrame) -> dict[str, str]:
     """Unit of each (domain, variable), as recorded in the frame."""
     if not {"domain", "variable", "unit"} <= set(frame.columns) or frame.empty:
         return {}
-    # Deduplicate on integer codes (cheap for categoricals), convert the few survivors.
-    codes, uniques = [], []
-    for name in ("domain", "variable", "unit"):
-        code, unique = pd.factorize(frame[name], use_na_sentinel=True)
-        codes.append(code.astype(np.int64))
-        uniques.append(unique)
-    key = (codes[0] * (len(uniques[1]) + 1) + codes[1]) * (len(uniques[2]) + 1) + codes[2]
-    _, first = np.unique(key, return_index=True)
+    # The (domain, variable, unit) combinations, counted on integer codes: one pass, no sort.
+    codes, uniques = zip(*(_codes(frame[name]) for name in ("domain", "variable", "unit")),
+                         strict=True)  # fmt: skip
+    sizes = [len(u) + 1 for u in uniques]  # + 1: null (-1) is code 0 after the shift
+    key = ((codes[0] + 1) * sizes[1] + codes[1] + 1) * sizes[2] + codes[2] + 1
+    present = np.flatnonzero(np.bincount(key, minlength=sizes[0] * sizes[1] * sizes[2]))
+    d, rest = np.divmod(present, sizes[1] * sizes[2])
+    v, u = np.divmod(rest, sizes[2])
     units = {}
-    for row in first:
-        d, v, u = (c[row] for c in codes)
-        if u >= 0 and d >= 0 and v >= 0:
-            units[f"{uniques[0][d]}.{uniques[1][v]}"] = str(uniques[2][u])
+    for di, vi, ui in zip((d - 1).tolist(), (v - 1).tolist(), (u - 1).tolist(), strict=True):
+        if di >= 0 and vi >= 0 and ui >= 0:
+            units[f"{uniques[0][di]}.{uniques[1][vi]}"] = str(uniques[2][ui])
     return units
 
 
@@ -267,6 +274,10 @@ def _partition_groups(frame: pd.DataFrame) -> _Groups:
             # An index level already holds codes and their values: nothing to hash.
             level = frame.index.names.index(name)
             code, unique = frame.index.codes[level], frame.index.levels[level]
+        elif name in frame.columns and isinstance(frame[name].dtype, pd.CategoricalDtype):
+            code, unique = frame[name].cat.codes, frame[name].cat.categories
+            if (code < 0).any():  # a null partition value: factorize (nulls as a value)
+                code, unique = pd.factorize(frame[name], use_na_sentinel=False)
         else:
             values = frame.index if name in frame.index.names else frame[name]
             code, unique = pd.factorize(values, use_na_sentinel=False)
@@ -274,7 +285,9 @@ def _partition_groups(frame: pd.DataFrame) -> _Groups:
         uniques.append(list(unique))
     key = codes[0] * len(uniques[1]) + codes[1]
     change = np.flatnonzero(np.diff(key)) + 1
-    contiguous = len(change) + 1 == len(np.unique(key)) if len(key) else True
+    # Distinct keys counted on the small key space (no sort of every row).
+    distinct = np.count_nonzero(np.bincount(key)) if len(key) else 0
+    contiguous = len(change) + 1 == distinct if len(key) else True
     order = None
     if not contiguous:
         order = np.argsort(key, kind="stable")

@@ -14,7 +14,9 @@ Marker: ``@pytest.mark.origin_emulator(latency_ms=50, fail_rate=0.1, ...)`` give
 test's ``origin_client`` its own emulator with these :class:`~origin_frames.EmulatorOptions`
 (latency, injected failures, loading sessions, 425 downloads, ...).
 
-Example::
+Example (a test file of yours; ``tests/test_examples.py`` runs this one)::
+
+    import pytest
 
     def test_my_pipeline(origin_client):
         scenarios = origin_client.get_aurora_scenarios("gbr")

@@ -81,7 +81,8 @@ class SeedMethods(InputReaders):
             NotFoundError: Unknown scenario.
 
         Example:
-            >>> client.get_inputs_session(sid).query("is_main_region")  # doctest: +SKIP
+            >>> client.get_inputs_session(published_id).query("is_main_region").index.tolist()
+            ['gbr']
         """
         info = self._session_info(scenario_id)
         pri = info.get("productRegionInformation") or {}
@@ -114,7 +115,8 @@ class SeedMethods(InputReaders):
             One row per data group, indexed by ``data_group`` (schema ``DataGroups``).
 
         Example:
-            >>> client.get_inputs_data_groups(sid)["loading"]  # doctest: +SKIP
+            >>> client.get_inputs_data_groups(published_id)["loading"].tolist()
+            [False, False, False, ...]
         """
         groups = self._session_info(scenario_id).get("dataGroups") or {}
         records = [{"name": k, **(v or {})} for k, v in groups.items()]
@@ -137,7 +139,10 @@ class SeedMethods(InputReaders):
             One row per logged update, indexed by ``step`` (schema ``TransformsLog``).
 
         Example:
-            >>> client.get_inputs_transforms(sid)["reason"]  # doctest: +SKIP
+            >>> _ = client.update_interconnectors(sid, "gbr", "fra", "importCapacity",
+            ...     [{"year": 2030, "transform": {"type": "Absolute", "value": 4000}}])
+            >>> client.get_inputs_transforms(sid)["reason"].tolist()
+            ['updateInterconnectorVariable via API']
         """
         log = self._session_info(scenario_id).get("transforms") or []
         records = [{"step": i, **t} for i, t in enumerate(log)]
@@ -161,7 +166,8 @@ class SeedMethods(InputReaders):
             view (schema ``TechnologyNames``).
 
         Example:
-            >>> client.get_technology_names(sid).loc["gbr"]  # doctest: +SKIP
+            >>> client.get_technology_names(published_id).loc["gbr"].index.unique()[:3].tolist()
+            ['CCGT', 'OCGT', 'Gas CHP']
         """
         reads = tech_reads(self._groupings(scenario_id), None, None)
         rows = []
@@ -208,7 +214,9 @@ class SeedMethods(InputReaders):
             NotFoundError / OriginGraphQLError: Unknown scenario, technology or sub-key.
 
         Example:
-            >>> client.get_technology(sid, "CCGT", "gbr").xs("capex", level=None)  # doctest: +SKIP
+            >>> ccgt = client.get_technology(published_id, "CCGT", "gbr")
+            >>> ccgt[ccgt["variable"] == "capex"]["kind"].unique().tolist()
+            ['endogenous']
         """
         read = TechRead(
             technology_name,
@@ -230,7 +238,8 @@ class SeedMethods(InputReaders):
             One row per region with its ``peak_load_demand`` (schema ``DemandRegions``).
 
         Example:
-            >>> client.get_demand_regions(sid)["peak_load_demand"]  # doctest: +SKIP
+            >>> client.get_demand_regions(published_id)["peak_load_demand"].index[:3].tolist()
+            ['gbr', 'irl', 'fra']
         """
         session = self._session(scenario_id, q.DEMAND_REGIONS, {"sessionId": scenario_id})
         docs = session.get("getDemand")
@@ -254,7 +263,8 @@ class SeedMethods(InputReaders):
             ``"system"`` (domain ``demand``), demand technologies under their name.
 
         Example:
-            >>> client.get_demand(sid, {"region": "gbr"})  # doctest: +SKIP
+            >>> client.get_demand(published_id, {"region": "gbr"})["domain"].unique().tolist()
+            ['demand', 'demand_technology']
         """
         return self._read_demand(scenario_id, demand_filter)
 
@@ -271,7 +281,11 @@ class SeedMethods(InputReaders):
             One row per (region, technology) (schema ``DemandTechnologyNames``).
 
         Example:
-            >>> client.get_demand_technology_names(sid).loc["gbr"]  # doctest: +SKIP
+            >>> client.get_demand_technology_names(published_id).loc["gbr"].head(2)
+                              origin_technology
+            technology
+            Electric Vehicles  electricVehicles
+            Heat Pumps                heatPumps
         """
         # Derived from the full demand-technology documents: the names-only selection the
         # official client sends is documented there as unsupported by the service.
@@ -292,7 +306,9 @@ class SeedMethods(InputReaders):
             One row per cell (schema ``DemandCells``, domain ``demand_technology``).
 
         Example:
-            >>> client.get_demand_technologies(sid, {"region": "gbr"})  # doctest: +SKIP
+            >>> demand_tech = client.get_demand_technologies(published_id, {"region": "gbr"})
+            >>> demand_tech.index.unique("technology").tolist()
+            ['electricVehicles', 'heatPumps', 'electrolysers', 'dataCentres', 'airConditioning']
         """
         docs = self._read_demand_technologies(scenario_id, demand_technology_filter)
         frame = demand_technology_frame(docs, self._demand_selection())
@@ -319,7 +335,12 @@ class SeedMethods(InputReaders):
             One row per price cell (schema ``CommodityCells``).
 
         Example:
-            >>> client.get_commodities(sid, regions=["gbr"], commodities=["gas"])  # doctest: +SKIP
+            >>> client.get_commodities(published_id, regions=["gbr"], commodities=["gas"]).head(2)[
+            ...     ["variable", "unit"]]
+                                   variable          unit
+            region technology year
+            gbr    gas        2025    price  currency/MWh
+                              2026    price  currency/MWh
         """
         return self.commodities(scenario_id, regions, commodities, bool(native_units_flag))
 
@@ -334,7 +355,8 @@ class SeedMethods(InputReaders):
             An index-only frame of ``(region, connected_region)`` pairs, sorted.
 
         Example:
-            >>> client.get_interconnectors_connections(sid).loc["gbr"]  # doctest: +SKIP
+            >>> client.get_interconnectors_connections(published_id).loc["gbr"].index.tolist()
+            ['bel', 'deu', 'dnk', 'fra', 'irl', 'nld', 'nor']
         """
         docs = self._session(
             scenario_id, q.INTERCONNECTOR_ENDS, {"sessionId": scenario_id,
@@ -364,7 +386,8 @@ class SeedMethods(InputReaders):
             One row per cell (schema ``InterconnectorCells``).
 
         Example:
-            >>> client.get_interconnectors(sid, "gbr", "fra")  # doctest: +SKIP
+            >>> client.get_interconnectors(published_id, "gbr", "fra")["variable"].unique().tolist()
+            ['importCapacity', 'exportCapacity', 'lossFactor', 'availability']
         """
         flt = {"OR": [{"from": region, "to": connection_region},
                       {"from": connection_region, "to": region}]}  # fmt: skip
@@ -448,9 +471,12 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update (unknown name, locked, ...).
 
         Example:
-            >>> client.update_technology_exogenous(sid, "CCGT", "capacity",
-            ...     [{"year": 2030, "transform": {"type": "Delta", "value": 50}}],
-            ...     region="gbr")  # doctest: +SKIP
+            >>> after = client.update_technology_exogenous(sid, "CCGT", "capacity",
+            ...     [{"year": 2030, "transform": {"type": "Delta", "value": 50}}], region="gbr")
+            >>> after.xs(2030, level="year")[["variable", "transform_type", "transform_value"]]
+                               variable transform_type  transform_value
+            region technology
+            gbr    CCGT        capacity          Delta             50.0
         """
         return self._update_technology(
             "exogenous", scenario_id, technology_name, parameter, transform, region,
@@ -485,9 +511,13 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update.
 
         Example:
-            >>> client.update_technology_endogenous(sid, "Solar PV", "capex",
+            >>> after = client.update_technology_endogenous(sid, "Solar PV", "capex",
             ...     [{"year": 2030, "transform": {"type": "Percentage", "value": -10}}],
-            ...     region="gbr")  # doctest: +SKIP
+            ...     region="gbr")
+            >>> after.xs(2030, level="year")[["variable", "transform_type", "transform_value"]]
+                              variable transform_type  transform_value
+            region technology
+            gbr    Solar PV      capex     Percentage            -10.0
         """
         return self._update_technology(
             "endogenous", scenario_id, technology_name, parameter, transform, region,
@@ -519,9 +549,12 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update.
 
         Example:
-            >>> client.update_system_demand(sid, "gbr", "totalDemand",
+            >>> after = client.update_system_demand(sid, "gbr", "totalDemand",
             ...     [{"year": 2030, "transform": {"type": "Percentage", "value": 5}}])
-            ...     # doctest: +SKIP
+            >>> after.xs(2030, level="year")[["variable", "transform_type", "transform_value"]]
+                                  variable transform_type  transform_value
+            region technology
+            gbr    system      totalDemand     Percentage              5.0
         """
         from ._plan import compile_transforms
 
@@ -561,9 +594,12 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update.
 
         Example:
-            >>> client.update_demand_technology_variable(sid, "gbr", "heatPumps",
+            >>> after = client.update_demand_technology_variable(sid, "gbr", "heatPumps",
             ...     "totalDemand", [{"year": 2035, "transform": {"type": "Delta", "value": 2}}])
-            ...     # doctest: +SKIP
+            >>> after.xs(2035, level="year")[["variable", "transform_type", "transform_value"]]
+                                  variable transform_type  transform_value
+            region technology
+            gbr    heatPumps   totalDemand          Delta              2.0
         """
         from ._plan import compile_transforms
 
@@ -609,9 +645,12 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update.
 
         Example:
-            >>> client.update_commodity_price(sid, "gas", ["gbr"],
+            >>> after = client.update_commodity_price(sid, "gas", ["gbr"],
             ...     [{"year": 2030, "transform": {"type": "Percentage", "value": 15}}])
-            ...     # doctest: +SKIP
+            >>> after.xs(2030, level="year")[["variable", "transform_type", "transform_value"]]
+                              variable transform_type  transform_value
+            region technology
+            gbr    gas           price     Percentage             15.0
         """
         from ._plan import compile_transforms
 
@@ -651,7 +690,10 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused (unknown reference, published scenario).
 
         Example:
-            >>> client.change_base_commodities_assumptions(sid, other_sid)  # doctest: +SKIP
+            >>> other_sid = client.get_aurora_scenarios("gbr").index[1]
+            >>> rebased = client.change_base_commodities_assumptions(sid, other_sid)
+            >>> rebased["original"].equals(client.commodities(other_sid)["original"])
+            True
         """
         self.transport.graphql(
             "inputs",
@@ -685,9 +727,12 @@ class SeedMethods(InputReaders):
             OriginGraphQLError: The service refused the update (e.g. reversed direction).
 
         Example:
-            >>> client.update_interconnectors(sid, "gbr", "fra", "importCapacity",
+            >>> after = client.update_interconnectors(sid, "gbr", "fra", "importCapacity",
             ...     [{"year": 2030, "transform": {"type": "Absolute", "value": 4000}}])
-            ...     # doctest: +SKIP
+            >>> after.xs(2030, level="year")[["variable", "transform_type", "transform_value"]]
+                                     variable transform_type  transform_value
+            region technology
+            gbr    fra         importCapacity       Absolute           4000.0
         """
         from ._plan import compile_transforms
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from origin_frames import NotFoundError, OriginError, OriginFrames, schemas
-from origin_frames._frames import COLUMNS, INDEX
+from origin_frames._contract import COLUMNS, INDEX_LEVELS
 
 TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
@@ -65,8 +65,8 @@ def sdk_rows(docs: list[dict[str, Any]], region_of, technology_of, variables) ->
 
 
 def assert_contract(frame: pd.DataFrame, model) -> None:
-    assert list(frame.index.names) == INDEX
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.index.names) == list(INDEX_LEVELS)
+    assert list(frame.columns) == list(COLUMNS)
     model.validate(frame)
 
 

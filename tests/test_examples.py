@@ -14,7 +14,8 @@ Names an example may use without defining them (see ``_globs``):
   example uses ``sid``), so examples that change state change their own copy;
 - ``pd``, ``np``, ``origin_frames``.
 
-Every example runs in a temporary directory, so files it writes vanish with it.
+Every example runs in a temporary directory, with the output cache
+(``ORIGIN_FRAMES_CACHE_DIR``) inside it, so files it writes vanish with it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import doctest
 import importlib
 import pkgutil
 import re
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,11 +40,6 @@ from origin_frames.emulator import Emulator
 
 PACKAGE = Path(origin_frames.__file__).resolve().parent
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-# Files still being restructured elsewhere (issue 10): their examples are not yet run and
-# they may keep ``+SKIP`` markers until they are done. Empty this list, never grow it.
-NOT_YET_RUN = ("_client.py", "_updaters.py", "_outputs.py", "_cli.py")
-# Examples that must be slow (they start an emulator of their own, or run a fleet).
-SLOW: set[str] = set()
 
 
 def _modules() -> Iterator[Any]:
@@ -53,12 +50,10 @@ def _modules() -> Iterator[Any]:
 
 
 def _examples() -> list[doctest.DocTest]:
-    """Every docstring with examples, in file order, skipping the files not yet run."""
+    """Every docstring with examples, in file order."""
     finder = doctest.DocTestFinder(exclude_empty=True)
     found = []
     for module in _modules():
-        if Path(module.__file__ or "").name in NOT_YET_RUN:
-            continue
         found.extend(t for t in finder.find(module) if t.examples)
     return sorted(found, key=lambda t: (t.filename or "", t.lineno or 0, t.name))
 
@@ -98,19 +93,13 @@ def _globs(test: doctest.DocTest, client: OriginFrames, emu: Emulator) -> dict[s
     return globs
 
 
-def _marks(test: doctest.DocTest) -> list[pytest.MarkDecorator]:
-    """``slow`` for the examples listed in SLOW."""
-    return [pytest.mark.slow] if test.name in SLOW else []
-
-
-@pytest.mark.parametrize(
-    "test", [pytest.param(t, id=t.name, marks=_marks(t)) for t in EXAMPLES]
-)
+@pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in EXAMPLES])
 def test_docstring_example(
     test: doctest.DocTest, running_emulator: Emulator, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ORIGIN_FRAMES_CACHE_DIR", str(tmp_path / "cache"))
     token = f"examples-{uuid.uuid4().hex}"
     with OriginFrames(token, running_emulator.scenario_base_url,
                       running_emulator.inputs_base_url, progress=False) as client:  # fmt: skip
@@ -122,6 +111,18 @@ def test_docstring_example(
         out: list[str] = []
         result = runner.run(copy, out=out.append, clear_globs=True)
     assert result.failed == 0, "".join(out)
+
+
+@pytest.mark.slow  # a pytest run in a new process, with emulators of its own
+def test_the_pytest_plugin_example_runs(pytester: pytest.Pytester) -> None:
+    """The plugin's ``Example::`` block is a user's test file: it passes as written."""
+    from origin_frames import _pytest_plugin
+
+    block = textwrap.dedent((_pytest_plugin.__doc__ or "").split("::\n", 1)[1])
+    assert "def test_" in block
+    pytester.makepyfile(test_user=block)
+    result = pytester.runpytest_subprocess("-q", "--strict-markers", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def test_examples_are_found() -> None:
@@ -136,6 +137,6 @@ def test_no_example_is_skipped() -> None:
     left = sorted(
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.rglob("*.py")
-        if path.name not in NOT_YET_RUN and marker in path.read_text()
+        if marker in path.read_text()
     )
     assert not left, f"{marker} in {left}: run the example (tests/test_examples.py) instead"

@@ -95,6 +95,22 @@ def test_metadata_records_units_and_extra_facts(tmp_path) -> None:
     assert meta["columns"]["transform_type"]["categories"] == ["Absolute", "Delta", "Percentage"]
 
 
+def test_units_and_partitions_come_out_the_same_from_plain_and_categorical_columns(
+    tmp_path,
+) -> None:
+    frame = contract_frame()
+    frame.loc[frame.index[:5], "unit"] = None  # a cell without a unit is left out
+    plain = frame.astype({"domain": object, "variable": object, "unit": object})
+    shuffled = plain.sample(frac=1.0, random_state=0)  # partitions interleaved
+    for name, written in (("cat", frame), ("plain", shuffled)):
+        summary = write_dataset(written, tmp_path / name)
+        assert summary["rows"].tolist() == [50, 50, 50, 50]
+        meta = read_dataset_metadata(tmp_path / name)
+        assert meta["units"] == {"technology.capex": "GBP/kW", "commodity.price": "GBP/MWh"}
+    back = read_parquet(tmp_path / "plain").reset_index()
+    assert back.groupby(["domain", "region"], observed=True).size().tolist() == [50] * 4
+
+
 def test_reading_a_subset_prunes_partitions(tmp_path) -> None:
     write_dataset(contract_frame(), tmp_path / "ds")
     only = read_parquet(tmp_path / "ds", domains=["technology"], regions=["gbr"])
