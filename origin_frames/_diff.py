@@ -934,15 +934,22 @@ def _merge_regions(
     return target, regions
 
 
+def drives_others(domain: np.ndarray, variable: np.ndarray) -> np.ndarray:
+    """Which calls change other cells on the server too, so must land before any other.
+
+    System ``totalDemand`` drives ``baseDemand`` and the demand technologies' ``totalDemand``
+    (they are rescaled with it): its calls go first (:func:`assign_calls`) and apply waits
+    for their answers before it sends the rest, so explicit changes of the dependents land
+    on top.
+    """
+    domain, variable = np.asarray(domain, dtype=object), np.asarray(variable, dtype=object)
+    return np.asarray((domain == "demand") & (variable == "totalDemand"), dtype=bool)
+
+
 def _call_order(group_keys: dict[str, np.ndarray], target: np.ndarray) -> np.ndarray:
     """The groups that become calls (merged ones are not), in the order they are sent."""
     kept = np.flatnonzero(target == np.arange(len(target)))
-    # System totalDemand drives baseDemand and the demand technologies' totalDemand on the
-    # server (they are rescaled with it), so its calls go first and explicit changes of the
-    # dependents land on top.
-    drives = (group_keys["domain"][kept] == "demand") & (
-        group_keys["variable"][kept] == "totalDemand"
-    )
+    drives = drives_others(group_keys["domain"][kept], group_keys["variable"][kept])
     return kept[np.argsort(~drives, kind="stable")]
 
 
