@@ -215,7 +215,7 @@ def _read_domain(client: OriginFrames, part: Part) -> pd.DataFrame:
     if domain == "technology":
         frame = client.technologies(sid, [region])
     elif domain == "demand":
-        frame = client.demand(sid, [region])
+        frame = client.demand(sid, [region], domains=["demand"])
     elif domain == "demand_technology":
         frame = client.get_demand_technologies(sid, {"region": region})
     elif domain == "commodity":

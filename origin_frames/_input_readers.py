@@ -176,10 +176,12 @@ class InputReaders:
                      domains: Sequence[str] = DEMAND_DOMAINS) -> pd.DataFrame:  # fmt: skip
         """One ``getDemand`` read (a ``GetDemandFilterDemandInput``) -> validated frame."""
         selection = self._demand_selection()
-        document, variables = demand_document(scenario_id, selection)
+        # Without demand technologies the answer is a fraction of the size: ask only then.
+        technologies = "demand_technology" in domains
+        document, variables = demand_document(scenario_id, selection, technologies=technologies)
         variables["demandFilter"] = dict(demand_filter) if demand_filter else None
         docs = self._session(scenario_id, document, variables, _plain_json).get("getDemand")
-        frame = demand_frame(docs, selection)
+        frame = demand_frame(docs, selection, include_technologies=technologies)
         if len(domains) < len(DEMAND_DOMAINS):
             frame = frame[frame["domain"].isin(domains).to_numpy(dtype=bool)]
         return schemas.validate(frame, schemas.DemandCells)

@@ -348,17 +348,19 @@ class DemandSelection:
             f"variables {{ year {yearly} }} }}"
         )
 
-    def demand_tree(self) -> str:
-        """Selection set of one system demand document (technologies included)."""
+    def demand_tree(self, technologies: bool = True) -> str:
+        """Selection set of one system demand document (its technologies, if asked)."""
         yearly = " ".join(f"{v} {PLAIN}" for v in self.system)
-        return (
-            f"{{ region peakLoadDemand variables {{ year {yearly} }} "
-            f"technologies {self.technology_tree()} }}"
-        )
+        nested = f"technologies {self.technology_tree()} " if technologies else ""
+        return f"{{ region peakLoadDemand variables {{ year {yearly} }} {nested}}}"
 
 
 def demand_document(
-    session_id: str, selection: DemandSelection, regions: Sequence[str] | None = None
+    session_id: str,
+    selection: DemandSelection,
+    regions: Sequence[str] | None = None,
+    *,
+    technologies: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """``getDemand`` (system variables and demand technologies) for some or all regions.
 
@@ -366,6 +368,8 @@ def demand_document(
         session_id: The scenario id.
         selection: Variables to select.
         regions: Region codes to read; None reads every region.
+        technologies: Also select each region's demand technologies (False: only the
+            system variables, a much smaller answer).
 
     Returns:
         ``(document, variables)``.
@@ -380,7 +384,7 @@ def demand_document(
         "query ($sessionId: String!, $demandFilter: GetDemandFilterDemandInput, "
         "$aggregateRegions: Boolean) { getSession(sessionId: $sessionId) { "
         "getDemand(filter: $demandFilter, aggregateRegions: $aggregateRegions) "
-        f"{selection.demand_tree()} }} }}"
+        f"{selection.demand_tree(technologies)} }} }}"
     )
     variables = {
         "sessionId": session_id,
