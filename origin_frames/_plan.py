@@ -964,6 +964,14 @@ def build_plan(
     matched = desired.loc[keep].reset_index(drop=True)
     cells, warning = _judge_cells(changes, matched, current, pos[keep], pos_all, facts, problems)
     _raise_problems(problems)
+    return _plan_with_calls(client, scenario_id, cells, warning, mark)
+
+
+def _plan_with_calls(
+    client: PlanClient | None, scenario_id: str, cells: pd.DataFrame, warning: np.ndarray,
+    mark: str | None,
+) -> Plan:  # fmt: skip
+    """The plan of validated changed cells: their warnings attached, grouped into calls."""
     cells["warning"] = warning
     call_frame, call_ids = _diff.assign_calls(cells)
     cells["call_id"] = call_ids
