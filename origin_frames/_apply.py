@@ -5,6 +5,9 @@ previous one), so a batch that failed in transit is simply sent again, a bounded
 times. A batch that failed for good marks its calls failed; what happens next is
 ``on_error``: ``"rollback"`` (default) re-sends the before-state of every call that
 succeeded, ``"stop"`` sends nothing more, ``"continue"`` sends the remaining batches.
+Batches go out ``concurrency`` at a time: after a failure no new batch is sent, and the
+batches already in flight are waited for, their calls counted applied, failed or in doubt
+like any other, before anything is rolled back.
 
 Rollback restores each cell's prior transform; where a cell had none it sends a null value
 for technology inputs (``OptionalYearlyNumberItemInput`` clears the transform) and the
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import _diff, _mutations
+from ._contract import KEY
 from ._exceptions import (
     ApplyError,
     AuthenticationError,
@@ -207,6 +211,30 @@ def _sendable(calls: pd.DataFrame, size: int) -> list[Sendable]:
     return [out[r.start : r.stop] for r in _batches(len(out), size)]
 
 
+def _leading_batches(calls: pd.DataFrame, size: int) -> int:
+    """How many batches hold the leading calls that change other cells on the server
+    (``_diff.drives_others``): they are answered before any later batch goes out."""
+    drives = _diff.drives_others(calls["domain"].to_numpy(), calls["variable"].to_numpy())
+    lead = len(drives) if drives.all() else int(np.argmin(drives))
+    return -(-lead // size)
+
+
+def _send_in_order(
+    transport: Any, batches: list[Sendable], lead: int, how: _Sending, retries: int,
+    keep_going: Callable[[], bool],
+) -> Iterator[tuple[int, BatchOutcome]]:
+    """``_send_batches`` in two waves: the first ``lead`` batches, every one answered, then
+    the rest (``concurrency`` in flight in each)."""
+    yield from _send_batches(
+        transport, batches[:lead], retries, how.sleep, how.concurrency, keep_going
+    )
+    rest = _send_batches(
+        transport, batches[lead:], retries, how.sleep, how.concurrency, keep_going
+    )
+    for b, outcome in rest:
+        yield lead + b, outcome
+
+
 def _send_batches(
     transport: Any, batches: list[Sendable], retries: int, sleep: Callable[[float], None],
     concurrency: int, keep_going: Callable[[], bool],
@@ -311,7 +339,7 @@ def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
         & _diff._same(now_tv, cells["before_value"].to_numpy())
         & (now_tt == before_tt)
     )
-    stale = cells.loc[~same, [*_diff.KEY, "before", "after"]].copy()
+    stale = cells.loc[~same, [*KEY, "before", "after"]].copy()
     stale["now"] = now[~same]
     return stale.reset_index(drop=True)
 
@@ -348,7 +376,7 @@ def _verify(
     current, pos = _current_for(client, plan, cells)
     now = _value_at(current, pos, "value")
     bad = ~_diff._same(now, cells[expected].to_numpy())
-    out = cells.loc[bad, [*_diff.KEY, "call_id", expected]].copy()
+    out = cells.loc[bad, [*KEY, "call_id", expected]].copy()
     out["now"] = now[bad]
     return out.reset_index(drop=True)
 
@@ -586,7 +614,8 @@ def _send_all(
         return on_error == "continue" or not run.failed()
 
     try:
-        sent = _send_batches(transport, batches, retries, how.sleep, how.concurrency, keep_going)
+        lead = _leading_batches(calls, how.size)
+        sent = _send_in_order(transport, batches, lead, how, retries, keep_going)
         for b, (outcome, tries, in_doubt) in sent:
             rows = starts[b]
             run.requests += tries
@@ -690,9 +719,8 @@ def _rollback(
     failed_inverse: set[int] = set()
     requests = 0
     batches = _sendable(inv_calls, how.size)
-    sent = _send_batches(
-        transport, batches, _ROLLBACK_RETRIES, how.sleep, how.concurrency, lambda: True
-    )
+    lead = _leading_batches(inv_calls, how.size)
+    sent = _send_in_order(transport, batches, lead, how, _ROLLBACK_RETRIES, lambda: True)
     for b, (outcome, tries, _in_doubt) in sent:
         requests += tries
         for i, error in zip(starts[b], outcome, strict=True):

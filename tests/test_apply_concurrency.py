@@ -6,11 +6,13 @@ transport is wrapped only to count requests in flight and to lose one call's ans
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
-from test_apply import new_scenario, small_inputs, state
+from test_apply import _demand, new_scenario, small_inputs, state
 
 from origin_frames import ApplyError, OriginFrames
 from origin_frames._apply import apply_plan
@@ -26,8 +28,9 @@ class _Gate:
     has. ``together``: the first that many mutations must all be in flight at once."""
 
     def __init__(self, client: OriginFrames, lose: dict[str, Any] | None = None,
-                 together: int = 0) -> None:  # fmt: skip
+                 together: int = 0, slow: str | None = None) -> None:  # fmt: skip
         self.graphql = client.transport.graphql
+        self._slow = slow
         self._raw = client.transport.graphql_raw
         self._lose, self._lost = lose, threading.Event()
         self._barrier = threading.Barrier(together, timeout=_WAIT_S) if together else None
@@ -42,6 +45,9 @@ class _Gate:
             raise TransportError("injected: the answer never arrived")
         if self._lose is not None:
             assert self._lost.wait(_WAIT_S)
+        if (self._slow is not None and "updateDemandVariable(" in document
+                and variables.get("variable0") == self._slow):
+            time.sleep(0.3)  # so that anything sent alongside would land first
         with self._lock:
             self.sent += 1
             self.in_flight += 1
@@ -68,9 +74,12 @@ class _Gated:
 
 
 def _plan(client: OriginFrames, sid: str) -> tuple[pd.DataFrame, Plan]:
-    """The current small inputs and a plan changing them in at least 8 calls."""
+    """The current small inputs and a plan changing them in at least 8 calls (none of
+    system ``totalDemand``, whose calls go out alone, before the others)."""
     before = small_inputs(client, sid)
-    edit = before.groupby(["domain", "variable"], observed=True).head(4).copy()
+    edit = before.groupby(["domain", "variable"], observed=True).head(4)
+    drives = (edit["domain"] == "demand") & (edit["variable"] == "totalDemand")
+    edit = edit[~drives].copy()
     edit["value"] = edit["value"] * 0.9
     plan = build_plan(client, sid, edit)
     assert len(plan.calls) >= 8
@@ -130,3 +139,22 @@ def test_concurrency_below_one_is_refused(client, sdk):
     _before, plan = _plan(client, sid)
     with pytest.raises(ValueError, match="concurrency"):
         apply_plan(client, plan, concurrency=0, progress=False)
+
+
+def test_total_demand_lands_before_the_components_it_would_rescale(client, sdk):
+    sid = new_scenario(sdk)
+    demand = _demand(client, sid, ["gbr"])
+    total = ((demand["domain"] == "demand") & (demand["variable"] == "totalDemand")
+             & demand["year"].isin([2030, 2031]))  # fmt: skip
+    base = (demand["domain"] == "demand") & (demand["variable"] == "baseDemand")
+    edited = demand.copy()
+    edited.loc[total, "value"] = edited.loc[total, "value"] * 1.2
+    plan = build_plan(client, sid, edited)
+    assert "pinned" in set(plan.cells["change"]) and len(plan.calls) >= 3
+    gate = _Gate(client, slow="totalDemand")
+    result = apply_plan(_Gated(client, gate), plan, batch_size=1, concurrency=4,
+                        progress=False)
+    assert result.outcome == "applied" and result.verified
+    now = _demand(client, sid, ["gbr"])
+    np.testing.assert_allclose(now.loc[base, "value"], demand.loc[base, "value"])
+    np.testing.assert_allclose(now.loc[total, "value"], demand.loc[total, "value"] * 1.2)
