@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import _diff, _mutations
+from ._contract import KEY
 from ._exceptions import (
     ApplyError,
     AuthenticationError,
@@ -338,7 +339,7 @@ def stale_cells(client: CurrentReader, plan: Plan) -> pd.DataFrame:
         & _diff._same(now_tv, cells["before_value"].to_numpy())
         & (now_tt == before_tt)
     )
-    stale = cells.loc[~same, [*_diff.KEY, "before", "after"]].copy()
+    stale = cells.loc[~same, [*KEY, "before", "after"]].copy()
     stale["now"] = now[~same]
     return stale.reset_index(drop=True)
 
@@ -375,7 +376,7 @@ def _verify(
     current, pos = _current_for(client, plan, cells)
     now = _value_at(current, pos, "value")
     bad = ~_diff._same(now, cells[expected].to_numpy())
-    out = cells.loc[bad, [*_diff.KEY, "call_id", expected]].copy()
+    out = cells.loc[bad, [*KEY, "call_id", expected]].copy()
     out["now"] = now[bad]
     return out.reset_index(drop=True)
 

@@ -11,6 +11,7 @@ and scenario outputs (``_outputs``). Input domains follow the frame contract
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections import OrderedDict
@@ -408,24 +409,16 @@ class OriginFrames(SeedMethods, Catalogue):
             0 2030-01-01 00:00:00+00:00  gbr-irl   MW    ...
             1 2030-01-01 01:00:00+00:00  gbr-irl   MW    ...
         """
-        from ._outputs import get_scenario_outputs, to_zone
+        from ._outputs import get_scenario_outputs, joined, to_zone
 
         zone = to_zone(tz)
         # The argument check has made ``year`` None, an int or a list of ints.
         wanted: list[int | None] = list(year) if isinstance(year, list) else [year]  # type: ignore[list-item]
-
-        def one(chosen: int | None) -> pd.DataFrame:
-            return get_scenario_outputs(
-                self, scenario_id, region, download_type, granularity, currency, chosen,
-                node=node, sub_type=sub_type, use_cache=use_cache,
-            )  # fmt: skip
-
+        one = functools.partial(get_scenario_outputs, self, scenario_id, region, download_type,
+                                granularity, currency, node=node, sub_type=sub_type,
+                                use_cache=use_cache)  # fmt: skip
         # Years download side by side (``concurrency``), with a bar over them.
-        frames = self._run(one, wanted, f"{download_type} {granularity}")
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if zone is not None and "datetime" in frame.columns:
-            frame["datetime"] = frame["datetime"].dt.tz_convert(zone)
-        return frame
+        return joined(self._run(one, wanted, f"{download_type} {granularity}"), zone)
 
     def clear_output_cache(self, scenario_id: str | None = None) -> int:
         """Deletes cached output downloads, of one scenario or all.

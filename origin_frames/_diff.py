@@ -24,31 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-INDEX_LEVELS: tuple[str, ...] = ("region", "technology", "year")
-KEY_COLUMNS: tuple[str, ...] = (
-    "domain",
-    "variable",
-    "kind",
-    "sub_region",
-    "sub_technology",
-    "subsidy",
-    "month",
+from ._contract import (
+    ALL_REGIONS,
+    DOMAINS,
+    KEY,
+    REGION_LIST_DOMAINS,
+    STRING_KEYS,
+    TRANSFORM_TYPES,
+    effective,
 )
-KEY: tuple[str, ...] = INDEX_LEVELS + KEY_COLUMNS
-STRING_KEYS: tuple[str, ...] = tuple(k for k in KEY if k not in ("year", "month"))
-TRANSFORM_TYPES: tuple[str, ...] = ("Absolute", "Delta", "Percentage")
+
 CLEAR = "clear"
-DOMAINS: tuple[str, ...] = (
-    "technology",
-    "demand",
-    "demand_technology",
-    "commodity",
-    "interconnector",
-)
-#: Domains whose mutation takes a ``regions`` list, so identical changes merge across regions.
-REGION_LIST_DOMAINS: frozenset[str] = frozenset({"demand", "demand_technology", "commodity"})
-#: Region of commodity cells read as the equally weighted average across regions.
-ALL_REGIONS = "all"
 #: How a cleared transform is sent where the API's ``tx`` item does not accept a null value
 #: (every domain but technology): a neutral ``Delta 0`` makes the effective value the original.
 NEUTRAL_TRANSFORM: tuple[str, float] = ("Delta", 0.0)
@@ -516,19 +502,6 @@ def _align_by_merge(
 # --------------------------------------------------------------------------------------------
 # classification
 # --------------------------------------------------------------------------------------------
-def effective(original: np.ndarray, ttype: np.ndarray, tvalue: np.ndarray) -> np.ndarray:
-    """Effective values: Absolute -> v; Delta -> original + v; Percentage -> original*(1+v/100)."""
-    original = np.asarray(original, dtype=np.float64)
-    tvalue = np.asarray(tvalue, dtype=np.float64)
-    ttype = np.asarray(ttype, dtype=object)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is judged by the caller
-        return np.select(
-            [ttype == "Absolute", ttype == "Delta", ttype == "Percentage"],
-            [tvalue, original + tvalue, original * (1.0 + tvalue / 100.0)],
-            default=original,
-        )
-
-
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Float equality with a small relative tolerance; NaN equals NaN."""
     a = np.asarray(a, dtype=np.float64)

@@ -56,6 +56,7 @@ __all__ = [
     "clear_cache",
     "default_cache_dir",
     "get_scenario_outputs",
+    "joined",
     "parse_csv",
     "to_zone",
 ]
@@ -261,16 +262,14 @@ def get_scenario_outputs(
     request = {"base": client.settings.scenario_base_url, "scenario": scenario_id,
                "region": region, "type": download_type, "granularity": granularity,
                "currency": currency, "year": year, "node": node, "sub_type": sub_type}  # fmt: skip
-    folder = (client.cache_dir or default_cache_dir()) / _safe_name(scenario_id)
-    stem = cache_key(request)
+    folder, stem = _cache_folder(client, scenario_id), cache_key(request)
     try:
         detail = client.get_scenario_by_id(scenario_id)
     except (OriginConnectionError, OriginTimeoutError):
         cached = _newest(folder, stem) if use_cache else None
         if cached is None:
             raise
-        log.warning("the server is unreachable: serving the cached %s", cached.name)
-        return read_parquet(cached)
+        return _offline(cached)
     path = _run_path(folder, stem, detail)
     if use_cache and path.exists():
         return read_parquet(path)
@@ -278,6 +277,17 @@ def get_scenario_outputs(
     if use_cache:
         _write_atomically(frame, path)
     return frame
+
+
+def _cache_folder(client: OutputsClient, scenario_id: str) -> Path:
+    """The cache folder of a scenario's downloads."""
+    return (client.cache_dir or default_cache_dir()) / _safe_name(scenario_id)
+
+
+def _offline(cached: Path) -> pd.DataFrame:
+    """The newest cached file of a request, served while the server is unreachable."""
+    log.warning("the server is unreachable: serving the cached %s", cached.name)
+    return read_parquet(cached)
 
 
 def _run_path(folder: Path, stem: str, detail: pd.DataFrame) -> Path:
@@ -361,6 +371,26 @@ def _check_template(
         raise ConfigurationError(f"{what} is nodal: pass node=.")
     if "{nodename}" not in template and node:
         raise ConfigurationError(f"{what} is not nodal: drop node=.")
+
+
+def joined(frames: list[pd.DataFrame], zone: Any) -> pd.DataFrame:
+    """The downloads of several years as one frame, ``datetime`` in ``zone`` (None: UTC).
+
+    Args:
+        frames: One download per year, in order (at least one).
+        zone: A time zone from :func:`to_zone`, or None.
+
+    Returns:
+        The frames concatenated (the one frame itself when there is one).
+
+    Example:
+        >>> joined([parse_csv("Year,Price\\nyear,gbp/MWh\\n2030,70\\n")], None).shape
+        (1, 4)
+    """
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if zone is not None and "datetime" in frame.columns:
+        frame["datetime"] = frame["datetime"].dt.tz_convert(zone)
+    return frame
 
 
 def to_zone(tz: str | None) -> Any:

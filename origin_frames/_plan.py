@@ -22,7 +22,16 @@ import pandas as pd
 
 from . import _diff, _planfile, _queries, _units, schemas
 from ._changes import change_frame
-from ._diff import ALL_REGIONS, DOMAINS, KEY, TRANSFORM_TYPES
+from ._contract import (
+    ALL_REGIONS,
+    DEMAND_DOMAINS,
+    DOMAINS,
+    INDEX_LEVELS,
+    KEY,
+    STRING_KEYS,
+    SUB_KEYS,
+    TRANSFORM_TYPES,
+)
 from ._exceptions import NotFoundError, PlanError, ValidationError
 from ._reader import CurrentReader, PlanClient
 
@@ -158,7 +167,7 @@ class Plan:
         frame = self.cells.drop(columns=["row"], errors="ignore").copy()
         frame["year"] = frame["year"].astype("Int64")
         frame["month"] = frame["month"].astype("Int64")
-        return frame.set_index(list(_diff.INDEX_LEVELS))
+        return frame.set_index(list(INDEX_LEVELS))
 
     def summary(self) -> pd.DataFrame:
         """Counts per domain and variable: cells changed/cleared, calls, warnings.
@@ -344,7 +353,7 @@ def _cells_frame(cells: pd.DataFrame) -> pd.DataFrame:
         cells[name] = cells[name].astype("Int64")
     for name in ("original", "before", "before_value", "after", "transform_value"):
         cells[name] = cells[name].astype("float64")
-    for name in (*_diff.STRING_KEYS, "before_type", "transform_type", "change", "warning"):
+    for name in (*STRING_KEYS, "before_type", "transform_type", "change", "warning"):
         values = cells[name].astype(object)
         cells[name] = values.where(values.notna(), None)
     cells["call_id"] = cells["call_id"].astype("int64")
@@ -361,7 +370,7 @@ def fingerprint(cells: pd.DataFrame) -> str:
     if len(cells) == 0:
         return hashlib.sha256(b"empty").hexdigest()
     parts: dict[str, Any] = {}
-    for name in (*_diff.STRING_KEYS, "before_type"):
+    for name in (*STRING_KEYS, "before_type"):
         values = cells[name].astype(object)
         parts[name] = values.where(values.notna(), "\x00").astype(object)
     for name in ("year", "month"):
@@ -507,11 +516,11 @@ def read_current(
                 _call_reader(client.technologies, scenario_id, regions=regions,
                              technologies=entities, sub_keys=sub_keys)
             )
-        elif domain in ("demand", "demand_technology"):
+        elif domain in DEMAND_DOMAINS:
             if "demand" in done:
                 continue
             done.add("demand")
-            both = desired["domain"].isin(["demand", "demand_technology"]).to_numpy()
+            both = desired["domain"].isin(DEMAND_DOMAINS).to_numpy()
             regions = _unique(desired.loc[both, "region"]) or None
             frames.append(_call_reader(client.demand, scenario_id, regions=regions))
         elif domain == "commodity":
@@ -543,7 +552,7 @@ def read_current(
 
 def _empty_current() -> pd.DataFrame:
     """An empty current frame with the key and value columns."""
-    data: dict[str, Any] = {k: pd.Series(dtype=object) for k in _diff.STRING_KEYS}
+    data: dict[str, Any] = {k: pd.Series(dtype=object) for k in STRING_KEYS}
     data["year"] = pd.Series(dtype="Int64")
     data["month"] = pd.Series(dtype="Int64")
     for name in ("original", "transform_value", "value"):
@@ -648,7 +657,6 @@ def _domain_reasons(
         )
 
 
-_SUB_KEYS = ("kind", "sub_region", "sub_technology", "subsidy")
 _MAX_EXPLAINED = 200  # rows explained one by one; a longer report is already unreadable
 
 
@@ -658,7 +666,7 @@ def _sub_key_reasons(
     """Names the sub-key values that exist where a row's sub-key (often a blank kind) has none."""
     keys = ["domain", "region", "technology", "variable"]
     open_rows = np.flatnonzero(pd.isna(reason))[:_MAX_EXPLAINED]
-    subs = [c for c in _SUB_KEYS if c in missing.columns and c in current.columns]
+    subs = [c for c in SUB_KEYS if c in missing.columns and c in current.columns]
     if not len(open_rows) or not subs:
         return
     cur = current[keys + subs].astype(object)
@@ -1241,7 +1249,7 @@ def from_wide(wide: pd.DataFrame, values: str = "value") -> pd.DataFrame:
             "(it was not made by to_wide, or its attrs were dropped): add them as index levels "
             "or columns."
         )
-    for name in _diff.STRING_KEYS:
+    for name in STRING_KEYS:
         col = long[name].astype(object)
         long[name] = col.where(col != "", None)
     out = long[[*KEY, values]]
