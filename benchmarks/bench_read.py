@@ -268,7 +268,7 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
         every = sorted(client.get_technology_names(eur).index.unique(level="region"))
         regions = every[:4] if quick else every
         documents = technology_documents(client, eur, regions)
-        raw_fetch(emu, documents[:1], 1)  # warm the document cache
+        raw_fetch(emu, documents, conc)  # warm the emulator's parse cache for these documents
         client.technologies(eur, regions)  # generates every region's cells once
         t_serve, _ = timed(lambda: raw_fetch(emu, documents, conc), 1)
         t_eur, f_eur = timed(lambda: client.technologies(eur, regions), 1)
