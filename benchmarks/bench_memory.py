@@ -12,7 +12,7 @@ Usage::
 
     python benchmarks/bench_memory.py [--quick] [--cache-mb MB] [--json PATH]
 
-``--quick`` reads 8 scenarios of each group with a 128 MB budget (eviction happens
+``--quick`` reads 4 scenarios of each group with a 128 MB budget (eviction happens
 within the run); the full run reads all of them with the default budget.
 ``--cache-mb 0`` starts ``serve`` without the option (for a server that predates it).
 """
@@ -100,7 +100,7 @@ def run(quick: bool, cache_mb: int) -> dict[str, Any]:
         client = OriginFrames(
             TOKEN, url + "/scenarioExplr", url + "/modelInputs", progress=False
         )
-        per_group = 8 if quick else None
+        per_group = 4 if quick else None
         sids = [str(s) for g in GROUPS for s in client.get_aurora_scenarios(g).index[:per_group]]
         start_mb = _status_mb(process.pid, "VmRSS")
         first_s, cells = _timed_read(client, sids[0])
@@ -141,7 +141,7 @@ def run(quick: bool, cache_mb: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark and prints (and optionally writes) its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="8 scenarios per group")
+    parser.add_argument("--quick", action="store_true", help="4 scenarios per group")
     parser.add_argument("--cache-mb", type=int, help="serve --cache-mb (0: leave it out)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ peak < 2x the frame; export >= 0.95x the raw writer. Only the public API is time
 benchmark at 50 ms only on 4 pan-European regions, plans 100k cells, applies 50 calls and
 exports the gbr scenario, and the fleet export covers 4 pan-European regions; the full run
 uses the whole pan-European scenario, 1 M planned cells, 500 applied calls (10,000 cells)
-and a fleet export of 32 regions x 4 scenarios. The memory rows read 16 gbr+deu scenarios
+and a fleet export of 32 regions x 4 scenarios. The memory rows read 8 gbr+deu scenarios
 with a 128 MB budget (``--quick``) or the whole gbr+deu catalogue (160) with the default
 512 MB.
 """

@@ -754,7 +754,7 @@ def send_update(client: Sender, variables: dict[str, Any], mutation: str) -> Any
         >>> v = compile_transforms("commodity", sid, region=["gbr"], technology="gas",
         ...                        variable="price", transform=tx)
         >>> send_update(client, v, "commodity")
-        {...}
+        {'commodity': 'gas'}
     """
     parameter = variables.get("parameter")
     definition = mutation.startswith("technology") and all(

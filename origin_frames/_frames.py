@@ -227,8 +227,18 @@ class CellFrameBuilder:
             The frame, dtypes as in the frame contract.
 
         Example:
-            >>> CellFrameBuilder().frame().shape
-            (0, 14)
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block(
+            ...     {"region": "gbr", "technology": "ccgt", "domain": "technology",
+            ...      "variable": "capex"},
+            ...     [{"year": 2030, "original": 450.0,
+            ...       "transform": {"type": "Delta", "value": -20.0}},
+            ...      {"year": 2035, "original": 430.0}], year="cell")
+            >>> builder.frame()[["variable", "original", "transform_type", "value"]]
+                                   variable  original transform_type  value
+            region technology year
+            gbr    ccgt       2030    capex     450.0          Delta  430.0
+                              2035    capex     430.0            NaN  430.0
         """
         cells = self._cells
         counts = np.asarray(self._counts, dtype=np.int64)

@@ -23,10 +23,10 @@ settings.load_profile("origin")
 # The official SDK caches downloads under the user's data dir; keep tests hermetic.
 os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="origin-sdk-cache-"))
 
+from helpers import TOKEN  # noqa: E402
+
 from origin_frames import OriginFrames  # noqa: E402
 from origin_frames.emulator import Emulator  # noqa: E402
-
-TOKEN = "test-token-abcdef123456"
 
 
 # -- live mode: the conformance tests against the real Origin API ---------------------------
@@ -124,3 +124,9 @@ def central(client: OriginFrames) -> str:
     scenarios = client.get_aurora_scenarios("gbr")
     return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
 
+
+
+@pytest.fixture
+def sid(client: OriginFrames) -> str:
+    """The id of the first published gbr scenario (read-only: edits need a tenanted copy)."""
+    return str(client.get_aurora_scenarios("gbr").index[0])

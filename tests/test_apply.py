@@ -8,103 +8,60 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import (
+    TOKEN,
+    SdkViaClient,
+    demand_rows,
+    editable,
+    new_scenario,
+    small_inputs,
+    state,
+    transforms_log,
+)
 from origin_sdk.OriginSession import OriginSession
 
 from origin_frames import Emulator, OriginFrames
 from origin_frames._apply import apply_plan, send_update
-from origin_frames._diff import _neutral_to_null, flatten
+from origin_frames._diff import flatten
 from origin_frames._exceptions import ApplyError, StalePlanError
 from origin_frames._plan import Plan, build_plan, compile_transforms
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-LOG = """query ($sessionId: String!) {
-  getSession(sessionId: $sessionId) { transforms { updateParameters } }
-}"""
-
-
-def new_scenario(sdk: OriginSession, name: str = "edit") -> str:
-    """A tenanted scenario (published ones are read-only) based on the first gbr scenario."""
-    base = sdk.get_aurora_scenarios("gbr")[0]["scenarioGlobalId"]
-    project = sdk.create_project({"name": f"p-{name}", "productId": 1})["projectGlobalId"]
-    scenario = sdk.create_scenario(
-        {"projectGlobalId": project, "name": name, "baseScenarioGlobalId": base,
-         "regionGroupCode": "gbr"}
-    )
-    return scenario["scenarioGlobalId"]
-
 
 @pytest.fixture
-def sid(sdk: OriginSession) -> str:
+def tenanted_sid(sdk: OriginSession) -> str:
+    """A new tenanted scenario (editable, unlike the published one of the conftest `sid`)."""
     return new_scenario(sdk)
 
 
-def transforms_log(client: OriginFrames, sid: str) -> list[dict[str, Any]]:
-    """The session's transforms log: one ``updateParameters`` per mutation received."""
-    data = client.transport.graphql("inputs", LOG, {"sessionId": sid})
-    return [t["updateParameters"] for t in data["getSession"]["transforms"]]
-
-
-def editable(client: OriginFrames, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose parameter is not locked."""
-    params = client.inputs_config()["technology"]["parameters"]
-    locked = [p["name"] for p in params if p.get("lock")]
-    return frame[~frame["variable"].isin(locked)]
-
-
-def small_inputs(client: OriginFrames, sid: str) -> pd.DataFrame:
-    """CCGT in gbr, gbr demand, gbr/fra commodities and gbr interconnectors."""
-    frames = [
-        client.technologies(sid, regions=["gbr"], technologies=["CCGT"]),
-        client.demand(sid, regions=["gbr"]),
-        client.commodities(sid, regions=["gbr", "fra"]),
-        client.interconnectors(sid, regions=["gbr"]),
-    ]
-    return editable(client, pd.concat([flatten(f) for f in frames], ignore_index=True))
-
-
-def state(frame: pd.DataFrame) -> pd.DataFrame:
-    """Effective values and transforms by key, a neutral Delta 0 counting as none."""
-    flat = flatten(frame)
-    key = ["region", "technology", "year", "domain", "variable", "kind", "sub_region",
-           "sub_technology", "subsidy", "month"]
-    tt, tv = _neutral_to_null(flat["transform_type"].astype(object).to_numpy(),
-                              flat["transform_value"].to_numpy(dtype=float))
-    out = flat[key].astype(object).where(flat[key].notna(), None)
-    out["value"] = flat["value"].to_numpy(dtype=float)
-    out["tt"] = pd.Series([None if pd.isna(t) else t for t in tt], dtype=object)
-    out["tv"] = tv
-    return out.sort_values(key, na_position="first").reset_index(drop=True)
-
-
-def test_apply_then_reread_equals_the_edit_and_replanning_is_a_no_op(client, sid):
-    current = small_inputs(client, sid)
+def test_apply_then_reread_equals_the_edit_and_replanning_is_a_no_op(client, tenanted_sid):
+    current = small_inputs(client, tenanted_sid)
     rng = np.random.default_rng(7)
     edit = current.copy()
     mask = rng.random(len(edit)) < 0.2
     edit.loc[mask, "value"] = edit.loc[mask, "value"] * 0.9
-    plan = build_plan(client, sid, edit)
+    plan = build_plan(client, tenanted_sid, edit)
     assert 0 < len(plan)
     result = apply_plan(client, plan, progress=False)
     assert result.ok and result.verified
     assert result.requests == -(-len(plan.calls) // 50)
-    after = small_inputs(client, sid)
+    after = small_inputs(client, tenanted_sid)
     np.testing.assert_allclose(
         state(after)["value"].to_numpy(), state(edit)["value"].to_numpy(), rtol=1e-9
     )
-    assert len(build_plan(client, sid, edit)) == 0
-    assert len(build_plan(client, sid, after)) == 0
+    assert len(build_plan(client, tenanted_sid, edit)) == 0
+    assert len(build_plan(client, tenanted_sid, after)) == 0
 
 
-def test_explicit_transforms_and_clear_round_trip(client, sid):
-    tech = editable(client, flatten(client.technologies(sid, regions=["gbr"],
+def test_explicit_transforms_and_clear_round_trip(client, tenanted_sid):
+    tech = editable(client, flatten(client.technologies(tenanted_sid, regions=["gbr"],
                                                          technologies=["CCGT"])))
     capex = tech[(tech["variable"] == "capex") & tech["year"].isin([2030, 2031])].head(2)
     change = capex[["region", "technology", "year", "domain", "variable", "kind",
                     "sub_region", "sub_technology", "subsidy", "month"]].copy()
     change["transform_type"] = ["Delta", "Percentage"]
     change["transform_value"] = [10.0, -5.0]
-    apply_plan(client, build_plan(client, sid, change), progress=False)
-    now = flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
+    apply_plan(client, build_plan(client, tenanted_sid, change), progress=False)
+    now = flatten(client.technologies(tenanted_sid, regions=["gbr"], technologies=["CCGT"]))
     got = now.merge(change[["year", "sub_technology", "kind"]], how="inner")
     got = got[got["variable"] == "capex"].sort_values("year")
     assert got["transform_type"].astype(object).tolist() == ["Delta", "Percentage"]
@@ -112,19 +69,19 @@ def test_explicit_transforms_and_clear_round_trip(client, sid):
     np.testing.assert_allclose(got["value"], [orig[0] + 10.0, orig[1] * 0.95])
 
     clear = change.assign(transform_type="clear", transform_value=np.nan)
-    plan = build_plan(client, sid, clear)
+    plan = build_plan(client, tenanted_sid, clear)
     assert plan.cells["change"].tolist() == ["cleared", "cleared"]
     assert all(i["transform"]["value"] is None for i in plan.calls.iloc[0]["variables"]["tx"])
     apply_plan(client, plan, progress=False)
-    now = flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
+    now = flatten(client.technologies(tenanted_sid, regions=["gbr"], technologies=["CCGT"]))
     got = now.merge(change[["year", "sub_technology", "kind"]], how="inner")
     got = got[got["variable"] == "capex"]
     assert got["transform_type"].isna().all()
 
 
-def _one_change_per_domain(client: OriginFrames, sid: str) -> pd.DataFrame:
+def _one_change_per_domain(client: OriginFrames, tenanted_sid: str) -> pd.DataFrame:
     """One small explicit change for each of the five domains."""
-    current = small_inputs(client, sid)
+    current = small_inputs(client, tenanted_sid)
     picks = []
     for domain, variable in (("technology", "capex"), ("technology", "capacity"),
                              ("demand", "baseDemand"),
@@ -139,13 +96,13 @@ def _one_change_per_domain(client: OriginFrames, sid: str) -> pd.DataFrame:
     return pd.concat(picks, ignore_index=True).drop(columns=["value"])
 
 
-def test_payloads_equal_what_the_official_sdk_sends(client, sdk, sid):
-    plan = build_plan(client, sid, _one_change_per_domain(client, sid))
+def test_payloads_equal_what_the_official_sdk_sends(client, sdk, tenanted_sid):
+    plan = build_plan(client, tenanted_sid, _one_change_per_domain(client, tenanted_sid))
     assert set(plan.calls["mutation"]) == {"technology_exogenous", "technology_endogenous",
                                            "demand", "demand_technology", "commodity",
                                            "interconnector"}
     apply_plan(client, plan, batch_size=10, progress=False)
-    ours = transforms_log(client, sid)
+    ours = transforms_log(client, tenanted_sid)
 
     other = new_scenario(sdk, "sdk")
     for call in plan.calls.to_dict("records"):
@@ -188,41 +145,41 @@ def test_payloads_equal_what_the_official_sdk_sends(client, sdk, sid):
                      id="commodity"),
     ],
 )
-def test_compile_transforms_matches_the_official_updaters(client, sdk, sid, domain, entity,
-                                                         sdk_call):
+def test_compile_transforms_matches_the_official_updaters(client, sdk, tenanted_sid, domain,
+                                                         entity, sdk_call):
     seed_tx = [{"year": 2031, "transform": {"type": "Delta", "value": 1.5}},
                {"year": 2030, "transform": {"type": "Percentage", "value": -2.0}}]
-    variables = compile_transforms(domain, sid, transform=seed_tx, **entity)
-    sdk_call(sdk, sid, sorted(seed_tx, key=lambda t: t["year"]))
+    variables = compile_transforms(domain, tenanted_sid, transform=seed_tx, **entity)
+    sdk_call(sdk, tenanted_sid, sorted(seed_tx, key=lambda t: t["year"]))
     kind = "technology_endogenous" if domain == "technology" else domain
     assert send_update(client, variables, kind)
-    first, second = transforms_log(client, sid)
+    first, second = transforms_log(client, tenanted_sid)
     assert first == second
 
 
-def test_stale_plan_is_refused_and_nothing_is_sent(client, sdk, sid):
-    edit = small_inputs(client, sid)
+def test_stale_plan_is_refused_and_nothing_is_sent(client, sdk, tenanted_sid):
+    edit = small_inputs(client, tenanted_sid)
     edit = edit[edit["domain"] == "commodity"].copy()
     edit["value"] = edit["value"] + 1.0
-    plan = build_plan(client, sid, edit)
+    plan = build_plan(client, tenanted_sid, edit)
     first = plan.cells.iloc[0]
-    sdk.update_commodity_price(sid, first["technology"], [first["region"]],
+    sdk.update_commodity_price(tenanted_sid, first["technology"], [first["region"]],
                                [{"year": int(first["year"]),
                                  "transform": {"type": "Delta", "value": 3.0}}])
-    log = transforms_log(client, sid)
+    log = transforms_log(client, tenanted_sid)
     with pytest.raises(StalePlanError) as info:
         apply_plan(client, plan, progress=False)
     assert len(info.value.report) == 1
-    assert transforms_log(client, sid) == log
+    assert transforms_log(client, tenanted_sid) == log
     result = apply_plan(client, plan, force=True, progress=False)
     assert result.ok
 
 
-def test_saved_plan_applies_later_with_its_fingerprint(client, sid, tmp_path):
-    edit = small_inputs(client, sid)
+def test_saved_plan_applies_later_with_its_fingerprint(client, tenanted_sid, tmp_path):
+    edit = small_inputs(client, tenanted_sid)
     edit = edit[edit["domain"] == "interconnector"].head(5).copy()
     edit["value"] = edit["value"] * 0.5
-    plan = build_plan(client, sid, edit)
+    plan = build_plan(client, tenanted_sid, edit)
     loaded = Plan.from_json(plan.to_json(tmp_path / "p.json"), client=client)
     assert loaded.fingerprint == plan.fingerprint
     audit = tmp_path / "audit.parquet"
@@ -250,13 +207,13 @@ def test_failed_apply_rolls_back_to_the_state_before_under_injected_faults():
         with OriginFrames(TOKEN, *urls, progress=False, max_retries=10,
                           backoff_base=0.001) as reader, \
              OriginFrames(TOKEN, *urls, progress=False, max_retries=0) as mutator:
-            sdk_like = _SdkViaClient(reader)
-            sid = sdk_like.new_scenario()
-            before = small_inputs(reader, sid)
+            sdk_like = SdkViaClient(reader)
+            tenanted_sid = sdk_like.new_scenario()
+            before = small_inputs(reader, tenanted_sid)
             edit = before.copy()
             edit["value"] = edit["value"] * 0.9
             edit = edit.groupby(["domain", "variable"], observed=True).head(8)
-            plan = build_plan(reader, sid, edit)
+            plan = build_plan(reader, tenanted_sid, edit)
             assert len(plan.calls) >= 20
             with pytest.raises(ApplyError) as info:
                 apply_plan(_SplitClient(reader, mutator), plan, batch_size=1, retries=0,
@@ -264,32 +221,15 @@ def test_failed_apply_rolls_back_to_the_state_before_under_injected_faults():
             # The failed request's answer was lost: in doubt, so it was rolled back too.
             assert set(info.value.result.calls["status"]) <= {"rolled_back", "not_sent"}
             assert info.value.result.outcome == "rolled-back"
-            after = small_inputs(reader, sid)
+            after = small_inputs(reader, tenanted_sid)
     pd.testing.assert_frame_equal(state(after), state(before), rtol=1e-9)
 
 
-class _SdkViaClient:
-    """Creates a tenanted scenario through our client (the SDK has no retries)."""
-
-    def __init__(self, client: OriginFrames) -> None:
-        self.client = client
-
-    def new_scenario(self) -> str:
-        base = str(self.client.get_aurora_scenarios("gbr").index[0])
-        project = self.client.create_project({"name": "faults", "productId": 1})
-        pid = str(project.index[0])
-        created = self.client.create_scenario(
-            {"projectGlobalId": pid, "name": "faults", "baseScenarioGlobalId": base,
-             "regionGroupCode": "gbr"}
-        )
-        return str(created.index[0])
-
-
-def test_unchanged_transforms_log_skips_the_stale_re_read(client, sid):
-    edit = small_inputs(client, sid)
+def test_unchanged_transforms_log_skips_the_stale_re_read(client, tenanted_sid):
+    edit = small_inputs(client, tenanted_sid)
     edit = edit[edit["domain"] == "commodity"].copy()
     edit["value"] = edit["value"] * 1.01
-    plan = build_plan(client, sid, edit)
+    plan = build_plan(client, tenanted_sid, edit)
     assert plan.log_mark is not None
     sent = client.transport.stats["requests"]
     apply_plan(client, plan, verify=False, progress=False)
@@ -297,45 +237,41 @@ def test_unchanged_transforms_log_skips_the_stale_re_read(client, sid):
     assert client.transport.stats["requests"] - sent == 2
 
 
-def _demand(client: OriginFrames, sid: str, regions: list[str]) -> pd.DataFrame:
-    return flatten(client.demand(sid, regions=regions))
-
-
-def test_identical_changes_in_two_regions_go_out_as_one_call(client, sid):
-    demand = _demand(client, sid, ["gbr", "fra"])
+def test_identical_changes_in_two_regions_go_out_as_one_call(client, tenanted_sid):
+    demand = demand_rows(client, tenanted_sid, ["gbr", "fra"])
     rows = demand[(demand["domain"] == "demand") & (demand["variable"] == "baseDemand")
                   & demand["year"].isin([2030, 2031])]
     change = rows.drop(columns=["value"]).assign(transform_type="Percentage",
                                                  transform_value=3.0)
-    plan = build_plan(client, sid, change)
+    plan = build_plan(client, tenanted_sid, change)
     assert len(plan.calls) == 1
     assert plan.calls.iloc[0]["variables"]["regions"] == ["fra", "gbr"]
     apply_plan(client, plan, progress=False)
-    after = _demand(client, sid, ["gbr", "fra"]).merge(
+    after = demand_rows(client, tenanted_sid, ["gbr", "fra"]).merge(
         rows[["region", "technology", "year", "domain", "variable"]])
     np.testing.assert_allclose(after["value"], after["original"] * 1.03)
 
 
-def test_total_demand_edit_keeps_listed_components_and_rescales_unlisted_ones(client, sid):
-    demand = _demand(client, sid, ["gbr"])
+def test_total_demand_edit_keeps_listed_components_and_rescales_unlisted_ones(client, tenanted_sid):
+    demand = demand_rows(client, tenanted_sid, ["gbr"])
     total = (demand["domain"] == "demand") & (demand["variable"] == "totalDemand") & (
         demand["year"] == 2030)
     base = (demand["domain"] == "demand") & (demand["variable"] == "baseDemand") & (
         demand["year"] == 2030)
     edited = demand.copy()
     edited.loc[total, "value"] = edited.loc[total, "value"] * 1.2
-    plan = build_plan(client, sid, edited)
+    plan = build_plan(client, tenanted_sid, edited)
     assert "pinned" in set(plan.cells["change"])
     apply_plan(client, plan, progress=False)
-    now = _demand(client, sid, ["gbr"])
+    now = demand_rows(client, tenanted_sid, ["gbr"])
     np.testing.assert_allclose(now.loc[base, "value"], demand.loc[base, "value"])
     np.testing.assert_allclose(now.loc[total, "value"], demand.loc[total, "value"] * 1.2)
 
     # The same change as an explicit frame leaves the service's rescaling in place.
     explicit = demand[total].drop(columns=["value"]).assign(transform_type="Percentage",
                                                             transform_value=50.0)
-    apply_plan(client, build_plan(client, sid, explicit), progress=False)
-    later = _demand(client, sid, ["gbr"])
+    apply_plan(client, build_plan(client, tenanted_sid, explicit), progress=False)
+    later = demand_rows(client, tenanted_sid, ["gbr"])
     ratio = later.loc[total, "value"].to_numpy() / now.loc[total, "value"].to_numpy()
     np.testing.assert_allclose(later.loc[base, "value"].to_numpy(),
                                now.loc[base, "value"].to_numpy() * ratio)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_apply import _demand, new_scenario, small_inputs, state
+from helpers import demand_rows, new_scenario, small_inputs, state
 
 from origin_frames import ApplyError, OriginFrames
 from origin_frames._apply import apply_plan
@@ -143,7 +143,7 @@ def test_concurrency_below_one_is_refused(client, sdk):
 
 def test_total_demand_lands_before_the_components_it_would_rescale(client, sdk):
     sid = new_scenario(sdk)
-    demand = _demand(client, sid, ["gbr"])
+    demand = demand_rows(client, sid, ["gbr"])
     total = ((demand["domain"] == "demand") & (demand["variable"] == "totalDemand")
              & demand["year"].isin([2030, 2031]))  # fmt: skip
     base = (demand["domain"] == "demand") & (demand["variable"] == "baseDemand")
@@ -155,6 +155,6 @@ def test_total_demand_lands_before_the_components_it_would_rescale(client, sdk):
     result = apply_plan(_Gated(client, gate), plan, batch_size=1, concurrency=4,
                         progress=False)
     assert result.outcome == "applied" and result.verified
-    now = _demand(client, sid, ["gbr"])
+    now = demand_rows(client, sid, ["gbr"])
     np.testing.assert_allclose(now.loc[base, "value"], demand.loc[base, "value"])
     np.testing.assert_allclose(now.loc[total, "value"], demand.loc[total, "value"] * 1.2)

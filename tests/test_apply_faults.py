@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_apply import TOKEN, _SdkViaClient
+from helpers import TOKEN, SdkViaClient
 
 from origin_frames import ApplyError, Emulator, OriginError, OriginFrames, _diff
 from origin_frames._apply import apply_plan
@@ -105,7 +105,7 @@ def run_applies(n: int, seed: int) -> Counter[str]:
         with OriginFrames(TOKEN, *urls, progress=False, max_retries=10,
                           backoff_base=0.001) as reader, \
              OriginFrames(TOKEN, *urls, progress=False, max_retries=0) as mutator:
-            sid = _SdkViaClient(reader).new_scenario()
+            sid = SdkViaClient(reader).new_scenario()
             universe = _universe(reader, sid)
             client = _SplitClient(reader, mutator)
             for i in range(n):

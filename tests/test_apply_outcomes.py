@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from test_apply import TOKEN, _SdkViaClient, small_inputs, state
+from helpers import TOKEN, SdkViaClient, small_inputs, state
 
 from origin_frames import ApplyError, Emulator, OriginFrames
 from origin_frames._apply import apply_plan
@@ -36,7 +36,7 @@ class _ReadsElsewhere:
 def setup(emulator: Emulator):
     with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
                       progress=False) as client:  # fmt: skip
-        maker = _SdkViaClient(client)
+        maker = SdkViaClient(client)
         sid, other = maker.new_scenario(), maker.new_scenario()
         before = small_inputs(client, sid)
         edit = before[before["domain"] == "commodity"].head(6).copy()

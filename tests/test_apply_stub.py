@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_diff import CONFIG, SID, synthetic_current
+from helpers import SYNTHETIC_CONFIG, SYNTHETIC_SID, synthetic_current
 
 from origin_frames import _diff
 from origin_frames._apply import apply_plan, stale_cells
@@ -92,7 +92,7 @@ class StubClient:
         self.transport = StubTransport(state)
 
     def inputs_config(self) -> dict:
-        return CONFIG
+        return SYNTHETIC_CONFIG
 
     def _frame(self, domain: str) -> pd.DataFrame:
         s = self.transport.state
@@ -131,18 +131,18 @@ def _snapshot(client: StubClient) -> pd.DataFrame:
 
 def test_apply_sends_batches_and_state_matches_the_plan():
     client = StubClient()
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     result = apply_plan(client, plan, batch_size=2, progress=False)
     assert result.ok and result.verified
     assert client.transport.requests == 2
     assert (result.calls["status"] == "applied").all()
-    again = build_plan(client, SID, client.transport.state)
+    again = build_plan(client, SYNTHETIC_SID, client.transport.state)
     assert len(again) == 0
 
 
 def test_batch_size_one_sends_one_call_per_request():
     client = StubClient()
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     apply_plan(client, plan, batch_size=1, progress=False)
     assert client.transport.requests == len(plan.calls)
     assert all(doc.count("m0:") == 1 and "m1:" not in doc for doc in client.transport.documents)
@@ -151,7 +151,7 @@ def test_batch_size_one_sends_one_call_per_request():
 def test_failed_alias_rolls_back_the_calls_that_succeeded():
     client = StubClient()
     before = _snapshot(client)
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     client.transport.fail_aliases = {1}
     with pytest.raises(ApplyError) as info:
         apply_plan(client, plan, batch_size=10, progress=False)
@@ -171,7 +171,7 @@ def test_failed_alias_rolls_back_the_calls_that_succeeded():
 )
 def test_stop_and_continue_leave_what_succeeded(on_error, expected):
     client = StubClient()
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     client.transport.fail_requests = {2, 3, 4}  # the second batch fails through every retry
     with pytest.raises(ApplyError) as info:
         apply_plan(client, plan, batch_size=1, on_error=on_error, progress=False,
@@ -183,7 +183,7 @@ def test_stop_and_continue_leave_what_succeeded(on_error, expected):
 
 def test_transient_batch_failure_is_retried_and_succeeds():
     client = StubClient()
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     client.transport.fail_requests = {1}
     result = apply_plan(client, plan, progress=False, sleep=lambda s: None)
     assert result.ok
@@ -192,7 +192,7 @@ def test_transient_batch_failure_is_retried_and_succeeds():
 
 def test_stale_plan_is_refused_unless_forced():
     client = StubClient()
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     state = client.transport.state
     first = state.index[state["variable"] == "capex"][0]
     state.loc[first, ["transform_type", "transform_value", "value"]] = ["Absolute", 1.0, 1.0]
@@ -207,10 +207,10 @@ def test_stale_plan_is_refused_unless_forced():
 def test_audit_appends_one_parquet_record_per_apply(tmp_path):
     client = StubClient()
     path = tmp_path / "audit.parquet"
-    plan = build_plan(client, SID, _edit(client))
+    plan = build_plan(client, SYNTHETIC_SID, _edit(client))
     apply_plan(client, plan, audit=path, progress=False)
-    apply_plan(client, build_plan(client, SID, client.transport.state), audit=path)
+    apply_plan(client, build_plan(client, SYNTHETIC_SID, client.transport.state), audit=path)
     audit = pd.read_parquet(path)
     assert audit["n_cells"].tolist() == [len(plan), 0]
     assert audit["base_fingerprint"].iloc[0] == plan.fingerprint
-    assert audit["scenario_id"].unique().tolist() == [SID]
+    assert audit["scenario_id"].unique().tolist() == [SYNTHETIC_SID]

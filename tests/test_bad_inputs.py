@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import TOKEN
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,6 @@ from origin_frames import (
 from origin_frames._cli import main
 from origin_frames.emulator import Emulator
 
-TOKEN = "test-token-abcdef123456"
 DOMAINS = ("technology", "demand", "demand_technology", "commodity", "interconnector")
 # An imperative in every message: what to do instead.
 FIX_WORDS = ("pass", "give", "use", "wrap", "keep", "drop", "make", "put", "copy", "read",

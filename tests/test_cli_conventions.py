@@ -292,6 +292,7 @@ def test_version_prints_the_package_version():
     assert (done.returncode, done.stdout.strip()) == (0, f"origin-frames {__version__}")
 
 
+@pytest.mark.slow  # a serve process failing half its requests: ~10 s of retries, idle
 def test_verbose_reports_retries_of_a_failing_server_and_quiet_hides_them():
     proc, scenario_url, inputs_url = start_serve("--fail-rate", "0.5", "--seed", "3")
     env = {**os.environ, "AURORA_API_KEY": KEY, "AURORA_ORIGIN_SCENARIO_API_BASE_URL":

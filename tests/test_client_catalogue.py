@@ -7,14 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from origin_frames import ConfigurationError, NotFoundError, OriginError, OriginFrames, schemas
-
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
-
-@pytest.fixture
-def sid(client: OriginFrames) -> str:
-    return str(client.get_aurora_scenarios("gbr").index[0])
+from origin_frames import ConfigurationError, NotFoundError, OriginError, schemas
 
 
 # -- scenarios ------------------------------------------------------------------------------------

@@ -7,11 +7,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from helpers import TOKEN
 
 from origin_frames import NotFoundError, OriginError, OriginFrames, schemas
 from origin_frames._contract import COLUMNS, INDEX_LEVELS
-
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import TOKEN
 
 from origin_frames import (
     ConfigurationError,
@@ -19,25 +20,19 @@ from origin_frames import (
 )
 from origin_frames._outputs import cache_key, parse_csv
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 @pytest.fixture
-def client(emulator, tmp_path) -> OriginFrames:
+def cached_client(emulator, tmp_path) -> OriginFrames:
+    """A client caching output downloads under the test's own tmp_path."""
     with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
                       progress=False, cache_dir=tmp_path) as c:  # fmt: skip
         yield c
 
 
-@pytest.fixture
-def sid(client: OriginFrames) -> str:
-    return str(client.get_aurora_scenarios("gbr").index[0])
-
-
-def test_yearly_system_outputs_match_the_official_sdk(client, sdk, sid) -> None:
+def test_yearly_system_outputs_match_the_official_sdk(cached_client, sdk, sid) -> None:
     from origin_sdk.service.Scenario import Scenario
 
-    frame = client.get_scenario_outputs(sid, "gbr", "system", "1y")
+    frame = cached_client.get_scenario_outputs(sid, "gbr", "system", "1y")
     schemas.ScenarioOutputs.validate(frame)
     assert str(frame["year"].dtype) == "Int64"
     theirs = Scenario(sid, sdk).get_scenario_dataframe("gbr", "system", "1y")
@@ -51,45 +46,45 @@ def test_yearly_system_outputs_match_the_official_sdk(client, sdk, sid) -> None:
         assert part["year"].tolist() == theirs[("Year", "year")].tolist()
 
 
-def test_label_columns_stay_categorical_and_monthly_files_type_months(client, sid) -> None:
-    tech = client.get_scenario_outputs(sid, "gbr", "technology", "1y")
+def test_label_columns_stay_categorical_and_monthly_files_type_months(cached_client, sid) -> None:
+    tech = cached_client.get_scenario_outputs(sid, "gbr", "technology", "1y")
     assert isinstance(tech["technology"].dtype, pd.CategoricalDtype)
-    monthly = client.get_scenario_outputs(sid, "gbr", "system", "1m")
+    monthly = cached_client.get_scenario_outputs(sid, "gbr", "system", "1m")
     assert str(monthly["month"].dtype) == "Int64"
     assert set(monthly["month"]) == set(range(1, 13))
 
 
-def test_hourly_file_needs_a_year_and_types_datetimes(client, sid) -> None:
+def test_hourly_file_needs_a_year_and_types_datetimes(cached_client, sid) -> None:
     with pytest.raises(ConfigurationError, match="year="):
-        client.get_scenario_outputs(sid, "gbr", "interconnector", "1h")
-    frame = client.get_scenario_outputs(sid, "gbr", "interconnector", "1h", year=2030)
+        cached_client.get_scenario_outputs(sid, "gbr", "interconnector", "1h")
+    frame = cached_client.get_scenario_outputs(sid, "gbr", "interconnector", "1h", year=2030)
     assert str(frame["datetime"].dtype) == "datetime64[ns, UTC]"
     assert frame["datetime"].dt.year.unique().tolist() == [2030]
 
 
-def test_year_on_a_download_without_years_is_rejected(client, sid) -> None:
+def test_year_on_a_download_without_years_is_rejected(cached_client, sid) -> None:
     with pytest.raises(ConfigurationError, match="drop year"):
-        client.get_scenario_outputs(sid, "gbr", "system", "1y", year=2030)
+        cached_client.get_scenario_outputs(sid, "gbr", "system", "1y", year=2030)
 
 
-def test_unknown_download_lists_the_offered_ones(client, sid) -> None:
+def test_unknown_download_lists_the_offered_ones(cached_client, sid) -> None:
     with pytest.raises(NotFoundError, match="system"):
-        client.get_scenario_outputs(sid, "gbr", "weather", "1y")
+        cached_client.get_scenario_outputs(sid, "gbr", "weather", "1y")
 
 
-def test_region_of_the_group_missing_from_the_scenario_is_derived(client, sid) -> None:
-    frame = client.get_scenario_outputs(sid, "fra", "system", "1y")
+def test_region_of_the_group_missing_from_the_scenario_is_derived(cached_client, sid) -> None:
+    frame = cached_client.get_scenario_outputs(sid, "fra", "system", "1y")
     assert len(frame) > 0
 
 
-def test_region_outside_the_group_is_not_found(client, sid) -> None:
+def test_region_outside_the_group_is_not_found(cached_client, sid) -> None:
     with pytest.raises(NotFoundError, match="not downloadable"):
-        client.get_scenario_outputs(sid, "aus", "system", "1y")
+        cached_client.get_scenario_outputs(sid, "aus", "system", "1y")
 
 
-def test_currency_changes_units_and_values(client, sid) -> None:
-    gbp = client.get_scenario_outputs(sid, "gbr", "system", "1y")
-    usd = client.get_scenario_outputs(sid, "gbr", "system", "1y", currency="usd2024")
+def test_currency_changes_units_and_values(cached_client, sid) -> None:
+    gbp = cached_client.get_scenario_outputs(sid, "gbr", "system", "1y")
+    usd = cached_client.get_scenario_outputs(sid, "gbr", "system", "1y", currency="usd2024")
     assert "usd2024/MWh" in set(usd["unit"].astype(str))
     assert not np.allclose(gbp["value"], usd["value"])
 

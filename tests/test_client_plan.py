@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 def test_edited_frame_is_planned_applied_and_read_back(client, sdk) -> None:
     sid = str(client.get_aurora_scenarios("gbr").index[0])

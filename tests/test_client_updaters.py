@@ -8,8 +8,6 @@ import pytest
 
 from origin_frames import OriginFrames, ValidationError
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 @pytest.fixture
 def scenario(client: OriginFrames) -> str:

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Optional, Union, get_args, get_origin, get_ty
 
 import pytest
 import requests
+from helpers import TOKEN
 from origin_sdk.OriginSession import OriginSession
 from origin_sdk.service.InputsEditor import InputsEditor
 from origin_sdk.service.Project import Project
@@ -45,8 +46,6 @@ from typing_extensions import TypedDict, is_typeddict
 
 from origin_frames import OriginFrames
 from origin_frames.emulator import Emulator
-
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 
 # -- the coverage registry ----------------------------------------------------------------
 COVERED: set[str] = set()

@@ -5,77 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import SYNTHETIC_CONFIG, SYNTHETIC_SID, synthetic_current
 
 from origin_frames import _diff
 from origin_frames._exceptions import ValidationError
 from origin_frames._plan import Plan, build_plan, compile_transforms, from_wide, to_wide
 
-SID = "scn-1"
-CONFIG = {
-    "technology": {
-        "parameters": [
-            {"name": "capex", "lock": False, "appliesToExo": True, "appliesToEndoBui": True,
-             "isMonthlyRegionTechParameter": False,
-             "initialRange": {"lower": 0, "upper": 5000},
-             "hardLimit": {"lower": 0, "upper": 20000}},
-            {"name": "capacity", "lock": True, "appliesToExo": True, "appliesToEndoBui": False,
-             "isMonthlyRegionTechParameter": False, "initialRange": None, "hardLimit": None},
-            {"name": "availability", "lock": False, "appliesToExo": True,
-             "appliesToEndoBui": False, "isMonthlyRegionTechParameter": True,
-             "initialRange": None, "hardLimit": None},
-        ],
-        "definitionParameters": [
-            {"name": "discountRate", "lock": False, "appliesToExo": False,
-             "appliesToEndoBui": True, "isMonthlyRegionTechParameter": False,
-             "initialRange": None, "hardLimit": None},
-        ],
-        "definitions": [{"name": "nuclear", "readOnlyParameters": ["discountRate"]}],
-    },
-    "demand": {"demandVariables": [{"name": "totalDemand"}], "demandTechnologyVariables": []},
-    "commodities": {"commoditiesAvailable": [{"name": "gas", "units": "x"}]},
-    "interconnectors": {"variables": [{"name": "capacity"}]},
-}
-
-
-def synthetic_current() -> pd.DataFrame:
-    """A small current frame covering every domain, monthly and definition cells."""
-    rows = []
-
-    def add(region, tech, year, domain, variable, kind=None, month=None, original=100.0,
-            tt=None, tv=np.nan):
-        rows.append(dict(region=region, technology=tech, year=year, domain=domain,
-                         variable=variable, kind=kind, sub_region=None, sub_technology=None,
-                         subsidy=None, month=month, original=original, transform_type=tt,
-                         transform_value=tv))
-
-    for region in ("gbr", "fra"):
-        for year in (2030, 2031, 2032):
-            add(region, "ccgt", year, "technology", "capex", "exogenous", original=800.0)
-            add(region, "ccgt", year, "technology", "capacity", "exogenous", original=10.0)
-            add(region, "system", year, "demand", "totalDemand", original=300.0)
-            add(region, "gas", year, "commodity", "price", original=20.0)
-            for month in (1, 2):
-                add(region, "solar", year, "technology", "availability", "exogenous",
-                    month=month, original=0.5)
-        add(region, "nuclear", None, "technology", "discountRate", "endogenous", original=7.0)
-        add(region, "ccgt", None, "technology", "discountRate", "endogenous", original=6.0,
-            tt="Delta", tv=1.0)
-    add("gbr", "fra", 2030, "interconnector", "capacity", original=2.0)
-    frame = pd.DataFrame(rows)
-    frame["year"] = frame["year"].astype("Int64")
-    frame["month"] = frame["month"].astype("Int64")
-    frame["value"] = _diff.effective(
-        frame["original"].to_numpy(), frame["transform_type"].to_numpy(dtype=object),
-        frame["transform_value"].to_numpy(),
-    )
-    for name in ("region", "technology", "domain", "variable", "kind", "transform_type"):
-        frame[name] = frame[name].astype("category")
-    return frame.set_index(["region", "technology", "year"])
-
 
 def plan_of(changes: pd.DataFrame | list[pd.DataFrame]) -> Plan:
     """Plans against the synthetic state without a client."""
-    return build_plan(None, SID, changes, current=synthetic_current(), config=CONFIG)
+    return build_plan(None, SYNTHETIC_SID, changes, current=synthetic_current(),
+                      config=SYNTHETIC_CONFIG)
 
 
 def test_untouched_copy_plans_nothing():
@@ -98,7 +38,7 @@ def test_edited_value_becomes_absolute_and_only_changed_rows_appear():
     assert len(plan.calls) == 1
     variables = plan.calls.iloc[0]["variables"]
     assert variables == {
-        "sessionId": SID, "parameter": "capex",
+        "sessionId": SYNTHETIC_SID, "parameter": "capex",
         "tx": [{"year": y, "transform": {"type": "Absolute", "value": 900.0}}
                for y in (2030, 2031, 2032)],
         "name": "ccgt", "region": "gbr", "subRegion": None, "subsidy": None,
@@ -187,7 +127,8 @@ def test_several_domains_concatenated_plan_together():
     cur = synthetic_current().reset_index()
     extra = cur[cur["domain"] == "commodity"].head(1).assign(region="all")
     current = pd.concat([cur.astype(object), extra.astype(object)], ignore_index=True)
-    plan = build_plan(None, SID, [tech, gas, ic], current=current, config=CONFIG)
+    plan = build_plan(None, SYNTHETIC_SID, [tech, gas, ic], current=current,
+                      config=SYNTHETIC_CONFIG)
     by_kind = dict(zip(plan.calls["mutation"], plan.calls["variables"], strict=True))
     assert set(by_kind) == {"technology_exogenous", "commodity", "interconnector"}
     assert "regions" not in by_kind["commodity"]
@@ -293,15 +234,15 @@ def test_compile_transforms_accepts_seed_transforms_and_frames_alike():
     frame = pd.DataFrame({"year": [2030, 2031], "transform_type": ["Percentage", "Delta"],
                           "transform_value": [5.0, 2.0]})
     kwargs = dict(region="gbr", technology="ccgt", variable="capex", kind="exogenous")
-    a = compile_transforms("technology", SID, transform=seed, **kwargs)
-    b = compile_transforms("technology", SID, transform=frame, **kwargs)
+    a = compile_transforms("technology", SYNTHETIC_SID, transform=seed, **kwargs)
+    b = compile_transforms("technology", SYNTHETIC_SID, transform=frame, **kwargs)
     assert a == b
     assert [i["year"] for i in a["tx"]] == [2030, 2031]
 
 
 def test_compile_transforms_rejects_null_values_outside_technology():
     with pytest.raises(ValidationError, match="only technology"):
-        compile_transforms("commodity", SID, region=["gbr"], technology="gas",
+        compile_transforms("commodity", SYNTHETIC_SID, region=["gbr"], technology="gas",
                            variable="price", transform=[{"year": 2030, "transform": None}])
 
 
@@ -331,4 +272,5 @@ def test_edited_copy_with_stale_transform_columns_follows_its_value():
     applied = cur.copy()
     applied["transform_type"] = applied["transform_type"].astype(object)
     applied.loc[is_def, ["transform_type", "transform_value", "value"]] = ["Absolute", 9.0, 9.0]
-    assert len(build_plan(None, SID, edited, current=applied, config=CONFIG)) == 0
+    replanned = build_plan(None, SYNTHETIC_SID, edited, current=applied, config=SYNTHETIC_CONFIG)
+    assert len(replanned) == 0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 from graphql import parse, validate
+from helpers import TOKEN
 from origin_sdk.OriginSession import OriginSession
 from origin_sdk.service.InputsEditor import InputsEditor
 
@@ -16,7 +17,6 @@ from origin_frames.emulator import Emulator
 from origin_frames.emulator.inputs import config as cfg
 from origin_frames.emulator.inputs.resolvers import build_schema
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 OTHER = "other-tenant-token-987654"
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
+from helpers import TOKEN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from origin_sdk.OriginSession import OriginSession
@@ -26,8 +27,6 @@ from origin_frames import OriginFrames
 from origin_frames.emulator import Emulator, EmulatorOptions
 from origin_frames.emulator.catalogue import SessionSpec, region_groups
 from origin_frames.emulator.inputs.models import InputsBackend
-
-TOKEN = "test-token-abcdef123456"
 
 TINY_MB = 0.01  # less than any region of any part: every other session is dropped
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import requests
 from graphql import parse, validate
+from helpers import TOKEN
 from origin_sdk.OriginSession import OriginSession
 from origin_sdk.service.Project import Project
 from origin_sdk.service.Scenario import Scenario
@@ -21,7 +22,6 @@ from origin_frames.emulator.scenario import _published
 from origin_frames.emulator.scenario.models import ScenarioBackend
 from origin_frames.emulator.scenario.resolvers import service_schema
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
 OTHER = "other-tenant-token-987654"
 
 

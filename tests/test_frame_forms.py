@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import TOKEN
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -41,7 +42,6 @@ from origin_frames._diff import KEY, flatten, key_frame
 from origin_frames._plan import ConfigFacts, read_current
 from origin_frames.emulator import Emulator
 
-TOKEN = "test-token-abcdef123456"
 Reader = Callable[[OriginFrames, str], pd.DataFrame]
 
 
@@ -293,15 +293,16 @@ class Held:
 
 
 @pytest.fixture(scope="module")
-def client(running_emulator: Emulator) -> Iterator[OriginFrames]:
+def module_client(running_emulator: Emulator) -> Iterator[OriginFrames]:
+    """One client for the module: the held scenarios it edits are reused across tests."""
     with OriginFrames(TOKEN, running_emulator.scenario_base_url,
                       running_emulator.inputs_base_url, progress=False) as c:  # fmt: skip
         yield c
 
 
 @pytest.fixture(scope="module")
-def facts(client: OriginFrames) -> ConfigFacts:
-    return ConfigFacts.from_config(client.inputs_config())
+def facts(module_client: OriginFrames) -> ConfigFacts:
+    return ConfigFacts.from_config(module_client.inputs_config())
 
 
 _HELD: dict[str, Held] = {}
@@ -433,9 +434,9 @@ EXAMPLE = settings(max_examples=1, deadline=None, phases=[Phase.explicit, Phase.
 @pytest.mark.parametrize("name", list(GETTERS))
 @EXAMPLE
 @given(data=st.data())
-def test_every_form_of_the_getters_frame_plans_applies_and_replans(client, facts, tmp_path,
+def test_every_form_of_the_getters_frame_plans_applies_and_replans(module_client, facts, tmp_path,
                                                                    name, data):  # fmt: skip
-    assert run_matrix(held(client, name, GETTERS[name]), facts, data, tmp_path) == len(FORMS)
+    assert run_matrix(held(module_client, name, GETTERS[name]), facts, data, tmp_path) == len(FORMS)
 
 
 # The slow marker: the larger bulk reads, one example each; ORIGIN_FRAMES_MATRIX_EXAMPLES=N
@@ -447,7 +448,7 @@ MORE_EXAMPLES = int(os.environ.get("ORIGIN_FRAMES_MATRIX_EXAMPLES", "0"))
 @pytest.mark.parametrize("name", list(SLOW_GETTERS) + (list(GETTERS) if MORE_EXAMPLES else []))
 @settings(EXAMPLE, max_examples=max(1, MORE_EXAMPLES))
 @given(data=st.data())
-def test_every_form_plans_applies_and_replans_over_more_examples(client, facts, tmp_path,
+def test_every_form_plans_applies_and_replans_over_more_examples(module_client, facts, tmp_path,
                                                                  name, data):  # fmt: skip
     getter = {**GETTERS, **SLOW_GETTERS}[name]
-    assert run_matrix(held(client, name, getter), facts, data, tmp_path) == len(FORMS)
+    assert run_matrix(held(module_client, name, getter), facts, data, tmp_path) == len(FORMS)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import READS, SELECTION, cell, technology_answer, technology_frame
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +15,6 @@ from origin_frames import ValidationError, read_parquet, schemas, to_parquet
 from origin_frames._contract import COLUMNS, INDEX_LEVELS
 from origin_frames._frames import (
     CellFrameBuilder,
-    add_technology_blocks,
     commodity_frame,
     concat_inputs,
     demand_frame,
@@ -24,68 +23,7 @@ from origin_frames._frames import (
     interconnector_frame,
     records_frame,
 )
-from origin_frames._queries import DemandSelection, ExoRead, TechRead, TechSelection
-
-SELECTION = TechSelection(
-    exo_yearly=("capex",),
-    exo_monthly=("availability",),
-    endo_yearly=("capex",),
-    endo_monthly=(),
-    endo_defs=("discountRate",),
-    units={"capex": "GBP/kW", "availability": "%", "discountRate": "%"},
-)
-
-
-def cell(year: int | None, original: float | None, transform=None, month=None, warnings=()):
-    out = {
-        "original": original,
-        "validationWarnings": list(warnings),
-        "validationErrors": [],
-        "transform": transform,
-    }
-    if year is not None:
-        out["year"] = year
-    if month is not None:
-        out["month"] = month
-    return out
-
-
-def technology_answer() -> dict:
-    return {
-        "t0": {
-            "name": "CCGT",
-            "region": "gbr",
-            "x0": {
-                "parameters": {
-                    "capex": [
-                        cell(2030, 100.0),
-                        cell(2031, 100.0, {"type": "Absolute", "value": 80.0}),
-                        cell(2032, 100.0, {"type": "Delta", "value": -5.0}),
-                        cell(2033, 100.0, {"type": "Percentage", "value": 10.0}),
-                        cell(2034, None),
-                    ],
-                    "availability": [cell(2030, 90.0, month=m) for m in (1, 2)],
-                }
-            },
-            "x1": {"parameters": {"capex": [cell(2030, 50.0, warnings=["high", "odd"])]}},
-            "d0": {
-                "parameters": {"capex": [cell(2030, 120.0)]},
-                "definitions": {"discountRate": cell(None, 7.0)},
-            },
-        }
-    }
-
-
-READS = [TechRead("CCGT", "gbr", None, (ExoRead(), ExoRead("CCGT H-class")), (None,))]
-
-
-def technology_frame(
-    session: dict[str, Any], reads: list[TechRead], selection: TechSelection
-) -> pd.DataFrame:
-    """The frame the client builds from one technology batch answer (same builder calls)."""
-    builder = CellFrameBuilder()
-    add_technology_blocks(builder, session, reads, selection)
-    return builder.frame()
+from origin_frames._queries import DemandSelection
 
 
 def test_technology_frame_has_the_contract_shape_and_dtypes() -> None:

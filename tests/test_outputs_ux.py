@@ -15,6 +15,8 @@ TOKEN = "outputs-token-0123456789"
 
 @pytest.fixture
 def client(tmp_path: Path):
+    """Overrides conftest's: an emulator of its own (instant launches, outputs cached in
+    tmp_path), which conftest's ``central`` then reads too."""
     with Emulator(launch_step_s=0.0) as emu, OriginFrames(
         TOKEN, emu.scenario_base_url, emu.inputs_base_url, progress=False,
         cache_dir=tmp_path / "cache",
@@ -22,15 +24,9 @@ def client(tmp_path: Path):
         yield made
 
 
-@pytest.fixture
-def published(client: OriginFrames) -> str:
-    scenarios = client.get_aurora_scenarios("gbr")
-    return str(scenarios.index[scenarios["name"] == "Central Oct 2026"][0])
-
-
-def test_tz_gives_the_same_instants_in_local_time(client: OriginFrames, published: str):
-    utc = client.get_scenario_outputs(published, "gbr", "interconnector", "1h", year=2030)
-    local = client.get_scenario_outputs(published, "gbr", "interconnector", "1h", year=2030,
+def test_tz_gives_the_same_instants_in_local_time(client: OriginFrames, central: str):
+    utc = client.get_scenario_outputs(central, "gbr", "interconnector", "1h", year=2030)
+    local = client.get_scenario_outputs(central, "gbr", "interconnector", "1h", year=2030,
                                         tz="Europe/London")  # fmt: skip
     assert str(utc["datetime"].dt.tz) == "UTC" and str(local["datetime"].dt.tz) == "Europe/London"
     assert (local["datetime"] == utc["datetime"]).all()
@@ -38,28 +34,28 @@ def test_tz_gives_the_same_instants_in_local_time(client: OriginFrames, publishe
     assert summer.utcoffset() == pd.Timedelta(hours=1)
 
 
-def test_a_bad_tz_is_refused_before_any_download(client: OriginFrames, published: str):
+def test_a_bad_tz_is_refused_before_any_download(client: OriginFrames, central: str):
     before = client.transport.stats["requests"]
     with pytest.raises(ValueError, match="tz='Europe/Londn' is not a time zone name"):
-        client.get_scenario_outputs(published, "gbr", "system", "1y", tz="Europe/Londn")
+        client.get_scenario_outputs(central, "gbr", "system", "1y", tz="Europe/Londn")
     assert client.transport.stats["requests"] == before
 
 
-def test_a_list_of_years_reads_each_into_one_frame(client: OriginFrames, published: str):
-    both = client.get_scenario_outputs(published, "gbr", "interconnector", "1h",
+def test_a_list_of_years_reads_each_into_one_frame(client: OriginFrames, central: str):
+    both = client.get_scenario_outputs(central, "gbr", "interconnector", "1h",
                                        year=[2030, 2031])  # fmt: skip
-    one = [client.get_scenario_outputs(published, "gbr", "interconnector", "1h", year=y)
+    one = [client.get_scenario_outputs(central, "gbr", "interconnector", "1h", year=y)
            for y in (2030, 2031)]  # fmt: skip
     pd.testing.assert_frame_equal(both, pd.concat(one, ignore_index=True))
     assert set(both["datetime"].dt.year) == {2030, 2031}
 
 
 def test_a_rerun_scenario_misses_the_old_runs_cache_and_clear_empties_it(
-    client: OriginFrames, published: str
+    client: OriginFrames, central: str
 ):
     project = client.create_project({"name": "runs"}).index[0]
     sid = str(client.create_scenario(
-        {"projectGlobalId": project, "name": "rerun", "baseScenarioGlobalId": published}
+        {"projectGlobalId": project, "name": "rerun", "baseScenarioGlobalId": central}
     ).index[0])  # fmt: skip
     client.launch_scenario(sid)
     first_run = client.get_scenario_by_id(sid)["latest_run_id"].iloc[0]
@@ -75,7 +71,7 @@ def test_a_rerun_scenario_misses_the_old_runs_cache_and_clear_empties_it(
     files = sorted(f.name for f in cache.rglob("*.parquet"))
     assert len(files) == 2 and files[0].split("--")[0] == files[1].split("--")[0]
 
-    client.get_scenario_outputs(published, "gbr", "system", "1y")
+    client.get_scenario_outputs(central, "gbr", "system", "1y")
     assert client.clear_output_cache(sid) == 2
     assert len(list(cache.rglob("*.parquet"))) == 1
     assert client.clear_output_cache() == 1

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import editable, new_scenario, state, transforms_log
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_apply import editable, new_scenario, state, transforms_log
 
 from origin_frames import OriginFrames
 from origin_frames._apply import apply_plan

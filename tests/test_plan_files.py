@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import TOKEN, SdkViaClient, transforms_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_apply import TOKEN, _SdkViaClient, transforms_log
 
 from origin_frames import (
     Emulator,
@@ -38,7 +38,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """An emulator of its own, two tenanted scenarios and a saved plan for the first."""
     with Emulator() as emu, OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url,
                                          progress=False) as client:  # fmt: skip
-        sid, other = _SdkViaClient(client).new_scenario(), _SdkViaClient(client).new_scenario()
+        sid, other = SdkViaClient(client).new_scenario(), SdkViaClient(client).new_scenario()
         tech = _diff.flatten(client.technologies(sid, regions=["gbr"], technologies=["CCGT"]))
         capex = tech[(tech["variable"] == "capex") & tech["year"].notna()].head(4)
         gas = _diff.flatten(client.commodities(sid, regions=["gbr"], commodities=["gas"]))

@@ -12,8 +12,6 @@ from origin_frames._diff import flatten
 from origin_frames._parquet import read_parquet, to_parquet
 from origin_frames._plan import build_plan
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 def copy_of(client: OriginFrames, region: str = "gbr") -> str:
     """A tenanted copy of the region's first published scenario."""

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from test_frames import READS, SELECTION, technology_answer, technology_frame
+from helpers import READS, SELECTION, technology_answer, technology_frame
 
 from origin_frames import ValidationError, schemas
 from origin_frames._frames import concat_inputs, empty_inputs_frame, interconnector_frame

@@ -12,25 +12,25 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import TOKEN
 
 from origin_frames import OriginFrames
 from origin_frames._queries import DASH_CONFIG
 from origin_frames.emulator import Emulator
 
-TOKEN = "test-token-abcdef123456"  # the conftest ``sdk`` fixture's token
-
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[OriginFrames]:
+def concurrent_client(emulator: Emulator) -> Iterator[OriginFrames]:
+    """A client reading in small batches on four threads at once."""
     with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
                       progress=False, batch_size=5, concurrency=4) as c:  # fmt: skip
         yield c
 
 
 def test_reads_from_several_threads_never_switch_the_garbage_collector_off(
-    client: OriginFrames,
+    concurrent_client: OriginFrames,
 ) -> None:
-    sid = str(client.get_aurora_scenarios("gbr").index[0])
+    sid = str(concurrent_client.get_aurora_scenarios("gbr").index[0])
     seen_disabled = threading.Event()
     done = threading.Event()
 
@@ -43,7 +43,8 @@ def test_reads_from_several_threads_never_switch_the_garbage_collector_off(
     watcher.start()
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
-            frames = list(pool.map(lambda _: client.technologies(sid, ["gbr"]), range(3)))
+            frames = list(pool.map(lambda _: concurrent_client.technologies(sid, ["gbr"]),
+                                   range(3)))
     finally:
         done.set()
         watcher.join(timeout=10)

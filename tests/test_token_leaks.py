@@ -18,8 +18,7 @@ from urllib.parse import quote, quote_plus
 
 import pandas as pd
 import pytest
-from test_apply import _SdkViaClient, small_inputs
-from test_wire_deadlines import scripted_server
+from helpers import SdkViaClient, scripted_server, small_inputs
 
 from origin_frames import (
     ApplyError,
@@ -128,7 +127,7 @@ def test_any_status_with_the_token_in_its_body_is_redacted(status, body):
 
 def test_mutation_errors_in_apply_never_carry_the_token(world, tmp_path):
     client = world["client"]
-    sid = _SdkViaClient(client).new_scenario()
+    sid = SdkViaClient(client).new_scenario()
     edit = small_inputs(client, sid)
     edit = edit[edit["domain"] == "commodity"].head(4).copy()
     edit["value"] = edit["value"] + 1
@@ -160,7 +159,7 @@ def test_cli_output_never_carries_the_token(world, tmp_path, capsys, monkeypatch
     outputs = []
     assert main(["plan", "no-such-scenario", str(changes)]) == 1
     outputs.append(capsys.readouterr())
-    sid = _SdkViaClient(client).new_scenario()
+    sid = SdkViaClient(client).new_scenario()
     plan_file = tmp_path / "plan.json"
     assert main(["plan", sid, str(changes), "--out", str(plan_file)]) == 0
     outputs.append(capsys.readouterr())

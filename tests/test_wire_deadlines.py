@@ -7,13 +7,10 @@ connections and answers with a scripted byte stream, sleeping where the script s
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
+from helpers import scripted_server
 
 from origin_frames import (
     DataNotReadyTimeout,
@@ -27,60 +24,6 @@ from origin_frames._transport import Transport
 TOKEN = "deadline-test-token"
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
 BODY = b'{"data": {"__typename": "Query"}}'
-
-
-@contextmanager
-def scripted_server(script: list[bytes | float], closed: list[int] | None = None
-                    ) -> Iterator[str]:  # fmt: skip
-    """A server answering every connection with ``script``: bytes are sent, floats slept.
-
-    The connection stays open after the script (a server that stalls, not one that closes).
-    ``closed`` gets one entry per connection the client closed before the server did.
-    """
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    stop = threading.Event()
-    open_conns: list[socket.socket] = []
-
-    def serve(conn: socket.socket) -> None:
-        try:
-            conn.recv(65536)
-            for step in script:
-                if stop.is_set():
-                    return
-                if isinstance(step, float):
-                    stop.wait(step)
-                else:
-                    conn.sendall(step)
-            conn.settimeout(0.05)
-            while not stop.is_set():
-                try:
-                    if conn.recv(1) == b"":
-                        raise ConnectionResetError
-                except TimeoutError:
-                    continue
-        except OSError:
-            if closed is not None and not stop.is_set():
-                closed.append(1)
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            open_conns.append(conn)
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        listener.close()
-        for conn in open_conns:
-            conn.close()
 
 
 def transport_for(url: str, **options: float) -> Transport:
