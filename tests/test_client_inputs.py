@@ -10,6 +10,7 @@ import pytest
 from helpers import TOKEN
 
 from origin_frames import NotFoundError, OriginError, OriginFrames, schemas
+from origin_frames import _queries as q
 from origin_frames._contract import COLUMNS, INDEX_LEVELS
 
 
@@ -150,6 +151,18 @@ def test_demand_filters_regions(client, sid) -> None:
     frame = client.demand(sid, regions=["gbr", "fra"])
     assert set(frame.index.get_level_values("region")) == {"gbr", "fra"}
     assert {"demand", "demand_technology"} == set(frame["domain"].astype(str))
+
+
+def test_demand_alone_reads_the_same_system_rows_without_the_technologies(client, sid) -> None:
+    both = client.demand(sid, regions=["gbr"])
+    alone = client.demand(sid, regions=["gbr"], domains=["demand"])
+    system = both[both["domain"] == "demand"]
+    assert set(alone["domain"].astype(str)) == {"demand"}
+    assert len(alone) == len(system) > 0
+    pd.testing.assert_frame_equal(alone.sort_index(), system.sort_index(), check_categorical=False)
+    alone_doc, _ = q.demand_document(sid, client._demand_selection(), ["gbr"], technologies=False)
+    both_doc, _ = q.demand_document(sid, client._demand_selection(), ["gbr"])
+    assert "technologies" not in alone_doc and "technologies" in both_doc
 
 
 def test_get_demand_technologies_matches_the_official_sdk(client, sdk, sid) -> None:
