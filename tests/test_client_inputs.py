@@ -15,15 +15,11 @@ from origin_frames._contract import COLUMNS, INDEX_LEVELS
 
 
 @pytest.fixture
-def client(emulator) -> OriginFrames:
+def batched(emulator) -> OriginFrames:
+    """A client with small batches (40 reads a request), so every read here spans several."""
     with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
                       progress=False, batch_size=40) as c:  # fmt: skip
         yield c
-
-
-@pytest.fixture
-def sid(client: OriginFrames) -> str:
-    return str(client.get_aurora_scenarios("gbr").index[0])
 
 
 # -- helpers: flatten the official SDK's answers and ours into {key: original} -------------------
@@ -71,25 +67,25 @@ def assert_contract(frame: pd.DataFrame, model) -> None:
 
 
 # -- technologies -------------------------------------------------------------------------------
-def test_get_technology_matches_the_official_sdk(client, sdk, sid) -> None:
-    frame = client.get_technology(sid, "CCGT", "gbr")
+def test_get_technology_matches_the_official_sdk(batched, sdk, sid) -> None:
+    frame = batched.get_technology(sid, "CCGT", "gbr")
     assert_contract(frame, schemas.TechnologyCells)
     assert len(frame) > 100
     expected = sdk_technology(sdk.get_technology(sid, "CCGT", "gbr"))
     assert ours(frame, ["kind", "variable", "year", "month"]) == expected
 
 
-def test_get_technology_with_a_sub_technology_matches_the_sdk(client, sdk, sid) -> None:
-    frame = client.get_technology(sid, "CCGT", "gbr", exogenous_sub_technology="CCGT H-class")
+def test_get_technology_with_a_sub_technology_matches_the_sdk(batched, sdk, sid) -> None:
+    frame = batched.get_technology(sid, "CCGT", "gbr", exogenous_sub_technology="CCGT H-class")
     assert set(frame.loc[frame["kind"] == "exogenous", "sub_technology"]) == {"CCGT H-class"}
     doc = sdk.get_technology(sid, "CCGT", "gbr", exogenous_sub_technology="CCGT H-class")
     assert ours(frame, ["kind", "variable", "year", "month"]) == sdk_technology(doc)
 
 
-def test_technologies_reads_every_view_of_the_region(client, sdk, sid) -> None:
-    frame = client.technologies(sid, regions=["gbr"])
+def test_technologies_reads_every_view_of_the_region(batched, sdk, sid) -> None:
+    frame = batched.technologies(sid, regions=["gbr"])
     assert_contract(frame, schemas.TechnologyCells)
-    names = client.get_technology_names(sid).loc["gbr"]
+    names = batched.get_technology_names(sid).loc["gbr"]
     assert set(frame.index.get_level_values("technology")) == set(names.index)
     views = frame.reset_index()[["technology", "kind", "sub_region", "sub_technology", "subsidy"]]
     assert len(views.drop_duplicates()) == len(names)
@@ -100,8 +96,8 @@ def test_technologies_reads_every_view_of_the_region(client, sdk, sid) -> None:
     assert ours(ccgt, ["kind", "variable", "year", "month"]) == expected
 
 
-def test_technologies_batches_requests_and_stays_identical(client, emulator, sid) -> None:
-    one = client.technologies(sid, regions=["gbr"], technologies=["CCGT", "OCGT", "Coal"])
+def test_technologies_batches_requests_and_stays_identical(batched, emulator, sid) -> None:
+    one = batched.technologies(sid, regions=["gbr"], technologies=["CCGT", "OCGT", "Coal"])
     with OriginFrames(TOKEN, emulator.scenario_base_url, emulator.inputs_base_url,
                       progress=False, batch_size=2, concurrency=3) as small:  # fmt: skip
         before = small.transport.stats["requests"]
@@ -110,28 +106,28 @@ def test_technologies_batches_requests_and_stays_identical(client, emulator, sid
     pd.testing.assert_frame_equal(one.sort_index(), many.sort_index())
 
 
-def test_unknown_region_or_technology_is_not_found(client, sid) -> None:
+def test_unknown_region_or_technology_is_not_found(batched, sid) -> None:
     with pytest.raises(NotFoundError, match="xyz"):
-        client.technologies(sid, regions=["xyz"])
+        batched.technologies(sid, regions=["xyz"])
     with pytest.raises(NotFoundError, match="Unobtainium"):
-        client.technologies(sid, regions=["gbr"], technologies=["Unobtainium"])
+        batched.technologies(sid, regions=["gbr"], technologies=["Unobtainium"])
 
 
-def test_get_technology_of_an_unknown_technology_names_the_valid_ones(client, sid) -> None:
+def test_get_technology_of_an_unknown_technology_names_the_valid_ones(batched, sid) -> None:
     with pytest.raises(OriginError, match="CCGT"):
-        client.get_technology(sid, "Unobtainium", "gbr")
+        batched.get_technology(sid, "Unobtainium", "gbr")
 
 
-def test_unknown_scenario_is_not_found(client) -> None:
+def test_unknown_scenario_is_not_found(batched) -> None:
     with pytest.raises(NotFoundError):
-        client.technologies("00000000-0000-0000-0000-000000000000")
+        batched.technologies("00000000-0000-0000-0000-000000000000")
 
 
 # -- demand -------------------------------------------------------------------------------------
-def test_get_demand_matches_the_official_sdk(client, sdk, sid) -> None:
-    frame = client.get_demand(sid)
+def test_get_demand_matches_the_official_sdk(batched, sdk, sid) -> None:
+    frame = batched.get_demand(sid)
     assert_contract(frame, schemas.DemandCells)
-    config = client.inputs_config()["demand"]
+    config = batched.inputs_config()["demand"]
     system = [v["name"] for v in config["demandVariables"]]
     tech = [v["name"] for v in config["demandTechnologyVariables"]]
     docs = sdk.get_demand(sid)
@@ -147,28 +143,28 @@ def test_get_demand_matches_the_official_sdk(client, sdk, sid) -> None:
     assert ours(frame, ["region", "technology", "variable", "year"]) == expected
 
 
-def test_demand_filters_regions(client, sid) -> None:
-    frame = client.demand(sid, regions=["gbr", "fra"])
+def test_demand_filters_regions(batched, sid) -> None:
+    frame = batched.demand(sid, regions=["gbr", "fra"])
     assert set(frame.index.get_level_values("region")) == {"gbr", "fra"}
     assert {"demand", "demand_technology"} == set(frame["domain"].astype(str))
 
 
-def test_demand_alone_reads_the_same_system_rows_without_the_technologies(client, sid) -> None:
-    both = client.demand(sid, regions=["gbr"])
-    alone = client.demand(sid, regions=["gbr"], domains=["demand"])
+def test_demand_alone_reads_the_same_system_rows_without_the_technologies(batched, sid) -> None:
+    both = batched.demand(sid, regions=["gbr"])
+    alone = batched.demand(sid, regions=["gbr"], domains=["demand"])
     system = both[both["domain"] == "demand"]
     assert set(alone["domain"].astype(str)) == {"demand"}
     assert len(alone) == len(system) > 0
     pd.testing.assert_frame_equal(alone.sort_index(), system.sort_index(), check_categorical=False)
-    alone_doc, _ = q.demand_document(sid, client._demand_selection(), ["gbr"], technologies=False)
-    both_doc, _ = q.demand_document(sid, client._demand_selection(), ["gbr"])
+    alone_doc, _ = q.demand_document(sid, batched._demand_selection(), ["gbr"], technologies=False)
+    both_doc, _ = q.demand_document(sid, batched._demand_selection(), ["gbr"])
     assert "technologies" not in alone_doc and "technologies" in both_doc
 
 
-def test_get_demand_technologies_matches_the_official_sdk(client, sdk, sid) -> None:
-    frame = client.get_demand_technologies(sid, {"region": "gbr"})
+def test_get_demand_technologies_matches_the_official_sdk(batched, sdk, sid) -> None:
+    frame = batched.get_demand_technologies(sid, {"region": "gbr"})
     assert set(frame["domain"].astype(str)) == {"demand_technology"}
-    tech = [v["name"] for v in client.inputs_config()["demand"]["demandTechnologyVariables"]]
+    tech = [v["name"] for v in batched.inputs_config()["demand"]["demandTechnologyVariables"]]
     expected = sdk_rows(
         sdk.get_demand_technologies(sid, {"region": "gbr"}),
         lambda d: d["region"]["original"],
@@ -187,8 +183,8 @@ def test_get_demand_technologies_matches_the_official_sdk(client, sdk, sid) -> N
         pytest.param(["gbr"], True, id="native-units"),
     ],
 )
-def test_get_commodities_matches_the_official_sdk(client, sdk, sid, regions, native) -> None:
-    frame = client.get_commodities(sid, native_units_flag=native, regions=regions)
+def test_get_commodities_matches_the_official_sdk(batched, sdk, sid, regions, native) -> None:
+    frame = batched.get_commodities(sid, native_units_flag=native, regions=regions)
     assert_contract(frame, schemas.CommodityCells)
     docs = sdk.get_commodities(sid, native_units_flag=native, regions=regions)
     region = regions[0] if regions else "all"
@@ -199,17 +195,17 @@ def test_get_commodities_matches_the_official_sdk(client, sdk, sid, regions, nat
     assert frame["unit"].notna().all()
 
 
-def test_commodities_of_several_regions_stack_per_region(client, sid) -> None:
-    frame = client.commodities(sid, regions=["gbr", "fra"], commodities=["gas"])
+def test_commodities_of_several_regions_stack_per_region(batched, sid) -> None:
+    frame = batched.commodities(sid, regions=["gbr", "fra"], commodities=["gas"])
     assert set(frame.index.droplevel("year").unique()) == {("gbr", "gas"), ("fra", "gas")}
 
 
 # -- interconnectors ----------------------------------------------------------------------------
-def test_get_interconnectors_matches_the_official_sdk(client, sdk, sid) -> None:
-    frame = client.get_interconnectors(sid, "gbr", "fra")
+def test_get_interconnectors_matches_the_official_sdk(batched, sdk, sid) -> None:
+    frame = batched.get_interconnectors(sid, "gbr", "fra")
     assert_contract(frame, schemas.InterconnectorCells)
     assert len(frame) > 0
-    variables = [v["name"] for v in client.inputs_config()["interconnectors"]["variables"]]
+    variables = [v["name"] for v in batched.inputs_config()["interconnectors"]["variables"]]
     expected = sdk_rows(
         sdk.get_interconnectors(sid, "gbr", "fra"), lambda d: d["from"], lambda d: d["to"],
         variables,
@@ -217,31 +213,31 @@ def test_get_interconnectors_matches_the_official_sdk(client, sdk, sid) -> None:
     assert ours(frame, ["region", "technology", "variable", "year"]) == expected
 
 
-def test_interconnectors_between_unconnected_regions_is_an_empty_valid_frame(client, sid) -> None:
-    connections = client.get_interconnectors_connections(sid)
+def test_interconnectors_between_unconnected_regions_is_an_empty_valid_frame(batched, sid) -> None:
+    connections = batched.get_interconnectors_connections(sid)
     regions = sorted(set(connections.index.get_level_values("region")))
     connected = set(connections.index)
     pair = next((a, b) for a in regions for b in regions if a != b and (a, b) not in connected)
-    frame = client.get_interconnectors(sid, *pair)
+    frame = batched.get_interconnectors(sid, *pair)
     assert len(frame) == 0
     assert_contract(frame, schemas.InterconnectorCells)
 
 
 # -- everything ---------------------------------------------------------------------------------
-def test_inputs_concatenates_every_domain_of_some_regions(client, sid) -> None:
-    frame = client.inputs(sid, regions=["irl"])
+def test_inputs_concatenates_every_domain_of_some_regions(batched, sid) -> None:
+    frame = batched.inputs(sid, regions=["irl"])
     assert_contract(frame, schemas.InputCells)
     assert {"technology", "demand", "commodity", "interconnector"} <= set(
         frame["domain"].astype(str)
     )
-    parts = [client.technologies(sid, ["irl"]), client.demand(sid, ["irl"]),
-             client.commodities(sid, ["irl"]), client.interconnectors(sid, ["irl"])]  # fmt: skip
+    parts = [batched.technologies(sid, ["irl"]), batched.demand(sid, ["irl"]),
+             batched.commodities(sid, ["irl"]), batched.interconnectors(sid, ["irl"])]  # fmt: skip
     assert len(frame) == sum(len(p) for p in parts)
 
 
-def test_inputs_rejects_unknown_domains(client, sid) -> None:
+def test_inputs_rejects_unknown_domains(batched, sid) -> None:
     with pytest.raises(OriginError, match="weather"):
-        client.inputs(sid, domains=["weather"])
+        batched.inputs(sid, domains=["weather"])
 
 
 @pytest.mark.parametrize(
