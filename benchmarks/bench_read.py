@@ -49,6 +49,7 @@ os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="
 
 import pandas as pd  # noqa: E402
 import requests  # noqa: E402
+from bench_memory import serve_command  # noqa: E402
 
 from origin_frames import Emulator, OriginFrames  # noqa: E402
 
@@ -81,8 +82,7 @@ def served(scale: int, latency_ms: float, in_process: bool = False) -> Iterator[
         with Emulator(scale=scale, latency_ms=latency_ms) as emu:
             yield emu
         return
-    command = [sys.executable, "-m", "origin_frames._cli", "serve", "--port", "0",
-               "--scale", str(scale), "--latency-ms", str(latency_ms)]  # fmt: skip
+    command = serve_command("--scale", str(scale), "--latency-ms", str(latency_ms))
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
