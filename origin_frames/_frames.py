@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from operator import attrgetter, methodcaller
 from typing import Any, NamedTuple
 
@@ -55,6 +56,7 @@ _EMPTY_CELL: dict[str, Any] = {"original": None}
 _TRANSFORM_DTYPE = pd.CategoricalDtype(pd.Index(list(TRANSFORM_TYPES), dtype="str"))
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
+_SHARED_KEYS = [k for k in _BLOCK_KEYS if k not in ("variable", "unit")]
 
 
 class _Transform(msgspec.Struct, gc=False):
@@ -174,9 +176,10 @@ class CellFrameBuilder:
     def _reset_pending(self) -> None:
         """Forgets the cells added since the last :meth:`seal` (they are in a chunk now)."""
         self._cells: list[Any] = []  # dicts, or _Cell structs from the typed decoder
-        self._years: list[Any] = []
-        self._months: list[Any] = []
-        self._monthly = False  # any pending block read months
+        # Years are read from every cell in one pass at seal; blocks with given years (or
+        # none) overwrite their stretch: (start, count, years or None for null).
+        self._year_overrides: list[tuple[int, int, Sequence[Any] | None]] = []
+        self._monthly_blocks: list[tuple[int, int]] = []  # (start, count) of monthly blocks
         self._typed: bool | None = None  # pending cells are _Cell structs (True) or dicts
 
     def add_block(
@@ -211,7 +214,60 @@ class CellFrameBuilder:
         """
         if not cells:
             return
-        typed = not isinstance(next((c for c in cells if c is not None), {}), dict)
+        if not isinstance(year, str) and len(year) != len(cells):
+            raise ValueError("year must align with cells")
+        for name in _BLOCK_KEYS:
+            self._keys[name].append(keys.get(name))
+        start = len(self._cells)
+        self._add_cells(cells)
+        if not isinstance(year, str):
+            self._year_overrides.append((start, len(cells), year))
+        elif year != "cell":
+            self._year_overrides.append((start, len(cells), None))
+        if monthly:
+            self._monthly_blocks.append((start, len(cells)))
+
+    def add_blocks(self, keys: Mapping[str, Any], blocks: Iterable[tuple[str, Any, Any]], *,
+                   monthly: bool = False) -> None:  # fmt: skip
+        """Registers blocks that share every key but ``variable`` and ``unit``; each cell
+        carries its ``year`` (what a technology view answers).
+
+        Args:
+            keys: The shared key values (``variable`` and ``unit`` are ignored).
+            blocks: ``(variable, unit, cells)`` per block; blocks without cells are skipped.
+            monthly: Read ``month`` from each cell.
+
+        Raises:
+            ValueError: Typed and dict cells are mixed before a :meth:`seal`.
+
+        Example:
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_blocks({"region": "gbr", "technology": "ccgt"},
+            ...                    [("capex", "EUR/kW", [{"year": 2030, "original": 450.0}]),
+            ...                     ("opex", "EUR/kW", [])])
+            >>> builder.frame()[["variable", "unit", "original"]]
+                                   variable    unit  original
+            region technology year
+            gbr    ccgt       2030    capex  EUR/kW     450.0
+        """
+        present = [b for b in blocks if b[2]]
+        if not present:
+            return
+        many = len(present)
+        for name in _SHARED_KEYS:
+            self._keys[name].extend([keys.get(name)] * many)
+        self._keys["variable"].extend([b[0] for b in present])
+        self._keys["unit"].extend([b[1] for b in present])
+        for _variable, _unit, cells in present:
+            if monthly:
+                self._monthly_blocks.append((len(self._cells), len(cells)))
+            self._add_cells(cells)
+
+    def _add_cells(self, cells: Sequence[Any]) -> None:
+        """Appends one block's cells (nulls become empty cells) and its count."""
+        first = cells[0] if cells[0] is not None else next((c for c in cells if c is not None),
+                                                           {})  # fmt: skip
+        typed = not isinstance(first, dict)
         if self._typed is None:
             self._typed = typed
         elif typed != self._typed:
@@ -219,20 +275,8 @@ class CellFrameBuilder:
         if None in cells:
             empty = _EMPTY_TYPED_CELL if typed else _EMPTY_CELL
             cells = [c if c is not None else empty for c in cells]
-        k = len(cells)
-        if not isinstance(year, str) and len(year) != k:
-            raise ValueError("year must align with cells")
-        for name in _BLOCK_KEYS:
-            self._keys[name].append(keys.get(name))
-        self._counts.append(k)
-        self._cells.extend(cells)  # type: ignore[arg-type]
-        get = attrgetter if typed else _key_getter
-        if not isinstance(year, str):
-            self._years.extend(year)
-        else:
-            self._years.extend(map(get("year"), cells) if year == "cell" else [None] * k)
-        self._monthly = self._monthly or monthly
-        self._months.extend(map(get("month"), cells) if monthly else [None] * k)
+        self._counts.append(len(cells))
+        self._cells.extend(cells)
 
     def __len__(self) -> int:
         return self._sealed + len(self._cells)
@@ -254,12 +298,37 @@ class CellFrameBuilder:
         get = attrgetter if self._typed else _key_getter
         original, codes, tvalue = _cell_arrays(cells, get)
         self._chunks.append(_Chunk(
-            original, codes, tvalue, _int_parts(self._years),
-            _int_parts(self._months) if self._monthly else None,
+            original, codes, tvalue, self._pending_years(get),
+            self._pending_months(get) if self._monthly_blocks else None,
             _messages(cells, get("validationWarnings")), _messages(cells, get("validationErrors")),
         ))  # fmt: skip
         self._sealed += len(cells)
         self._reset_pending()
+
+    def _pending_years(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Each pending cell's year (values, null mask): read from the cell, or as its block
+        gave it."""
+        years = list(map(get("year"), self._cells))
+        unset = np.zeros(len(years), dtype=bool)
+        for start, count, given in self._year_overrides:
+            if given is None:  # a placeholder, not None: the values stay plain ints
+                years[start : start + count] = [0] * count
+                unset[start : start + count] = True
+            else:
+                years[start : start + count] = given
+        values, mask = _int_parts(years)
+        return values, mask | unset
+
+    def _pending_months(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Each pending cell's month (values, null mask): from the cells of monthly blocks."""
+        n = len(self._cells)
+        values, mask = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+        spans = self._monthly_blocks
+        where = np.concatenate([np.arange(start, start + count) for start, count in spans])
+        cells = self._cells
+        picked = list(map(get("month"), chain.from_iterable(cells[a : a + k] for a, k in spans)))
+        values[where], mask[where] = _int_parts(picked)
+        return values, mask
 
     def extend(self, other: CellFrameBuilder) -> None:
         """Appends the blocks of ``other`` after this builder's own (both are sealed).
@@ -426,7 +495,15 @@ def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def _present(values: Iterable[Any], n: int) -> np.ndarray:
     """Positions of the truthy values (non-empty lists, transforms), without a Python loop."""
-    return np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=n))
+    listed = list(values)
+    # Usually every value is None or the decoder's shared empty tuple: list.count matches
+    # those by identity, far cheaper than testing each value's truth.
+    empty = listed.count(None)
+    if empty != n:
+        empty += listed.count(())
+    if empty == n:
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.fromiter(map(bool, listed), dtype=bool, count=n))
 
 
 def _int_parts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -499,22 +576,18 @@ def add_technology_blocks(
             params = _get(node.get(f"x{j}"), "parameters") or {}
             keys = {**base, "kind": "exogenous", "sub_technology": exo.sub_technology,
                     "subsidy": exo.subsidy}  # fmt: skip
-            for name in selection.exo_yearly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell")  # fmt: skip
-            for name in selection.exo_monthly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.exo_yearly])  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.exo_monthly], monthly=True)  # fmt: skip
         for j, sub in enumerate(read.endogenous):
             endo = node.get(f"d{j}")
             params = _get(endo, "parameters") or {}
             keys = {**base, "kind": "endogenous", "sub_technology": sub}
-            for name in selection.endo_yearly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell")  # fmt: skip
-            for name in selection.endo_monthly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.endo_yearly])  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.endo_monthly], monthly=True)  # fmt: skip
             definitions = _get(endo, "definitions") or {}
             for name in selection.endo_defs:
                 cell = definitions.get(name)
