@@ -16,9 +16,11 @@ the decoded JSON dicts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from operator import attrgetter, methodcaller
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -54,6 +56,7 @@ _EMPTY_CELL: dict[str, Any] = {"original": None}
 _TRANSFORM_DTYPE = pd.CategoricalDtype(pd.Index(list(TRANSFORM_TYPES), dtype="str"))
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
+_SHARED_KEYS = [k for k in _BLOCK_KEYS if k not in ("variable", "unit")]
 
 
 class _Transform(msgspec.Struct, gc=False):
@@ -136,8 +139,24 @@ def _get(node: Any, name: str) -> Any:
     return getattr(node, name, None)
 
 
+class _Chunk(NamedTuple):
+    """The per-cell columns of sealed cells: arrays, the cell objects let go."""
+
+    original: np.ndarray  # float64
+    codes: np.ndarray  # int8: the transform type's position in TRANSFORM_TYPES, -1 none
+    tvalue: np.ndarray  # float64, NaN where no transform
+    years: tuple[np.ndarray, np.ndarray]  # int64 values and null mask
+    months: tuple[np.ndarray, np.ndarray] | None  # None: no block of the chunk reads months
+    warnings: tuple[np.ndarray, list[str]]  # positions with messages, their joined text
+    errors: tuple[np.ndarray, list[str]]
+
+
 class CellFrameBuilder:
-    """Collects blocks of cells and turns them into one tidy frame in a single pass.
+    """Collects blocks of cells and turns them into one tidy frame.
+
+    Cells are turned into arrays by :meth:`seal` (a reader seals each answer as it
+    arrives, so that work overlaps the transfer of the answers still in flight) and
+    :meth:`frame` joins the arrays.
 
     Example:
         >>> b = CellFrameBuilder()
@@ -150,11 +169,18 @@ class CellFrameBuilder:
     def __init__(self) -> None:
         self._keys: dict[str, list[Any]] = {k: [] for k in _BLOCK_KEYS}
         self._counts: list[int] = []
+        self._chunks: list[_Chunk] = []
+        self._sealed = 0  # cells in the chunks
+        self._reset_pending()
+
+    def _reset_pending(self) -> None:
+        """Forgets the cells added since the last :meth:`seal` (they are in a chunk now)."""
         self._cells: list[Any] = []  # dicts, or _Cell structs from the typed decoder
-        self._years: list[Any] = []
-        self._months: list[Any] = []
-        self._monthly = False  # any block read months (else the column is all null)
-        self._typed: bool | None = None  # cells are _Cell structs (True) or dicts (False)
+        # Years are read from every cell in one pass at seal; blocks with given years (or
+        # none) overwrite their stretch: (start, count, years or None for null).
+        self._year_overrides: list[tuple[int, int, Sequence[Any] | None]] = []
+        self._monthly_blocks: list[tuple[int, int]] = []  # (start, count) of monthly blocks
+        self._typed: bool | None = None  # pending cells are _Cell structs (True) or dicts
 
     def add_block(
         self,
@@ -175,6 +201,10 @@ class CellFrameBuilder:
                 non-yearly cells, or a sequence of years aligned with ``cells``.
             monthly: Read ``month`` from each cell.
 
+        Raises:
+            ValueError: ``year`` does not align with ``cells``, or typed and dict cells
+                are mixed before a :meth:`seal`.
+
         Example:
             >>> builder = CellFrameBuilder()
             >>> builder.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex"},
@@ -184,41 +214,142 @@ class CellFrameBuilder:
         """
         if not cells:
             return
-        typed = not isinstance(next((c for c in cells if c is not None), {}), dict)
+        if not isinstance(year, str) and len(year) != len(cells):
+            raise ValueError("year must align with cells")
+        for name in _BLOCK_KEYS:
+            self._keys[name].append(keys.get(name))
+        start = len(self._cells)
+        self._add_cells(cells)
+        if not isinstance(year, str):
+            self._year_overrides.append((start, len(cells), year))
+        elif year != "cell":
+            self._year_overrides.append((start, len(cells), None))
+        if monthly:
+            self._monthly_blocks.append((start, len(cells)))
+
+    def add_blocks(self, keys: Mapping[str, Any], blocks: Iterable[tuple[str, Any, Any]], *,
+                   monthly: bool = False) -> None:  # fmt: skip
+        """Registers blocks that share every key but ``variable`` and ``unit``; each cell
+        carries its ``year`` (what a technology view answers).
+
+        Args:
+            keys: The shared key values (``variable`` and ``unit`` are ignored).
+            blocks: ``(variable, unit, cells)`` per block; blocks without cells are skipped.
+            monthly: Read ``month`` from each cell.
+
+        Raises:
+            ValueError: Typed and dict cells are mixed before a :meth:`seal`.
+
+        Example:
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_blocks({"region": "gbr", "technology": "ccgt"},
+            ...                    [("capex", "EUR/kW", [{"year": 2030, "original": 450.0}]),
+            ...                     ("opex", "EUR/kW", [])])
+            >>> builder.frame()[["variable", "unit", "original"]]
+                                   variable    unit  original
+            region technology year
+            gbr    ccgt       2030    capex  EUR/kW     450.0
+        """
+        present = [b for b in blocks if b[2]]
+        if not present:
+            return
+        many = len(present)
+        for name in _SHARED_KEYS:
+            self._keys[name].extend([keys.get(name)] * many)
+        self._keys["variable"].extend([b[0] for b in present])
+        self._keys["unit"].extend([b[1] for b in present])
+        for _variable, _unit, cells in present:
+            if monthly:
+                self._monthly_blocks.append((len(self._cells), len(cells)))
+            self._add_cells(cells)
+
+    def _add_cells(self, cells: Sequence[Any]) -> None:
+        """Appends one block's cells (nulls become empty cells) and its count."""
+        first = cells[0] if cells[0] is not None else next((c for c in cells if c is not None),
+                                                           {})  # fmt: skip
+        typed = not isinstance(first, dict)
         if self._typed is None:
             self._typed = typed
         elif typed != self._typed:
             raise ValueError("cannot mix typed and dict cells in one builder")
-        if any(c is None for c in cells):
+        if None in cells:
             empty = _EMPTY_TYPED_CELL if typed else _EMPTY_CELL
             cells = [c if c is not None else empty for c in cells]
-        k = len(cells)
-        for name in _BLOCK_KEYS:
-            self._keys[name].append(keys.get(name))
-        self._counts.append(k)
-        self._cells.extend(cells)  # type: ignore[arg-type]
-        if isinstance(year, str):
-            if year == "cell":
-                if typed:
-                    self._years.extend([c.year for c in cells])  # type: ignore[union-attr]
-                else:
-                    self._years.extend([c.get("year") for c in cells])  # type: ignore[union-attr]
-            else:
-                self._years.extend([None] * k)
-        else:
-            if len(year) != k:
-                raise ValueError("year must align with cells")
-            self._years.extend(year)
-        self._monthly = self._monthly or monthly
-        if monthly and typed:
-            self._months.extend([c.month for c in cells])  # type: ignore[union-attr]
-        elif monthly:
-            self._months.extend([c.get("month") for c in cells])  # type: ignore[union-attr]
-        else:
-            self._months.extend([None] * k)
+        self._counts.append(len(cells))
+        self._cells.extend(cells)
 
     def __len__(self) -> int:
-        return len(self._cells)
+        return self._sealed + len(self._cells)
+
+    def seal(self) -> None:
+        """Turns the cells added since the last seal into arrays and lets go of them.
+
+        Example:
+            >>> builder = CellFrameBuilder()
+            >>> builder.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex"},
+            ...                   [{"year": 2030, "original": 450.0}], year="cell")
+            >>> builder.seal()
+            >>> len(builder), builder.frame()["original"].tolist()
+            (1, [450.0])
+        """
+        cells = self._cells
+        if not cells:
+            return
+        get = attrgetter if self._typed else _key_getter
+        original, codes, tvalue = _cell_arrays(cells, get)
+        self._chunks.append(_Chunk(
+            original, codes, tvalue, self._pending_years(get),
+            self._pending_months(get) if self._monthly_blocks else None,
+            _messages(cells, get("validationWarnings")), _messages(cells, get("validationErrors")),
+        ))  # fmt: skip
+        self._sealed += len(cells)
+        self._reset_pending()
+
+    def _pending_years(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Each pending cell's year (values, null mask): read from the cell, or as its block
+        gave it."""
+        years = list(map(get("year"), self._cells))
+        unset = np.zeros(len(years), dtype=bool)
+        for start, count, given in self._year_overrides:
+            if given is None:  # a placeholder, not None: the values stay plain ints
+                years[start : start + count] = [0] * count
+                unset[start : start + count] = True
+            else:
+                years[start : start + count] = given
+        values, mask = _int_parts(years)
+        return values, mask | unset
+
+    def _pending_months(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Each pending cell's month (values, null mask): from the cells of monthly blocks."""
+        n = len(self._cells)
+        values, mask = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+        spans = self._monthly_blocks
+        where = np.concatenate([np.arange(start, start + count) for start, count in spans])
+        cells = self._cells
+        picked = list(map(get("month"), chain.from_iterable(cells[a : a + k] for a, k in spans)))
+        values[where], mask[where] = _int_parts(picked)
+        return values, mask
+
+    def extend(self, other: CellFrameBuilder) -> None:
+        """Appends the blocks of ``other`` after this builder's own (both are sealed).
+
+        Example:
+            >>> a, b = CellFrameBuilder(), CellFrameBuilder()
+            >>> a.add_block({"region": "gbr", "technology": "ccgt", "variable": "capex"},
+            ...             [{"year": 2030, "original": 1.0}], year="cell")
+            >>> b.add_block({"region": "fra", "technology": "ccgt", "variable": "capex"},
+            ...             [{"year": 2030, "original": 2.0}], year="cell")
+            >>> a.extend(b)
+            >>> a.frame()["original"].tolist()
+            [1.0, 2.0]
+        """
+        self.seal()
+        other.seal()
+        for name in _BLOCK_KEYS:
+            self._keys[name].extend(other._keys[name])
+        self._counts.extend(other._counts)
+        self._chunks.extend(other._chunks)
+        self._sealed += other._sealed
 
     def frame(self) -> pd.DataFrame:
         """Builds the tidy frame (empty with the full schema when no cell was added).
@@ -240,26 +371,30 @@ class CellFrameBuilder:
             gbr    ccgt       2030    capex     450.0          Delta  430.0
                               2035    capex     430.0            NaN  430.0
         """
-        cells = self._cells
+        self.seal()
+        chunks, n = self._chunks, self._sealed
         counts = np.asarray(self._counts, dtype=np.int64)
-        # map() with a C getter: the per-cell passes between the last byte and the frame
-        # run about twice as fast as the equivalent comprehensions.
-        get = attrgetter if self._typed else _key_getter
         data: dict[str, Any] = {
             name: _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name),
                                       present_only=name == "domain")
             for name in ("domain", "variable", "kind", "sub_region", "sub_technology", "subsidy",
                          "unit")
         }  # fmt: skip
-        data["month"] = _int_array(self._months) if self._monthly else _null_ints(len(cells))
-        data.update(_cell_values(cells, get))
-        data["validation_warnings"] = _joined_messages(cells, get("validationWarnings"))
-        data["validation_errors"] = _joined_messages(cells, get("validationErrors"))
-        return pd.DataFrame({name: data[name] for name in COLUMNS}, index=self._index(counts))
+        original = _join([c.original for c in chunks], np.float64)
+        codes = _join([c.codes for c in chunks], np.int8)
+        tvalue = _join([c.tvalue for c in chunks], np.float64)
+        data["original"], data["transform_value"] = original, tvalue
+        data["transform_type"] = pd.Categorical.from_codes(codes, dtype=_TRANSFORM_DTYPE,
+                                                           validate=False)  # fmt: skip
+        data["value"] = effective_from_codes(original, codes, tvalue)
+        data["month"] = _join_ints([c.months or _null_parts(len(c.original)) for c in chunks])
+        data["validation_warnings"] = _join_messages([c.warnings for c in chunks], chunks, n)
+        data["validation_errors"] = _join_messages([c.errors for c in chunks], chunks, n)
+        index = self._index(counts, _join_ints([c.years for c in chunks]))
+        return pd.DataFrame({name: data[name] for name in COLUMNS}, index=index)
 
-    def _index(self, counts: np.ndarray) -> pd.MultiIndex:
+    def _index(self, counts: np.ndarray, years: pd.arrays.IntegerArray) -> pd.MultiIndex:
         """``region, technology, year`` from block codes repeated per cell, and cell years."""
-        years = _int_array(self._years)
         year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
         region_codes, regions = _encode(self._keys["region"])
         tech_codes, techs = _encode(self._keys["technology"])
@@ -272,12 +407,12 @@ class CellFrameBuilder:
         )  # fmt: skip
 
 
-def _cell_values(cells: list[Any], get: Callable[[str], Any]) -> dict[str, Any]:
-    """``original``, ``transform_type``, ``transform_value`` and the effective ``value``."""
+def _cell_arrays(cells: list[Any], get: Callable[[str], Any]) -> tuple[np.ndarray, ...]:
+    """``original``, the transform type codes and the transform values of the cells."""
     n = len(cells)
     original = np.array(list(map(get("original"), cells)), dtype=np.float64)
-    tt_codes = np.full(n, -1, dtype=np.int8)
-    tv = np.full(n, np.nan)
+    codes = np.full(n, -1, dtype=np.int8)
+    tvalue = np.full(n, np.nan)
     type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
     transform = get("transform")
     # Only the transformed cells (usually few) are visited one by one.
@@ -286,11 +421,14 @@ def _cell_values(cells: list[Any], get: Callable[[str], Any]) -> dict[str, Any]:
         value = _get(t, "value")
         if value is None:
             continue
-        tt_codes[i] = type_code.get(_get(t, "type"), -1)
-        tv[i] = value
-    types = pd.Categorical.from_codes(tt_codes, dtype=_TRANSFORM_DTYPE, validate=False)
-    return {"original": original, "transform_type": types, "transform_value": tv,
-            "value": effective_from_codes(original, tt_codes, tv)}  # fmt: skip
+        codes[i] = type_code.get(_get(t, "type"), -1)
+        tvalue[i] = value
+    return original, codes, tvalue
+
+
+def _join(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """The arrays end to end (an empty array of ``dtype`` for none)."""
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
 
 
 def _encode(values: list[Any]) -> tuple[np.ndarray, list[str]]:
@@ -307,8 +445,22 @@ def _encode(values: list[Any]) -> tuple[np.ndarray, list[str]]:
 
 
 def _str_index(values: Sequence[str]) -> pd.Index:
-    """A ``str`` index of distinct values."""
+    """A ``str`` index of distinct values (shared: the same few recur in every frame)."""
+    return _cached_str_index(tuple(values))
+
+
+# Indexes and dtypes are immutable, so frames can share them; building them costs more
+# than a small frame's cells (pandas validates the categories every time).
+@functools.lru_cache(maxsize=1024)
+def _cached_str_index(values: tuple[str, ...]) -> pd.Index:
+    """The ``str`` index of ``values``, built once."""
     return pd.Index(pd.array(pa.array(values, type=pa.large_string()), dtype="str"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _category_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The categorical dtype of ``categories``, built once."""
+    return pd.CategoricalDtype(_cached_str_index(categories))
 
 
 def _repeat_categorical(
@@ -332,7 +484,7 @@ def _repeat_categorical(
             remap = np.full(len(categories) + 1, -1, dtype=np.int32)  # [-1] maps -1 to -1
             remap[present] = np.arange(len(present), dtype=np.int32)
             codes, cats = remap[codes], [categories[i] for i in present]
-    dtype = pd.CategoricalDtype(_str_index(cats))
+    dtype = _category_dtype(tuple(cats))
     return pd.Categorical.from_codes(np.repeat(codes, counts), dtype=dtype, validate=False)
 
 
@@ -343,37 +495,61 @@ def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
 
 def _present(values: Iterable[Any], n: int) -> np.ndarray:
     """Positions of the truthy values (non-empty lists, transforms), without a Python loop."""
-    return np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=n))
+    listed = list(values)
+    # Usually every value is None or the decoder's shared empty tuple: list.count matches
+    # those by identity, far cheaper than testing each value's truth.
+    empty = listed.count(None)
+    if empty != n:
+        empty += listed.count(())
+    if empty == n:
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.fromiter(map(bool, listed), dtype=bool, count=n))
 
 
-def _int_array(values: list[Any]) -> pd.arrays.IntegerArray:
-    """Nullable Int64 array from a list of ints and Nones."""
+def _int_parts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Int64 values and null mask of a list of ints and Nones."""
     try:
         ints = np.fromiter(values, dtype=np.int64, count=len(values))  # no null: the fast way
-        return pd.arrays.IntegerArray(ints, np.zeros(len(ints), dtype=bool))
+        return ints, np.zeros(len(ints), dtype=bool)
     except TypeError:
         pass
     as_float = np.array(values, dtype=float)
     mask = np.isnan(as_float)
-    ints = np.where(mask, 0, as_float).astype(np.int64)
-    return pd.arrays.IntegerArray(ints, mask)
+    return np.where(mask, 0, as_float).astype(np.int64), mask
 
 
-def _null_ints(n: int) -> pd.arrays.IntegerArray:
-    """An all-null Int64 array of length ``n``."""
-    return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+def _null_parts(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The values and mask of ``n`` nulls."""
+    return np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
 
 
-def _joined_messages(cells: list[Any], pick: Callable[[Any], Any]) -> Any:
-    """Each cell's ``"; "``-joined messages as a ``str`` array, null where there are none."""
-    n = len(cells)
-    present = _present(map(pick, cells), n)
-    if not len(present):
+def _join_ints(parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.arrays.IntegerArray:
+    """One nullable Int64 array from (values, mask) parts."""
+    return pd.arrays.IntegerArray(_join([p[0] for p in parts], np.int64),
+                                  _join([p[1] for p in parts], bool))  # fmt: skip
+
+
+def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray, list[str]]:
+    """Positions of the cells with messages, and each one's messages ``"; "``-joined."""
+    where = _present(map(pick, cells), len(cells))
+    texts = []
+    for i in where:
+        m = pick(cells[i])
+        texts.append("; ".join(str(x) for x in m) if isinstance(m, list | tuple) else str(m))
+    return where, texts
+
+
+def _join_messages(parts: list[tuple[np.ndarray, list[str]]], chunks: list[_Chunk],
+                   n: int) -> Any:  # fmt: skip
+    """The messages of every chunk as one ``str`` array of ``n``, null where there are none."""
+    if not any(texts for _, texts in parts):
         return pd.array(pa.nulls(n, type=pa.large_string()), dtype="str")
     out: list[str | None] = [None] * n
-    for i in present:
-        m = pick(cells[i])
-        out[i] = "; ".join(str(x) for x in m) if isinstance(m, list | tuple) else str(m)
+    offset = 0
+    for (where, texts), chunk in zip(parts, chunks, strict=True):
+        for i, text in zip(where.tolist(), texts, strict=True):
+            out[offset + i] = text
+        offset += len(chunk.original)
     return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
 
 
@@ -400,22 +576,18 @@ def add_technology_blocks(
             params = _get(node.get(f"x{j}"), "parameters") or {}
             keys = {**base, "kind": "exogenous", "sub_technology": exo.sub_technology,
                     "subsidy": exo.subsidy}  # fmt: skip
-            for name in selection.exo_yearly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell")  # fmt: skip
-            for name in selection.exo_monthly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.exo_yearly])  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.exo_monthly], monthly=True)  # fmt: skip
         for j, sub in enumerate(read.endogenous):
             endo = node.get(f"d{j}")
             params = _get(endo, "parameters") or {}
             keys = {**base, "kind": "endogenous", "sub_technology": sub}
-            for name in selection.endo_yearly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell")  # fmt: skip
-            for name in selection.endo_monthly:
-                builder.add_block({**keys, "variable": name, "unit": units.get(name)},
-                                  params.get(name) or [], year="cell", monthly=True)  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.endo_yearly])  # fmt: skip
+            builder.add_blocks(keys, [(n, units.get(n), params.get(n))
+                                      for n in selection.endo_monthly], monthly=True)  # fmt: skip
             definitions = _get(endo, "definitions") or {}
             for name in selection.endo_defs:
                 cell = definitions.get(name)

@@ -125,15 +125,19 @@ class InputReaders:
         selection = self._tech_selection()
         chunks = batches(reads, self.settings.batch_size, self.settings.concurrency)
 
-        def fetch(batch: list[TechRead]) -> dict[str, Any]:
+        def fetch(batch: list[TechRead]) -> CellFrameBuilder:
             document, variables = technology_batch(scenario_id, batch, selection)
-            return self._session(scenario_id, document, variables, decode_technology_answer)
+            session = self._session(scenario_id, document, variables, decode_technology_answer)
+            # Each answer becomes arrays on the thread that fetched it, as soon as it is
+            # there: that work overlaps the answers still in flight, not the last byte.
+            part = CellFrameBuilder()
+            add_technology_blocks(part, session, batch, selection)
+            part.seal()
+            return part
 
         builder = CellFrameBuilder()
-        # Frame the answers as they arrive, while later batches are still in flight.
-        answers = self._iter_run(fetch, chunks, "technologies")
-        for batch, session in zip(chunks, answers, strict=True):
-            add_technology_blocks(builder, session, batch, selection)
+        for part in self._iter_run(fetch, chunks, "technologies"):
+            builder.extend(part)
         frame = builder.frame()
         return schemas.validate(frame, schemas.TechnologyCells)
 

@@ -70,12 +70,28 @@ def _key_codes(frame: pd.DataFrame) -> list[np.ndarray]:
     for name in KEY_COLUMNS:
         if name not in frame.columns:
             continue
-        column = flat[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            parts.append(column.cat.codes.to_numpy())
+        array = flat[name].array
+        if isinstance(array, pd.Categorical):
+            parts.append(array.codes)
+        elif isinstance(array, pd.arrays.IntegerArray):
+            parts.append(_small_int_codes(array))
         else:
-            parts.append(pd.factorize(column, use_na_sentinel=False)[0])
+            parts.append(pd.factorize(array, use_na_sentinel=False)[0])
     return parts
+
+
+def _small_int_codes(array: pd.arrays.IntegerArray) -> np.ndarray:
+    """Codes of a nullable int column (``month``: 1-12 or null) as offsets from its least
+    value, -1 for null; factorized instead when its values spread far."""
+    mask = np.asarray(array.isna())
+    values = array.to_numpy(dtype=np.int64, na_value=0)
+    present = values[~mask]
+    if not len(present):
+        return np.full(len(values), -1, dtype=np.int64)
+    low = int(present.min())
+    if int(present.max()) - low > 4 * len(values) + 16:
+        return pd.factorize(array, use_na_sentinel=False)[0]
+    return np.where(mask, -1, values - low)
 
 
 def _row_keys(parts: list[np.ndarray]) -> np.ndarray | None:
@@ -131,6 +147,9 @@ def _has_duplicated_keys(frame: pd.DataFrame) -> bool:
     return not pd.Index(key).is_unique
 
 
+_FULL_KEY_ERROR = "full key (index + key columns) must be unique"
+
+
 class InputCells(pa.DataFrameModel):
     """One row per input cell, any domain (the frame contract)."""
 
@@ -158,12 +177,19 @@ class InputCells(pa.DataFrameModel):
         strict = True
         ordered = True
 
-    @pa.dataframe_check(error="full key (index + key columns) must be unique")
+    @pa.dataframe_check(error=_FULL_KEY_ERROR)
     def full_key_unique(cls, df: pd.DataFrame) -> bool:
         """No two rows share region, technology, year and every key column."""
         # A scalar: pandera cannot report row-wise failures on a non-unique index;
         # validate() lists the duplicated rows itself.
         return not _has_duplicated_keys(df)
+
+
+#: This module's own dataframe checks by their error text, run by :func:`_passes` without
+#: pandera's check machinery (its overhead is most of a small frame's check).
+_DIRECT_CHECKS: dict[str | None, Callable[[pd.DataFrame], bool]] = {
+    _FULL_KEY_ERROR: lambda frame: not _has_duplicated_keys(frame),
+}
 
 
 class TechnologyCells(InputCells):
@@ -387,7 +413,8 @@ def _passes(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> bool:
     flat = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
     if not all(_field_passes(flat[name], field) for name, field in schema.columns.items()):
         return False
-    return all(_check_passes(check, frame) for check in schema.checks)
+    return all(_DIRECT_CHECKS[check.error](frame) if check.error in _DIRECT_CHECKS
+               else _check_passes(check, frame) for check in schema.checks)  # fmt: skip
 
 
 def _plain(schema: pa.DataFrameSchema) -> bool:
@@ -466,17 +493,20 @@ def _used(codes: np.ndarray, size: int) -> np.ndarray:
 
 def _distinct(values: pd.Series) -> pd.Index:
     """The distinct non-null values of a column (a categorical's used categories)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = values.cat.categories
-        return categories[_used(values.cat.codes.to_numpy(), len(categories))]
-    return pd.Index(values.dropna().unique())
+    array = values.array  # the array itself: the Series accessors cost more than the work
+    if isinstance(array, pd.Categorical):
+        categories = array.categories
+        return categories[_used(array.codes, len(categories))]
+    distinct = array.unique()
+    return pd.Index(distinct[~distinct.isna()])
 
 
 #: Built-in pandera checks that are a predicate on each value, and the test of that
 #: predicate over a field's distinct values.
 _VALUE_CHECKS: dict[str, Callable[[pd.Index, dict[str, Any]], bool]] = {
-    "isin": lambda d, s: bool(d.isin(list(s["allowed_values"])).all()),
-    "notin": lambda d, s: not bool(d.isin(list(s["forbidden_values"])).any()),
+    # Membership in Python sets: the distinct values are few, pandas' isin costs more.
+    "isin": lambda d, s: set(d.tolist()) <= set(s["allowed_values"]),
+    "notin": lambda d, s: set(d.tolist()).isdisjoint(s["forbidden_values"]),
     "greater_than_or_equal_to": lambda d, s: bool(d.min() >= s["min_value"]),
     "greater_than": lambda d, s: bool(d.min() > s["min_value"]),
     "less_than_or_equal_to": lambda d, s: bool(d.max() <= s["max_value"]),
@@ -552,7 +582,7 @@ def validate(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFram
                 extra = pd.DataFrame(
                     {
                         "column": None,
-                        "check": "full key (index + key columns) must be unique",
+                        "check": _FULL_KEY_ERROR,
                         "index": [str(k) for k in rows.index],
                         "failure_case": [
                             f"variable={v!r} kind={k!r} month={m!r}"
