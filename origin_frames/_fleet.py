@@ -230,32 +230,50 @@ def _read_domain(client: OriginFrames, part: Part) -> pd.DataFrame:
 def _part_frame(settings: FleetSettings, part: Part) -> pd.DataFrame:
     """One partition in the contract's shape, with a leading ``scenario_id`` column."""
     frame = _read_domain(settings.client(), part)
-    frame.insert(0, "scenario_id", pd.Series(part[0], index=frame.index, dtype="str"))
+    frame.insert(0, "scenario_id", pd.array(_repeated(part[0], len(frame)), dtype="str"))
     return frame
 
 
-def _read_part(part: Part, settings: FleetSettings) -> pd.DataFrame:
+def _read_part(part: Part, settings: FleetSettings, strings: str = "str") -> pd.DataFrame:
     """A ``from_map`` task: one partition, flat (Dask frames have one index level)."""
-    return _flat(_read_domain(settings.client(), part), part[0])
+    return _flat(_read_domain(settings.client(), part), part[0], strings)
 
 
-def _flat(frame: pd.DataFrame, scenario_id: str) -> pd.DataFrame:
+def _repeated(text: str, n: int) -> pa.LargeStringArray:
+    """``text`` ``n`` times as one Arrow string array, built from its buffers (no per-row work)."""
+    data = text.encode()
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
+def _flat(frame: pd.DataFrame, scenario_id: str, strings: str = "str") -> pd.DataFrame:
     """``scenario_id``, the index levels as columns, then the frame's own columns.
 
     Built on a view of the frame's columns (copy-on-write), not by ``reset_index``,
-    which copies every column into a new frame first.
+    which copies every column into a new frame first. String columns take the dtype
+    ``strings`` (``"string[pyarrow]"`` where Dask converts strings to it: converting a
+    whole partition afterwards cost more than the rest of the flattening).
     """
     n = len(frame)
+    dtype = pd.api.types.pandas_dtype(strings)
     flat = frame.set_axis(pd.RangeIndex(n), axis=0)
+    if dtype != "str":
+        for loc, column_dtype in enumerate(frame.dtypes):
+            if column_dtype == "str":
+                flat.isetitem(loc, flat.iloc[:, loc].array.astype(dtype))
     for i, name in enumerate(INDEX_LEVELS):
-        flat.insert(i, name, frame.index.get_level_values(name))
-    ids = pa.array([scenario_id], type=pa.large_string()).take(np.zeros(n, dtype=np.int64))
-    flat.insert(0, "scenario_id", pd.array(ids, dtype="str"))
+        level = frame.index.get_level_values(name).array
+        flat.insert(i, name, level.astype(dtype) if level.dtype == "str" else level)
+    flat.insert(0, "scenario_id", pd.array(_repeated(scenario_id, n), dtype=dtype))
     return flat
 
 
-def fleet_meta() -> pd.DataFrame:
+def fleet_meta(strings: str = "str") -> pd.DataFrame:
     """The empty frame a fleet's partitions look like (categories of free columns unknown).
+
+    Args:
+        strings: The dtype of the string columns (``"str"``, or ``"string[pyarrow]"``
+            as Dask's string conversion makes them).
 
     Returns:
         Zero rows: ``scenario_id, region, technology, year`` then the contract's columns.
@@ -266,7 +284,8 @@ def fleet_meta() -> pd.DataFrame:
     """
     from dask.dataframe.utils import clear_known_categories
 
-    return clear_known_categories(_flat(empty_inputs_frame(), ""), cols=list(FREE_CATEGORIES))
+    meta = _flat(empty_inputs_frame(), "", strings)
+    return clear_known_categories(meta, cols=list(FREE_CATEGORIES))
 
 
 # -- planning the partitions --------------------------------------------------------------------
@@ -355,10 +374,15 @@ def read_fleet(
     """
     _require_dask()
     import dask.dataframe as dd
+    from dask.dataframe.utils import pyarrow_strings_enabled
 
     fleet, parts = _plan(settings, scenarios, regions, domains)
-    return dd.from_map(_read_part, parts, settings=fleet, meta=fleet_meta(),
-                       label="origin-fleet-read", enforce_metadata=False)  # fmt: skip
+    # Dask converts every partition's "str" columns to "string[pyarrow]" (when its
+    # `dataframe.convert-string` is on): make them so, rather than converted after.
+    strings = "string[pyarrow]" if pyarrow_strings_enabled() else "str"
+    return dd.from_map(_read_part, parts, settings=fleet, strings=strings,
+                       meta=fleet_meta(strings), label="origin-fleet-read",
+                       enforce_metadata=False)  # fmt: skip
 
 
 @contextmanager
