@@ -373,7 +373,7 @@ class CellFrameBuilder:
                               2035    capex     430.0            NaN  430.0
         """
         self.seal()
-        chunks, n = self._chunks, self._sealed
+        cells = self._merged()
         counts = np.asarray(self._counts, dtype=np.int64)
         data: dict[str, Any] = {
             name: _repeat_categorical(self._keys[name], counts, FIXED_CATEGORIES.get(name),
@@ -381,18 +381,35 @@ class CellFrameBuilder:
             for name in ("domain", "variable", "kind", "sub_region", "sub_technology", "subsidy",
                          "unit")
         }  # fmt: skip
-        original = _join([c.original for c in chunks], np.float64)
-        codes = _join([c.codes for c in chunks], np.int8)
-        tvalue = _join([c.tvalue for c in chunks], np.float64)
+        original, codes, tvalue = cells.original, cells.codes, cells.tvalue
         data["original"], data["transform_value"] = original, tvalue
         data["transform_type"] = pd.Categorical.from_codes(codes, dtype=_TRANSFORM_DTYPE,
                                                            validate=False)  # fmt: skip
         data["value"] = effective_from_codes(original, codes, tvalue)
-        data["month"] = _join_ints([c.months or _null_parts(len(c.original)) for c in chunks])
-        data["validation_warnings"] = _join_messages([c.warnings for c in chunks], chunks, n)
-        data["validation_errors"] = _join_messages([c.errors for c in chunks], chunks, n)
-        index = self._index(counts, _join_ints([c.years for c in chunks]))
-        return pd.DataFrame({name: data[name] for name in COLUMNS}, index=index)
+        data["month"] = pd.arrays.IntegerArray(*(cells.months or _null_parts(len(original))))
+        data["validation_warnings"] = _message_array(cells.warnings, len(original))
+        data["validation_errors"] = _message_array(cells.errors, len(original))
+        index = self._index(counts, pd.arrays.IntegerArray(*cells.years))
+        # copy=False: the arrays are this frame's own; a copy would double the peak.
+        return pd.DataFrame({name: data[name] for name in COLUMNS}, index=index, copy=False)
+
+    def _merged(self) -> _Chunk:
+        """The chunks joined into one, which replaces them: each field's parts are let go
+        as soon as that field is joined, so a big read never holds both in full."""
+        if len(self._chunks) == 1:
+            return self._chunks[0]
+        sizes = [len(c.original) for c in self._chunks]
+        fields: list[list[Any]] = [list(parts) for parts in zip(*self._chunks, strict=True)]
+        fields = fields or [[] for _ in _Chunk._fields]
+        self._chunks = []
+        joined: list[Any] = []
+        for i, name in enumerate(_Chunk._fields):
+            parts, fields[i] = fields[i], []
+            joined.append(_JOINERS[name](parts, sizes))
+            del parts
+        merged = _Chunk(*joined)
+        self._chunks = [merged]
+        return merged
 
     def _index(self, counts: np.ndarray, years: pd.arrays.IntegerArray) -> pd.MultiIndex:
         """``region, technology, year`` from block codes repeated per cell, and cell years."""
@@ -524,12 +541,6 @@ def _null_parts(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
 
 
-def _join_ints(parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.arrays.IntegerArray:
-    """One nullable Int64 array from (values, mask) parts."""
-    return pd.arrays.IntegerArray(_join([p[0] for p in parts], np.int64),
-                                  _join([p[1] for p in parts], bool))  # fmt: skip
-
-
 def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray, list[str]]:
     """Positions of the cells with messages, and each one's messages ``"; "``-joined."""
     where = _present(map(pick, cells), len(cells))
@@ -540,17 +551,42 @@ def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray,
     return where, texts
 
 
-def _join_messages(parts: list[tuple[np.ndarray, list[str]]], chunks: list[_Chunk],
-                   n: int) -> Any:  # fmt: skip
-    """The messages of every chunk as one ``str`` array of ``n``, null where there are none."""
-    if not any(texts for _, texts in parts):
+def _join_pairs(parts: list[tuple[np.ndarray, np.ndarray] | None], sizes: list[int]
+                ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+    """(values, mask) parts joined (a None part: that many nulls); None if every part is."""
+    if all(p is None for p in parts) and parts:
+        return None
+    filled = [p if p is not None else _null_parts(k) for p, k in zip(parts, sizes, strict=True)]
+    return (_join([p[0] for p in filled], np.int64), _join([p[1] for p in filled], bool))
+
+
+def _join_messages(parts: list[tuple[np.ndarray, list[str]]], sizes: list[int]
+                   ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Message parts joined: positions shifted by the cells before their part."""
+    offsets = np.cumsum([0, *sizes], dtype=np.intp)[:-1]
+    where = _join([w + o for (w, _), o in zip(parts, offsets, strict=True)], np.intp)
+    return where, [text for _, texts in parts for text in texts]
+
+
+_JOINERS: dict[str, Callable[[list[Any], list[int]], Any]] = {
+    "original": lambda parts, _: _join(parts, np.float64),
+    "codes": lambda parts, _: _join(parts, np.int8),
+    "tvalue": lambda parts, _: _join(parts, np.float64),
+    "years": lambda parts, sizes: _join_pairs(parts, sizes) or _null_parts(0),
+    "months": _join_pairs,
+    "warnings": _join_messages,
+    "errors": _join_messages,
+}
+
+
+def _message_array(messages: tuple[np.ndarray, list[str]], n: int) -> Any:
+    """``n`` cells' messages as a ``str`` array, null where a cell has none."""
+    where, texts = messages
+    if not texts:
         return pd.array(pa.nulls(n, type=pa.large_string()), dtype="str")
     out: list[str | None] = [None] * n
-    offset = 0
-    for (where, texts), chunk in zip(parts, chunks, strict=True):
-        for i, text in zip(where.tolist(), texts, strict=True):
-            out[offset + i] = text
-        offset += len(chunk.original)
+    for i, text in zip(where.tolist(), texts, strict=True):
+        out[i] = text
     return pd.array(pa.array(out, type=pa.large_string()), dtype="str")
 
 

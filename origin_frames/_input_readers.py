@@ -139,6 +139,7 @@ class InputReaders:
         for part in self._iter_run(fetch, chunks, "technologies"):
             builder.extend(part)
         frame = builder.frame()
+        del builder  # its arrays are the frame's now; validation's temporaries come next
         return schemas.validate(frame, schemas.TechnologyCells)
 
     def demand(

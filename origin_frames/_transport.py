@@ -784,6 +784,9 @@ class _Worker:
                     return
                 continue  # claimed just now: its job is on the way
             job()
+            # Let go of the job (its future holds the answer) before idling: a worker
+            # waiting for its next job would otherwise keep the last body alive.
+            del job
             self._pool.release(self)
 
 

@@ -104,7 +104,10 @@ def _row_keys(parts: list[np.ndarray]) -> np.ndarray | None:
         space *= size
         if space >= 2**62:
             return None
-        key = key * size + (codes.astype(np.int64) + 1)
+        # In place: on a million-row frame every temporary is 8 MB more of the read's peak.
+        key *= size
+        key += codes
+        key += 1
     return key
 
 
@@ -144,7 +147,10 @@ def _has_duplicated_keys(frame: pd.DataFrame) -> bool:
     key = _row_keys(_key_codes(frame))
     if key is None:
         return bool(duplicated_keys(frame).any())
-    return not pd.Index(key).is_unique
+    # Sorted in place and compared with its neighbour: a hash table would cost the peak
+    # some twice the key again.
+    key.sort()
+    return bool(np.any(key[1:] == key[:-1]))
 
 
 _FULL_KEY_ERROR = "full key (index + key columns) must be unique"
