@@ -47,9 +47,9 @@ reads, would hide part of the growth.
 Measured (``python benchmarks/run.py --quick``, this machine shared with two other jobs):
 170 s wall at load 5.0 / 4.9 (``uptime`` at start / end): read 28 s, plan 19 s, memory
 29 s, export 3 s, fleet 83 s, import 4 s; 144 s of CPU (the emulators and Dask workers
-included). Three more runs of the same code at load 3.5-7: 169, 196 and 232 s. So not
-under two minutes at that load; an idle machine was not available (benchmarks/README.md).
-Before these cuts: 271 s at load 4.
+included). Three earlier runs of the same benchmarks (library before the lead's 04067c8)
+at load 3.5-7: 169, 196 and 232 s. So not under two minutes at that load; an idle
+machine was not available (benchmarks/README.md). Before these cuts: 271 s at load 4.
 """
 
 from __future__ import annotations
