@@ -9,6 +9,17 @@ Cases (each against a fresh ``Emulator(scale=1, latency_ms=L)`` for L in 0 and 5
 - ``eur-all``: every technology view of every region of the pan-European scenario,
   compared with the emulator's own serving time (the same batched documents fetched as
   raw bytes, same concurrency, no decoding);
+- ``eur-memory``: the peak memory of that pan-European read (issue 11: at most 2x the
+  final frame), measured after the timed reads in an untimed pass of its own
+  (:func:`read_peak`): a fresh interpreter reads ``technologies(eur, regions)`` once
+  after a one-technology warm-up (imports, schemas and decoders load on first use) and
+  reports its peak resident-set growth over the read, from the kernel's own high-water
+  mark (``VmHWM``, reset through ``/proc/self/clear_refs`` just before; a 1 ms ``VmRSS``
+  sampling thread where that file cannot be written), against the returned frame's
+  ``memory_usage(deep=True).sum()``. Not tracemalloc: it slows the read several-fold and
+  sees only Python's allocator (not urllib3's buffers nor the allocator's fragmentation,
+  which the machine pays all the same). Not in the benchmark process: the memory its
+  earlier reads freed, and the allocator kept, would absorb part of the growth.
 - ``json->frame``: the client's own CPU time (this process, the emulator running in its
   own) per cell of the gbr read, from the request sent to the validated frame: HTTP,
   decoding, frame building and validation (cells per CPU second; not with ``--in-process``).
@@ -24,7 +35,11 @@ Usage::
 
     python benchmarks/bench_read.py [--quick] [--json PATH]
 
-``--quick`` runs latency 50 ms only and limits the pan-European case to 4 regions.
+``--quick`` runs latency 50 ms only and limits the pan-European cases to 4 regions (the
+full run: all 32, at 0 and 50 ms; the memory pass at 50 ms only).
+
+Inside :func:`sharing` (``run.py``), :func:`served` hands every benchmark asking for the
+same (scale, latency) the same ``origin-frames serve`` process, started once.
 
 The emulator runs in its own process (``origin-frames serve``), as a real service would:
 the client's decoding then overlaps the server's rendering instead of sharing one
