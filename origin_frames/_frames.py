@@ -419,7 +419,8 @@ class CellFrameBuilder:
         return pd.MultiIndex(
             levels=[_str_index(regions), _str_index(techs),
                     pd.Index(pd.array(year_levels, dtype="Int64"))],
-            codes=[np.repeat(region_codes, counts), np.repeat(tech_codes, counts), year_codes],
+            codes=[_repeat_codes(region_codes, counts, len(regions)),
+                   _repeat_codes(tech_codes, counts, len(techs)), year_codes],
             names=list(INDEX_LEVELS),
             verify_integrity=False,
         )  # fmt: skip
@@ -503,7 +504,16 @@ def _repeat_categorical(
             remap[present] = np.arange(len(present), dtype=np.int32)
             codes, cats = remap[codes], [categories[i] for i in present]
     dtype = _category_dtype(tuple(cats))
-    return pd.Categorical.from_codes(np.repeat(codes, counts), dtype=dtype, validate=False)
+    return pd.Categorical.from_codes(_repeat_codes(codes, counts, len(cats)), dtype=dtype,
+                                     validate=False)  # fmt: skip
+
+
+def _repeat_codes(codes: np.ndarray, counts: np.ndarray, categories: int) -> np.ndarray:
+    """Block codes repeated per cell, in the smallest int type pandas keeps for that many
+    categories (repeating int32 codes would make pandas copy them down afterwards)."""
+    small = codes.astype(np.int8 if categories < 127 else np.int16 if categories < 32_767
+                         else np.int32, copy=False)  # fmt: skip
+    return np.repeat(small, counts)
 
 
 def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
