@@ -190,8 +190,9 @@ def _read_speed(fleet: Any, lazy: Any, first: tuple[str, str], rounds: int = 2) 
     return {"cells": len(frame), **times}
 
 
-def bench_fleet_read(latency_ms: float = 50.0, memory: bool = True) -> dict[str, Any]:
-    """16 scenarios x 2 regions, every domain: the fleet vs a sequential loop.
+def bench_fleet_read(latency_ms: float = 50.0, scenarios: int = 16,
+                     memory: bool = True) -> dict[str, Any]:  # fmt: skip
+    """``scenarios`` (16) x 2 regions, every domain: the fleet vs a sequential loop.
 
     The loop runs the very same partition tasks one after the other in this process
     (Dask's synchronous scheduler), so the two differ only in how the tasks are run.
@@ -199,7 +200,7 @@ def bench_fleet_read(latency_ms: float = 50.0, memory: bool = True) -> dict[str,
     warms the emulator and the clients for the second.
     """
     with bench_read.served(0, latency_ms) as emu, _client(emu) as driver:
-        ids = list(driver.get_aurora_scenarios("gbr").index[:16])
+        ids = list(driver.get_aurora_scenarios("gbr").index[:scenarios])
         regions = ["gbr", "irl"]
         fleet = of.FleetSettings.from_client(driver)
         lazy = of.read_fleet(fleet, ids, regions=regions)
@@ -246,16 +247,18 @@ def _rss_peak_during(fn: Any) -> tuple[float, float]:
     return elapsed, (state["peak"] - base) / MB
 
 
-def bench_fleet_export(quick: bool, latency_ms: float = 50.0) -> dict[str, Any]:
-    """4 pan-European scenarios: export_fleet on the cluster vs one process."""
+def bench_fleet_export(quick: bool, latency_ms: float = 50.0, scenarios: int = 4,
+                       quick_regions: int = 4) -> dict[str, Any]:  # fmt: skip
+    """``scenarios`` (4) pan-European scenarios: export_fleet on the cluster vs one process;
+    all 32 regions, or the first ``quick_regions`` with ``quick``."""
     work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
     try:
         with bench_read.served(1, latency_ms) as emu, _client(emu) as driver:
             eur = driver.get_aurora_scenarios("eur")
             central = eur["name"].astype(str).str.lower().str.contains("central")
-            ids = list(eur.index[central.to_numpy(dtype=bool)][:4])  # all:eur:central
+            ids = list(eur.index[central.to_numpy(dtype=bool)][:scenarios])  # all:eur:central
             regions = sorted(driver.get_technology_names(ids[0]).index.unique(level=0))
-            regions = regions[:4] if quick else regions
+            regions = regions[:quick_regions] if quick else regions
             fleet = of.FleetSettings.from_client(driver)
             # Warm-up: the emulator generates each scenario once, on first read.
             for sid in ids:
@@ -293,10 +296,13 @@ def bench_fleet_export(quick: bool, latency_ms: float = 50.0) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def run(quick: bool) -> dict[str, Any]:
-    """Both fleet benchmarks."""
+def run(quick: bool, read_scenarios: int = 16, export_scenarios: int = 4,
+        export_quick_regions: int = 4) -> dict[str, Any]:  # fmt: skip
+    """Both fleet benchmarks (``run.py --quick`` passes smaller sizes)."""
     os.environ.setdefault("AURORA_API_KEY", TOKEN)  # the benchmark's driver, like its workers
-    return {"read": bench_fleet_read(), "export": bench_fleet_export(quick)}
+    return {"read": bench_fleet_read(scenarios=read_scenarios),
+            "export": bench_fleet_export(quick, scenarios=export_scenarios,
+                                         quick_regions=export_quick_regions)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,8 +31,8 @@ def import_seconds(module: str) -> float:
 
 
 def run(quick: bool) -> dict[str, Any]:
-    """Medians over fresh interpreters (5 with ``quick``, else 9): the machine may be loaded."""
-    runs = 5 if quick else 9
+    """Medians over fresh interpreters (3 with ``quick``, else 9): the machine may be loaded."""
+    runs = 3 if quick else 9
     ours = [import_seconds("origin_frames") for _ in range(runs)]
     sdk = [import_seconds("origin_sdk") for _ in range(runs)]
     return {

@@ -22,6 +22,10 @@ Usage::
 
     python benchmarks/bench_plan.py [--quick] [--skip-apply] [--cells N] [--json PATH]
 
+``--quick`` plans the first 100,000 cells of 3 pan-European regions and applies 50 calls
+(1,000 cells) picked in the gbr region only (the full apply picks in every region of the
+gbr group, whose read alone took some 10 s).
+
 Targets (issue 11): plan < 1 s and peak < 2x the frame's memory; apply <= 1.5x its
 limit and >= 10x faster than the SDK loop.
 """
@@ -44,7 +48,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_memory import cpu_s, serve  # noqa: E402
+import bench_read  # noqa: E402
+from bench_memory import cpu_s  # noqa: E402
 
 from origin_frames import Emulator, OriginFrames  # noqa: E402
 
@@ -52,6 +57,10 @@ TOKEN = "bench-token-0123456789"
 LATENCY_MS = 50.0
 #: Calls aliased into one request by the apply benchmark.
 APPLY_BATCH = 100
+#: ``--quick``: pan-European regions read for the plan (3 hold 148,548 cells, over 100,000),
+#: and regions whose entities the apply changes (gbr alone has far more than 50).
+QUICK_REGIONS = 3
+QUICK_APPLY_REGIONS = ["gbr"]
 
 
 def tenanted_scenario(sdk: Any, group: str) -> str:
@@ -141,9 +150,11 @@ def plan_current(cells: int, regions: int | None = None) -> tuple[Emulator, str,
     return emu, sid, current.iloc[:cells] if cells else current
 
 
-def _apply_edit(client: OriginFrames, sid: str, n_calls: int, per_call: int) -> pd.DataFrame:
-    """``per_call`` yearly exogenous cells of each of ``n_calls`` entities, scaled by 0.95."""
-    tech = client.technologies(sid)
+def _apply_edit(client: OriginFrames, sid: str, n_calls: int, per_call: int,
+                regions: list[str] | None = None) -> pd.DataFrame:  # fmt: skip
+    """``per_call`` yearly exogenous cells of each of ``n_calls`` entities (of ``regions``,
+    None: all), scaled by 0.95."""
+    tech = client.technologies(sid, regions)
     flat = tech.reset_index()[_editable(tech, client.inputs_config())]
     yearly = flat[flat["year"].notna() & flat["month"].isna()
                   & (flat["kind"].astype(object) == "exogenous")]  # fmt: skip
@@ -216,7 +227,8 @@ def _warm(sdk: Any, call: dict[str, Any]) -> None:
 
 
 def bench_apply(
-    n_calls: int, cells_per_call: int, latency_ms: float = LATENCY_MS, repeat: int = 3
+    n_calls: int, cells_per_call: int, latency_ms: float = LATENCY_MS, repeat: int = 3,
+    regions: list[str] | None = None,
 ) -> dict[str, Any]:
     """``client.apply`` vs its limit and vs the official SDK loop, on the same n_calls x
     cells_per_call changes, each run on a fresh copy of the first gbr scenario of one
@@ -226,13 +238,19 @@ def bench_apply(
     of the same size, POSTed with the same concurrency; that is
     ``ceil(calls / (batch_size x concurrency))`` round trips plus the serving time. Ours
     and the raw posts alternate, best of ``repeat`` each (the server's own pauses vary a
-    lot from run to run on a loaded machine).
+    lot from run to run on a loaded machine). ``regions``: where the changed entities are
+    picked (None: every region of the group; ``--quick`` reads only gbr's).
+
+    The emulator is ``bench_read.served(0, latency_ms)``: inside ``bench_read.sharing()``
+    (``run.py``) the fleet read's emulator of the same configuration.
     """
-    with serve("--latency-ms", str(latency_ms)) as (process, scenario_url, inputs_url):
+    with bench_read.served(0, latency_ms) as emu:
+        process = emu.process
+        scenario_url, inputs_url = emu.scenario_base_url, emu.inputs_base_url
         sdk = _sdk(scenario_url, inputs_url)
         with OriginFrames(TOKEN, scenario_url, inputs_url, progress=False) as client:
             sid = tenanted_scenario(sdk, "gbr")
-            edit = _apply_edit(client, sid, n_calls, cells_per_call)
+            edit = _apply_edit(client, sid, n_calls, cells_per_call, regions)
             plan = client.plan(sid, edit)
             _warm(sdk, plan.calls["variables"].iloc[0])
             concurrency = client.settings.concurrency
@@ -281,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cells is not None:
         n_cells = args.cells
     results: dict[str, Any] = {}
-    emu, sid, current = plan_current(n_cells, 4 if args.quick else None)
+    emu, sid, current = plan_current(n_cells, QUICK_REGIONS if args.quick else None)
     try:
         with OriginFrames(TOKEN, emu.scenario_base_url, emu.inputs_base_url,
                           progress=False) as client:  # fmt: skip
@@ -290,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         emu.stop()
     if not args.skip_apply:
         n_calls, per_call = (50, 20) if args.quick else (500, 20)
-        results["apply"] = bench_apply(n_calls, per_call)
+        results["apply"] = bench_apply(n_calls, per_call,
+                                       regions=QUICK_APPLY_REGIONS if args.quick else None)
     plan_r = results["plan"]
     results["targets"] = {
         "plan < 1 s": plan_r["seconds"] < 1.0,

@@ -35,21 +35,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("AURORA_ORIGIN_CACHE_DIRECTORY", tempfile.mkdtemp(prefix="bench-sdk-"))
 
 import pandas as pd  # noqa: E402
 import requests  # noqa: E402
-from bench_memory import serve_command  # noqa: E402
+from bench_memory import serve_command, status_mb  # noqa: E402
 
 from origin_frames import Emulator, OriginFrames  # noqa: E402
 
@@ -75,23 +78,71 @@ class ServedEmulator:
         self.inputs_base_url = inputs
 
 
+#: Emulators kept running by :func:`sharing`, by (scale, latency); None outside it.
+_SHARED: dict[tuple[int, float], ServedEmulator] | None = None
+
+
+@contextlib.contextmanager
+def sharing() -> Iterator[None]:
+    """Within the block, :func:`served` starts one emulator per (scale, latency) and hands
+    the same one to every later caller of that configuration; all stop at the end.
+
+    ``run.py`` wraps the whole run in it: the read, apply and fleet benchmarks each used to
+    start (and fill) their own ``origin-frames serve`` of an identical configuration.
+    """
+    global _SHARED
+    if _SHARED is not None:  # nested: the outer block owns the emulators
+        yield
+        return
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        shared, _SHARED = _SHARED, None
+        for emu in shared.values():
+            _stop(emu)
+
+
 @contextlib.contextmanager
 def served(scale: int, latency_ms: float, in_process: bool = False) -> Iterator[Any]:
-    """An emulator in its own process (or in this one), stopped on exit."""
+    """An emulator in its own process (or in this one), stopped on exit (or, inside
+    :func:`sharing`, at the end of that block, reused by the next caller of its kind)."""
     if in_process:
         with Emulator(scale=scale, latency_ms=latency_ms) as emu:
             yield emu
         return
+    if _SHARED is not None:
+        key = (scale, float(latency_ms))
+        if key not in _SHARED:
+            _SHARED[key] = _start(scale, latency_ms)
+        yield _SHARED[key]
+        return
+    emu = _start(scale, latency_ms)
+    try:
+        yield emu
+    finally:
+        _stop(emu)
+
+
+def _start(scale: int, latency_ms: float) -> ServedEmulator:
+    """``origin-frames serve`` in a child process, once it printed its URLs."""
     command = serve_command("--scale", str(scale), "--latency-ms", str(latency_ms))
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         scenario = process.stdout.readline().split()[-1]
         inputs = process.stdout.readline().split()[-1]
-        yield ServedEmulator(process, scenario, inputs)
-    finally:
+    except BaseException:
         process.terminate()
         process.wait(timeout=30)
+        raise
+    return ServedEmulator(process, scenario, inputs)
+
+
+def _stop(emu: ServedEmulator) -> None:
+    """Stops an emulator :func:`_start` started."""
+    emu.process.terminate()
+    emu.process.wait(timeout=30)
 
 
 def sdk_loop(sdk: Any, sid: str, region: str, technologies: list[str]) -> pd.DataFrame:
@@ -232,8 +283,92 @@ def client_cpu(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
     return best, result
 
 
-def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str, Any]]:
-    """All cases at one latency."""
+# -- peak memory of a read, in a fresh interpreter ---------------------------------------------
+class _RssSampler:
+    """Samples this process's ``VmRSS`` every millisecond in a thread; keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peak = status_mb(os.getpid(), "VmRSS")
+        self._run = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while self._run:
+            self.peak = max(self.peak, status_mb(os.getpid(), "VmRSS"))
+            time.sleep(0.001)
+
+    def stop(self) -> float:
+        """Stops sampling; the peak RSS seen, in MB."""
+        self._run = False
+        self._thread.join()
+        return max(self.peak, status_mb(os.getpid(), "VmRSS"))
+
+
+@contextlib.contextmanager
+def rss_growth() -> Iterator[dict[str, float]]:
+    """This process's peak resident-set growth over the block, in MB (``["mb"]`` on exit).
+
+    The kernel keeps the peak (``VmHWM``); writing 5 to ``/proc/self/clear_refs`` resets it
+    to the current RSS, so nothing is missed and nothing slows the block down. Where that
+    file cannot be written, a thread samples ``VmRSS`` every millisecond instead.
+    """
+    result = {"mb": float("nan")}
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        sampler = None
+    except OSError:
+        sampler = _RssSampler()
+    base = status_mb(os.getpid(), "VmRSS")
+    try:
+        yield result
+    finally:
+        peak = status_mb(os.getpid(), "VmHWM") if sampler is None else sampler.stop()
+        result["mb"] = peak - base
+
+
+def _peak_main() -> None:
+    """The child of :func:`read_peak`: one small warm-up read, then the measured one."""
+    args = json.loads(sys.argv[1])
+    sid, regions = args["sid"], args["regions"]
+    with OriginFrames(TOKEN, args["scenario_url"], args["inputs_url"],
+                      progress=False) as client:  # fmt: skip
+        # Imports, schemas and decoders load on first use: outside the measured block.
+        first = str(client.get_technology_names(sid).loc[regions[0]].index.unique()[0])
+        client.technologies(sid, regions[:1], technologies=[first])
+        gc.collect()
+        with rss_growth() as growth:
+            frame = client.technologies(sid, regions)
+        frame_mb = float(frame.memory_usage(deep=True).sum()) / 2**20
+    print(json.dumps({"cells": len(frame), "peak_growth_mb": round(growth["mb"], 1),
+                      "frame_mb": round(frame_mb, 1),
+                      "peak_over_frame": round(growth["mb"] / frame_mb, 2)}))  # fmt: skip
+
+
+def read_peak(emu: Any, sid: str, regions: list[str]) -> dict[str, Any]:
+    """Peak RSS growth of a fresh interpreter during ``technologies(sid, regions)``, and the
+    final frame's ``memory_usage(deep=True)``: an untimed pass of its own.
+
+    A child process, so that neither the memory the benchmark's earlier reads freed (and
+    the allocator kept) nor its other objects hide or add to the growth; RSS rather than
+    tracemalloc, as it is what the machine gives the process (socket buffers, the C
+    allocations of pandas and urllib3 and the allocator's fragmentation included), and
+    the kernel's own peak, so the read runs at full speed.
+    """
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+            "import bench_read; bench_read._peak_main()")  # fmt: skip
+    args = {"scenario_url": emu.scenario_base_url, "inputs_url": emu.inputs_base_url,
+            "sid": sid, "regions": regions}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True,
+                          text=True, check=True, timeout=1800)  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def run(latency: float, quick: bool, in_process: bool = False,
+        peak: bool = True) -> list[dict[str, Any]]:  # fmt: skip
+    """All cases at one latency; with ``peak``, the pan-European read's peak memory too
+    (:func:`read_peak`, after the timed reads)."""
     from origin_sdk.OriginSession import OriginSession
 
     rows: list[dict[str, Any]] = []
@@ -275,6 +410,9 @@ def run(latency: float, quick: bool, in_process: bool = False) -> list[dict[str,
         rows.append({"case": f"eur-all ({len(regions)} regions)", "latency_ms": latency,
                      "cells": len(f_eur), "origin_frames_s": t_eur,
                      "serving_s": t_serve})  # fmt: skip
+        if peak:  # untimed: the read's peak memory against the frame it returns
+            rows.append({"case": f"eur-memory ({len(regions)} regions)", "latency_ms": latency,
+                         **read_peak(emu, eur, regions)})  # fmt: skip
 
         if not in_process:  # else this process's CPU time holds the emulator's too
             # The client's own CPU per cell, from the first byte sent to the validated frame.
@@ -293,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="emulator in a thread")
     args = parser.parse_args(argv)
     latencies = [50.0] if args.quick else [0.0, 50.0]
-    rows = [row for latency in latencies for row in run(latency, args.quick, args.in_process)]
+    rows = [row for latency in latencies
+            for row in run(latency, args.quick, args.in_process, peak=latency == latencies[-1])]
     table = pd.DataFrame(rows)
     table["x_serving"] = table["origin_frames_s"] / table["serving_s"]
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -63,11 +63,11 @@ def _row(figure: str, ours: float, baseline: float | None, baseline_name: str, u
     }
 
 
-def read_rows(quick: bool) -> list[dict[str, Any]]:
+def read_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
     """Read benchmark rows (bench_read.run), as table lines."""
     rows = []
     for latency in [50.0] if quick else [0.0, 50.0]:
-        for r in bench_read.run(latency, quick):
+        for r in bench_read.run(latency, quick, peak=latency == 50.0):
             at = f"@{latency:.0f} ms"
             case = r["case"]
             if case == "gbr-base":
@@ -93,6 +93,13 @@ def read_rows(quick: bool) -> list[dict[str, Any]]:
                     f"{case} read ({r['cells']} cells) {at}", r["origin_frames_s"],
                     None, "", "s", None, f"<= {bound}x limit", over <= bound, r["serving_s"],
                 ))  # fmt: skip
+            elif case.startswith("eur-memory"):
+                ratio = r["peak_over_frame"]
+                rows.append(_row(
+                    f"pan-European read {case[len('eur-memory '):]}, {r['cells']:,} cells, "
+                    f"{at}: peak RSS growth ({r['peak_growth_mb']:,.1f} MB) / frame memory",
+                    ratio, r["frame_mb"], "frame MB", "x", None, "<= 2x", ratio <= 2.0,
+                ))  # fmt: skip
             elif case == "json->frame":
                 rate = r["cells_per_s"]
                 rows.append(_row(
@@ -102,10 +109,10 @@ def read_rows(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def plan_rows(quick: bool) -> list[dict[str, Any]]:
+def plan_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
     """Plan (diff engine) and apply rows (bench_plan): issue 11's goals."""
     cells = 100_000 if quick else 1_000_000
-    emu, sid, current = bench_plan.plan_current(cells, 4 if quick else None)
+    emu, sid, current = bench_plan.plan_current(cells, bench_plan.QUICK_REGIONS if quick else None)
     try:
         with OriginFrames(bench_plan.TOKEN, emu.scenario_base_url, emu.inputs_base_url,
                           progress=False) as client:  # fmt: skip
@@ -113,7 +120,8 @@ def plan_rows(quick: bool) -> list[dict[str, Any]]:
     finally:
         emu.stop()
     calls, per_call = (50, 20) if quick else (500, 20)
-    apply = bench_plan.bench_apply(calls, per_call)
+    apply = bench_plan.bench_apply(calls, per_call,
+                                   regions=bench_plan.QUICK_APPLY_REGIONS if quick else None)
     over = apply["over_limit"]
     return [
         _row(f"plan {plan['cells']:,} cells, {plan['changed']:,} changed (CPU "
@@ -130,9 +138,10 @@ def plan_rows(quick: bool) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def export_rows(quick: bool) -> list[dict[str, Any]]:
-    """Parquet export throughput row (bench_export)."""
-    r = bench_export.run(quick)
+def export_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
+    """Parquet export throughput row (bench_export); with ``--quick``, of the gbr frame the
+    memory rows read just before (the same scenario bench_export would read), if they ran."""
+    r = bench_export.run(quick, shared.pop("gbr_inputs", None) if quick else None)
     target = bench_export.TARGET
     return [_row(f"Parquet export ({r['cells']:,} cells; CPU ratio {r['cpu_ratio']:.2f})",
                  r["origin_frames_cells_per_s"], r["raw_cells_per_s"],
@@ -140,9 +149,14 @@ def export_rows(quick: bool) -> list[dict[str, Any]]:
                  f">= {target}x", r["ratio"] >= target)]  # fmt: skip
 
 
-def fleet_rows(quick: bool) -> list[dict[str, Any]]:
+#: ``--quick``'s fleet: 4 gbr scenarios x 2 regions (40 partitions) read, 2 pan-European
+#: scenarios x 2 regions exported (the full run: 16 x 2 and 4 x 32).
+QUICK_FLEET = {"read_scenarios": 4, "export_scenarios": 2, "export_quick_regions": 2}
+
+
+def fleet_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
     """Scenario-fleet rows (bench_fleet): read speed-up, export throughput, worker memory."""
-    r = bench_fleet.run(quick)
+    r = bench_fleet.run(quick, **(QUICK_FLEET if quick else {}))
     read, export = r["read"], r["export"]
     return [
         _row(f"fleet read {read['partitions']} partitions ({read['cells']:,} cells) @50 ms, "
@@ -161,23 +175,25 @@ def fleet_rows(quick: bool) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def memory_rows(quick: bool) -> list[dict[str, Any]]:
+def memory_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
     """Served emulator memory over the gbr+deu catalogue, and cold vs warm reads (bench_memory)."""
-    r = bench_memory.run(quick, 128 if quick else 512)
+    r = bench_memory.run(quick, 128 if quick else 512, keep_frame=quick)
+    if quick:
+        shared["gbr_inputs"] = r.pop("frame")
     return [
         _row(f"serve peak RSS reading {r['scenarios']} gbr+deu scenarios "
              f"(--cache-mb {r['cache_mb']:g})", r["peak_mb"], r["start_mb"], "RSS at start", "MB",
              None, "< 1024 MB", r["peak_mb"] < bench_memory.LIMIT_MB),
         _row(f"inputs() of a scenario, cold (regenerated) vs warm ({r['cells_per_scenario']:,} "
-             "cells)", r["cold_s"], r["warm_s"], "warm read", "s", r["cold_s"] / r["warm_s"],
-             "", None),
+             f"cells, median of {r['cold_warm_pairs']})", r["cold_s"], r["warm_s"], "warm read",
+             "s", r["cold_s"] / r["warm_s"], "", None),
         _row("server CPU of that read, cold vs warm", r["cold_server_cpu_s"],
              r["warm_server_cpu_s"], "warm read", "s",
              r["cold_server_cpu_s"] / max(r["warm_server_cpu_s"], 1e-9), "", None),
     ]  # fmt: skip
 
 
-def import_rows(quick: bool) -> list[dict[str, Any]]:
+def import_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
     """``import origin_frames`` in a fresh interpreter (bench_import), median of several."""
     r = bench_import.run(quick)
     return [_row(f"import origin_frames (median of {r['runs']})", r["origin_frames_s"],
@@ -185,8 +201,9 @@ def import_rows(quick: bool) -> list[dict[str, Any]]:
                  f"< {r['limit_s']} s", r["origin_frames_s"] < r["limit_s"])]  # fmt: skip
 
 
-_PARTS = {"read": read_rows, "plan": plan_rows, "export": export_rows, "fleet": fleet_rows,
-          "memory": memory_rows, "import": import_rows}
+# In the order they run: memory before export, which writes the frame memory read.
+_PARTS = {"read": read_rows, "plan": plan_rows, "memory": memory_rows, "export": export_rows,
+          "fleet": fleet_rows, "import": import_rows}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,16 +218,25 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(parts) - set(_PARTS))
     if unknown:
         parser.error(f"unknown parts {unknown}: use any of {list(_PARTS)}")
-    rows = [row for part in _PARTS if part in parts for row in _PARTS[part](args.quick)]
+    shared: dict[str, Any] = {}  # what one part hands a later one
+    rows: list[dict[str, Any]] = []
+    seconds: dict[str, float] = {}  # wall time of each part
+    with bench_read.sharing():  # one served emulator per configuration for the whole run
+        for part in (p for p in _PARTS if p in parts):
+            part_started = time.perf_counter()
+            rows += _PARTS[part](args.quick, shared)
+            seconds[part] = round(time.perf_counter() - part_started, 1)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 220, "display.max_columns", 20,
                            "display.max_colwidth", 60):  # fmt: skip
         print(table.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     elapsed = time.perf_counter() - started
     print(f"\n{sum(bool(m) for m in table['met'] if m is not None)} of "
-          f"{int(table['met'].notna().sum())} targets met; {elapsed:.0f} s")  # fmt: skip
+          f"{int(table['met'].notna().sum())} targets met; {elapsed:.0f} s ("
+          + ", ".join(f"{part} {s:.0f} s" for part, s in seconds.items()) + ")")  # fmt: skip
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "seconds": elapsed}, indent=2))
+        Path(args.json).write_text(json.dumps(
+            {"rows": rows, "seconds": elapsed, "part_seconds": seconds}, indent=2))  # fmt: skip
     return 0
 
 

@@ -7,11 +7,12 @@ transform_type, transform_value, value, unit, validation_warnings,
 validation_errors``.
 
 How it stays fast: the parsers only register *blocks* (one per entity and
-variable: its key values and its list of cell dicts). :class:`CellFrameBuilder`
-then pulls each cell field out of all cells with one list comprehension,
-repeats the per-block keys with ``numpy.repeat`` and builds categoricals and the
-MultiIndex from integer codes, so no per-cell Python work happens beyond reading
-the decoded JSON dicts.
+variable: its key values and its list of cells). :class:`CellFrameBuilder` turns the
+cells of each answer into arrays as soon as that answer is there (:meth:`~CellFrameBuilder.seal`,
+on the thread that fetched it, while later answers are still in flight), one C-level pass
+per field over all its cells; the frame then joins those arrays, repeats the per-block
+keys with ``numpy.repeat`` and builds categoricals and the MultiIndex from integer codes,
+so no per-cell Python work happens beyond reading the decoded cells.
 """
 
 from __future__ import annotations
