@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any, Union
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Union, overload
 
+import msgspec
 from graphql import (
     DocumentNode,
     ExecutionResult,
@@ -25,7 +26,6 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    get_named_type,
     get_nullable_type,
     is_leaf_type,
     is_list_type,
@@ -36,6 +36,7 @@ from graphql import (
 from graphql import execute as gql_execute
 from graphql.execution.executor import Executor
 from graphql.language import ast as gql_ast
+from graphql.pyutils import Undefined
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,11 @@ def is_mutation(schema: GraphQLSchema, document: str) -> bool:
     )
 
 
+def parses(schema: GraphQLSchema, document: str) -> bool:
+    """Whether a document parses (valid or not): then :func:`is_mutation` is definitive."""
+    return _CACHE.get(schema, document)[0] is not None
+
+
 #: Key order of rendered records: ``((key, nested layout or None), ...)``.
 Layout = tuple[tuple[str, Union["Layout", None]], ...]
 
@@ -175,13 +181,55 @@ class RenderedRecords(list):  # type: ignore[type-arg]
         self.layout = layout
 
 
+class WiredRecords(Sequence[dict[str, Any]]):
+    """:class:`RenderedRecords` kept as their JSON alone, for render caches.
+
+    An answer selecting the records as they are (their layout, no alias) gets the JSON
+    spliced in (``msgspec.Raw``): nothing is completed or encoded again. Any other
+    use decodes them back into the same records (JSON keeps every value exactly:
+    ints, finite floats, strings, lists of strings, nulls). The JSON takes about a
+    third of the memory of the dicts it stands for.
+    """
+
+    __slots__ = ("wire", "layout", "_len")
+
+    def __init__(self, records: RenderedRecords) -> None:
+        self.wire = msgspec.Raw(msgspec.json.encode(list(records)))
+        self.layout = records.layout
+        self._len = len(records)
+
+    def records(self) -> RenderedRecords:
+        """The records, decoded afresh (callers may keep or change them)."""
+        return RenderedRecords(msgspec.json.decode(self.wire), self.layout)
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        return self.records()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records())
+
+
+def wired(records: list[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Rendered records as kept in a render cache: :class:`WiredRecords` when they are
+    :class:`RenderedRecords`, else (a plain list, for graphql-core's checks) as they are."""
+    return WiredRecords(records) if isinstance(records, RenderedRecords) else records
+
+
 class _Fallback(Exception):
     """A record the fast path cannot complete exactly; the standard executor takes over."""
 
 
 # A compiled selection: (response key, field name, non-null?, leaf serializer | None,
-# list of leaves?, nested selection | None).
-_Selection = list[tuple[str, str, bool, Any, bool, "list | None"]]
+# list kind, nested selection | None); list kind: 0 not a list, 1 a list whose items may
+# be null, 2 a list of non-null items.
+_Selection = list[tuple[str, str, bool, Any, int, "list | None"]]
 
 
 def _has_directives(
@@ -276,19 +324,21 @@ _SHARED_SELECTIONS = _SharedSelections()
 
 
 class _RecordListExecutor(Executor):
-    """graphql-core's executor with a fast path for long lists of plain dict records.
+    """graphql-core's executor with a fast path for plain dict records and lists of them.
 
     Input cells are lists of thousands of small dicts (``{year, original, transform
     {type value}, ...}``) whose fields all use the default resolver. The standard
-    executor runs its whole per-field machinery for each of them; here such a list
-    is projected in one comprehension with the same result: the same aliases,
-    ``__typename``, @skip/@include (applied by field collection), leaf serialisation
-    and null checks. Anything else (arguments, custom resolvers, non-dict items,
-    a null in a non-null field) falls back to the standard path, which then also
-    produces the standard errors. A :class:`RenderedRecords` list skips even the
-    projection: returned as-is (a shallow copy) when the selection is its layout,
-    else reshaped by key. Compiled selections of directive-free documents are shared
-    across requests, since they then depend on the AST nodes alone.
+    executor runs its whole per-field machinery for each of them; here a dict object
+    (a plant's ``parameters``, say: a mapping of cell lists) or a list of them is
+    projected in one pass with the same result: the same aliases, ``__typename``,
+    @skip/@include (applied by field collection), leaf serialisation and null checks.
+    Anything else (arguments, custom resolvers, callable values, non-dict items, a null
+    in a non-null field, a value a serializer refuses) falls back to the standard path,
+    which then also produces the standard errors. Rendered records skip even the
+    projection when the selection is their layout (:class:`WiredRecords`: their JSON,
+    spliced in; :class:`RenderedRecords`: a shallow copy), else are reshaped by key.
+    Compiled selections of directive-free documents are shared across requests, since
+    they then depend on the AST nodes alone.
     """
 
     def complete_list_value(  # type: ignore[override]
@@ -302,22 +352,37 @@ class _RecordListExecutor(Executor):
     ) -> Any:
         item_type = return_type.of_type
         record_type = get_nullable_type(item_type)
-        if isinstance(result, RenderedRecords) and is_object_type(record_type):
+        rendered = isinstance(result, RenderedRecords | WiredRecords)
+        if (rendered or isinstance(result, list)) and is_object_type(record_type):
             selection = self._selection(record_type, field_details_list)
-            plan = None if selection is None else _SHARED_SELECTIONS.plan(selection, result.layout)
-            if plan is True:
-                return list(result)
-            if isinstance(plan, list):
-                return [_pick(item, plan) for item in result]
-        if isinstance(result, list) and len(result) > 8 and is_object_type(record_type):
-            selection = self._selection(record_type, field_details_list)
-            if selection is not None:
-                item_non_null = isinstance(item_type, GraphQLNonNull)
+            if selection is not None and (rendered or len(result) > 8):
                 try:
-                    return [_project(item, selection, item_non_null) for item in result]
+                    return _project_list(result, selection, isinstance(item_type, GraphQLNonNull))
                 except _Fallback:
                     pass
+        if isinstance(result, WiredRecords):
+            result = result.records()
         return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_object_value(  # type: ignore[override]
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if isinstance(result, dict) and return_type.is_type_of is None:
+            selection = self._selection(return_type, field_details_list)
+            if selection is not None:
+                try:
+                    return _project(result, selection, True)
+                except _Fallback:
+                    pass
+        return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
@@ -342,6 +407,8 @@ class _RecordListExecutor(Executor):
 
     def _compile(self, record_type: GraphQLObjectType, details: Any) -> _Selection | None:
         """The plain selection of a record type, or None when it needs the full executor."""
+        if record_type.is_type_of is not None:
+            return None
         collected = self.collect_subfields(record_type, details)
         if collected.new_defer_usages:
             return None
@@ -350,27 +417,49 @@ class _RecordListExecutor(Executor):
             node = group[0].node
             name = node.name.value
             if name == "__typename":
-                selection.append((response_key, name, True, record_type.name, False, None))
+                selection.append((response_key, name, True, record_type.name, 0, None))
                 continue
             field = record_type.fields.get(name)
             if field is None or field.resolve is not None or node.arguments:
                 return None
-            non_null = isinstance(field.type, GraphQLNonNull)
-            inner = get_nullable_type(field.type)
-            named = get_named_type(field.type)
-            if is_leaf_type(named):
-                is_list = is_list_type(inner)
-                if is_list and not is_leaf_type(get_nullable_type(inner.of_type)):
-                    return None
-                selection.append((response_key, name, non_null, named.serialize, is_list, None))
-            elif is_object_type(inner):
-                nested = self._compile(inner, group)
-                if nested is None:
-                    return None
-                selection.append((response_key, name, non_null, None, False, nested))
-            else:
+            entry = self._compile_field(response_key, name, field.type, group)
+            if entry is None:
                 return None
+            selection.append(entry)
         return selection
+
+    def _compile_field(
+        self, response_key: str, name: str, field_type: Any, group: Any
+    ) -> tuple[str, str, bool, Any, int, _Selection | None] | None:
+        """One field of a plain selection: a leaf, a list of leaves, an object or a list
+        of objects (None for anything else: abstract types, lists of lists)."""
+        non_null = isinstance(field_type, GraphQLNonNull)
+        inner = get_nullable_type(field_type)
+        list_kind = 0
+        if is_list_type(inner):
+            list_kind = 2 if isinstance(inner.of_type, GraphQLNonNull) else 1
+            inner = get_nullable_type(inner.of_type)
+        if is_leaf_type(inner):
+            return (response_key, name, non_null, inner.coerce_output_value, list_kind, None)
+        if is_object_type(inner):
+            nested = self._compile(inner, group)
+            if nested is None:
+                return None
+            return (response_key, name, non_null, None, list_kind, nested)
+        return None
+
+
+def _project_list(records: Sequence[Any], selection: _Selection, item_non_null: bool) -> Any:
+    """A list of records as the executor would complete it, or _Fallback."""
+    if isinstance(records, RenderedRecords | WiredRecords):
+        plan = _SHARED_SELECTIONS.plan(selection, records.layout)
+        if plan is True:
+            return records.wire if isinstance(records, WiredRecords) else list(records)
+        if isinstance(records, WiredRecords):
+            records = records.records()
+        if isinstance(plan, list):
+            return [_pick(item, plan) for item in records]
+    return [_project(item, selection, item_non_null) for item in records]
 
 
 def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any] | None:
@@ -382,7 +471,7 @@ def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any]
     if not isinstance(item, dict):
         raise _Fallback
     out: dict[str, Any] = {}
-    for response_key, name, field_non_null, serialize, is_list, nested in selection:
+    for response_key, name, field_non_null, serialize, list_kind, nested in selection:
         if name == "__typename":
             out[response_key] = serialize
             continue
@@ -391,18 +480,39 @@ def _project(item: Any, selection: _Selection, non_null: bool) -> dict[str, Any]
             if field_non_null:
                 raise _Fallback
             out[response_key] = None
+        elif callable(value):
+            raise _Fallback  # the default resolver would call it with the resolve info
+        elif list_kind:
+            if not isinstance(value, list | tuple | WiredRecords):
+                raise _Fallback
+            if nested is not None:
+                out[response_key] = _project_list(value, nested, list_kind == 2)
+            else:
+                out[response_key] = [_leaf(v, serialize) for v in value]
         elif nested is not None:
             out[response_key] = _project(value, nested, field_non_null)
-        elif is_list:
-            if not isinstance(value, list | tuple) or None in value:
-                raise _Fallback
-            out[response_key] = [serialize(v) for v in value]
         else:
             try:
-                out[response_key] = serialize(value)
-            except GraphQLError as exc:
+                coerced = serialize(value)
+            except Exception as exc:
                 raise _Fallback from exc
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            out[response_key] = coerced
     return out
+
+
+def _leaf(value: Any, serialize: Any) -> Any:
+    """A leaf as graphql-core completes it, or _Fallback (its errors come from there)."""
+    if value is None:
+        raise _Fallback  # null items of leaf lists: the standard path decides
+    try:
+        coerced = serialize(value)
+    except Exception as exc:
+        raise _Fallback from exc
+    if coerced is None or coerced is Undefined:
+        raise _Fallback
+    return coerced
 
 
 # A pick plan over rendered records: (response key, record key, constant, nested plan);
@@ -414,7 +524,7 @@ def _trusted_plan(selection: _Selection, layout: Layout) -> _Plan | bool | None:
     """How to complete rendered records for a selection: True (as-is), a plan, or None."""
     keys = dict(layout)
     plan: _Plan = []
-    for response_key, name, non_null, serialize, _is_list, nested in selection:
+    for response_key, name, non_null, serialize, list_kind, nested in selection:
         if name == "__typename":
             plan.append((response_key, name, serialize, None))
             continue
@@ -424,7 +534,7 @@ def _trusted_plan(selection: _Selection, layout: Layout) -> _Plan | bool | None:
             plan.append((response_key, name, None, None))
             continue
         sub_layout = keys[name]
-        if (nested is None) != (sub_layout is None):
+        if (nested is None) != (sub_layout is None) or (nested is not None and list_kind):
             return None
         sub: _Plan | bool | None = None
         if nested is not None and sub_layout is not None:

@@ -39,12 +39,23 @@ _MAX_BODY = 64 * 1024 * 1024
 
 
 def _encode(answer: dict[str, Any]) -> bytes:
-    """A GraphQL answer as JSON bytes (msgspec: ~10x faster than ``json.dumps`` on cells)."""
+    """A GraphQL answer as JSON bytes (msgspec: ~10x faster than ``json.dumps`` on cells).
+
+    Cached cell lists come as ``msgspec.Raw`` (JSON encoded once per rendering, see
+    ``_gql.WiredRecords``): msgspec copies them in as they are.
+    """
     try:
         return msgspec.json.encode(answer)
     except (TypeError, msgspec.EncodeError):
         # A value msgspec does not know (never seen in answers): keep json's behaviour.
-        return json.dumps(answer).encode()
+        return json.dumps(answer, default=_raw_value).encode()
+
+
+def _raw_value(value: Any) -> Any:
+    """``json.dumps``' fallback: pre-encoded JSON (``msgspec.Raw``) as the value it holds."""
+    if isinstance(value, msgspec.Raw):
+        return msgspec.json.decode(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class _BadLength(ValueError):

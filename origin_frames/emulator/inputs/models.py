@@ -279,11 +279,13 @@ def validation_messages(
 
 # -- rendered answers ----------------------------------------------------------------
 
-#: Cells of rendered answers one session keeps (about 0.4 kB each).
+#: Cells of rendered answers one session keeps.
 RENDER_CACHE_CELLS = 300_000
-#: Bytes one rendered cell costs (its dict, float and list slot; measured with tracemalloc
-#: on a whole gbr scenario), and one generated block beyond its arrays: the budget's units.
-RENDERED_CELL_BYTES = 300
+#: Bytes one rendered cell costs (its JSON, kept as ``WiredRecords``, and the cache entry's
+#: share; measured with tracemalloc on every technology view of a gbr scenario: 161, where
+#: the dicts kept before took 299), and one generated block beyond its arrays: the
+#: budget's units.
+RENDERED_CELL_BYTES = 160
 BLOCK_OVERHEAD_BYTES = 400
 
 #: Where a block lives inside a session: a part (generated as a whole) and a path in it.
@@ -320,12 +322,14 @@ class RenderCache:
 
     def __init__(self, max_cells: int = RENDER_CACHE_CELLS) -> None:
         self.max_cells = max_cells
-        self._items: OrderedDict[tuple[Any, ...], tuple[Block, bytes, list[Any]]]
+        self._items: OrderedDict[tuple[Any, ...], tuple[Block, bytes, Sequence[Any]]]
         self._items = OrderedDict()
         self._cells = 0
         self._lock = threading.Lock()
 
-    def get(self, block: Block, key: tuple[Any, ...], render: Callable[[], list[Any]]) -> list[Any]:
+    def get(
+        self, block: Block, key: tuple[Any, ...], render: Callable[[], Sequence[Any]]
+    ) -> Sequence[Any]:
         """The cached rendering of ``block`` under ``key``, or ``render()`` (then cached)."""
         state = block.original.tobytes() + block.ttype.tobytes() + block.tval.tobytes()
         full_key = (id(block), block.shape, *key)

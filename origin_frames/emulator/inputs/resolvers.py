@@ -6,8 +6,9 @@ with ``(info, **args)``), so nothing is rendered unless a document selects it:
 aliased batches (``t0: getTechnology(...) t1: getTechnology(...)``) render only
 what they ask for. Cell lists are built from ``ndarray.tolist()`` in one pass, in
 their final wire shape (:class:`~.._gql.RenderedRecords`, which the executor passes
-through), and kept in the session's :class:`~.models.RenderCache` until a write
-changes the block.
+through), and kept in the session's :class:`~.models.RenderCache` as their JSON
+(:class:`~.._gql.WiredRecords`, spliced into answers as it is) until a write changes
+the block.
 """
 
 from __future__ import annotations
@@ -228,6 +229,39 @@ def _aggregate(blocks: Sequence[Block], mean: bool = False) -> Block:
 _PARAM_SPEC = {p.name: p for p in cfg.PARAMETERS + cfg.DEFINITION_PARAMETERS}
 
 
+class _LazyCells(dict):  # type: ignore[type-arg]
+    """A plant's ``parameters`` or ``definitions``: blocks by name, rendered on ``get``.
+
+    ``get`` (what graphql-core's default resolver and the executor's record projection
+    call on a mapping) returns the named block's wire cells from the render cache (a
+    list, or the single cell of a definition; ``[]`` / None where the plant lacks the
+    block), so a document renders only the parameters it selects, and the executor
+    completes the whole object in one projection instead of resolving each field.
+    """
+
+    __slots__ = ("_many", "_cache")
+
+    def __init__(
+        self, names: Sequence[str], blocks: dict[str, Block], many: bool, cache: RenderCache
+    ) -> None:
+        super().__init__({n: blocks.get(n) for n in names})
+        self._many = many
+        self._cache = cache
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if name not in self:
+            return default
+        block = dict.__getitem__(self, name)
+        if block is None:
+            return [] if self._many else None
+        spec = _PARAM_SPEC[name]
+        warn, hard = spec.initial_range, spec.hard_limit
+        rendered = self._cache.get(
+            block, (warn, hard, name), lambda: _gql.wired(cells(block, warn, hard, name))
+        )
+        return rendered if self._many else rendered[0]
+
+
 class _Plant:
     """``getExogenous`` / ``getEndogenous``: a plant key's parameters and definitions."""
 
@@ -237,24 +271,8 @@ class _Plant:
         self.technology = {"original": display}
         names = cfg.EXOGENOUS_PARAMETERS if kind == "exogenous" else cfg.ENDOGENOUS_PARAMETERS
         defs = cfg.EXOGENOUS_DEFINITIONS if kind == "exogenous" else cfg.ENDOGENOUS_DEFINITIONS
-        self.parameters = {n: self._lazy(blocks.get(n), n, True, cache) for n in names}
-        self.definitions = {n: self._lazy(blocks.get(n), n, False, cache) for n in defs}
-
-    @staticmethod
-    def _lazy(block: Block | None, name: str, many: bool, cache: RenderCache) -> Any:
-        """A resolver rendering the block on demand ([] / None when the plant lacks it)."""
-        if block is None:
-            return [] if many else None
-        spec = _PARAM_SPEC[name]
-        warn, hard = spec.initial_range, spec.hard_limit
-
-        def resolve(info: GraphQLResolveInfo) -> Any:
-            rendered = cache.get(
-                block, (warn, hard, name), lambda: cells(block, warn, hard, name)
-            )
-            return rendered if many else rendered[0]
-
-        return resolve
+        self.parameters = _LazyCells(names, blocks, True, cache)
+        self.definitions = _LazyCells(defs, blocks, False, cache)
 
 
 def _plant(
@@ -402,11 +420,13 @@ def _commodity_doc(
     factor = com.factor if native else 1.0
     warn, hard = com.initial_range, com.hard_limit
 
-    def prices(info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    def prices(info: GraphQLResolveInfo) -> Sequence[dict[str, Any]]:
         if average:  # a fresh aggregate each time: nothing to reuse
             return cells(block, warn, hard, name, factor)
         return session.render_cache.get(
-            block, (warn, hard, name, factor), lambda: cells(block, warn, hard, name, factor)
+            block,
+            (warn, hard, name, factor),
+            lambda: _gql.wired(cells(block, warn, hard, name, factor)),
         )
 
     return {
