@@ -34,6 +34,7 @@ from graphql import (
     validate,
 )
 from graphql import execute as gql_execute
+from graphql.execution.collect_fields import CollectedFields
 from graphql.execution.executor import Executor
 from graphql.language import ast as gql_ast
 from graphql.pyutils import Undefined
@@ -262,7 +263,8 @@ class _SharedSelections:
     def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._free: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
-        self._compiled: OrderedDict[tuple[int, tuple[int, ...]], tuple[Any, ...]] = OrderedDict()
+        self._compiled: OrderedDict[tuple[str, int, tuple[int, ...]], tuple[Any, ...]]
+        self._compiled = OrderedDict()
         self._plans: OrderedDict[tuple[int, int], tuple[Any, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -284,11 +286,12 @@ class _SharedSelections:
         return free
 
     def get(
-        self, record_type: GraphQLObjectType, details: Any, compile_: Any
-    ) -> _Selection | None:
-        """The compiled selection of (type, field nodes), compiling it on a miss."""
+        self, record_type: GraphQLObjectType, details: Any, compile_: Any, kind: str = "plain"
+    ) -> Any:
+        """What ``compile_`` makes of (type, field nodes), memoised per ``kind``: the plain
+        selection, or graphql-core's collected subfields."""
         nodes = tuple(d.node for d in details)
-        key = (id(record_type), tuple(id(n) for n in nodes))
+        key = (kind, id(record_type), tuple(id(n) for n in nodes))
         with self._lock:
             hit = self._compiled.get(key)
             if (
@@ -297,13 +300,13 @@ class _SharedSelections:
                 and all(a is b for a, b in zip(hit[1], nodes, strict=True))
             ):
                 self._compiled.move_to_end(key)
-                return hit[2]  # type: ignore[no-any-return]
+                return hit[2]
         compiled = compile_()
         with self._lock:
             self._compiled[key] = (record_type, nodes, compiled)  # keeps the nodes' ids unique
             if len(self._compiled) > self._size:
                 self._compiled.popitem(last=False)
-        return compiled  # type: ignore[no-any-return]
+        return compiled
 
     def plan(self, selection: _Selection, layout: Layout) -> _Plan | bool | None:
         """:func:`_trusted_plan`, memoised per (selection, layout) object pair."""
@@ -386,6 +389,37 @@ class _RecordListExecutor(Executor):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def collect_subfields(  # type: ignore[override]
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields:
+        """graphql-core's collection, shared across requests when it depends on the AST
+        nodes alone (no directive, no fragment variable, no defer)."""
+        if not self._shareable(field_details_list):
+            return super().collect_subfields(return_type, field_details_list)
+
+        def collect() -> CollectedFields:
+            collected = super(_RecordListExecutor, self).collect_subfields(
+                return_type, field_details_list
+            )
+            # A plain dict: a shared defaultdict would grow on a missing key's look-up.
+            return collected._replace(grouped_field_set=dict(collected.grouped_field_set))
+
+        shared: CollectedFields = _SHARED_SELECTIONS.get(
+            return_type, field_details_list, collect, "collected"
+        )
+        return shared
+
+    def _shareable(self, details: Any) -> bool:
+        """Whether what is collected or compiled for these field details depends on their
+        AST nodes only, so that requests repeating a cached document can share it."""
+        free = self.__dict__.get("_directive_free")
+        if free is None:  # once per request: the operation is the same throughout
+            free = _SHARED_SELECTIONS.directive_free(self.operation, self.fragment_definitions)
+            self.__dict__["_directive_free"] = free
+        return free and all(
+            d.defer_usage is None and d.fragment_variable_values is None for d in details
+        )
+
     def _selection(self, record_type: GraphQLObjectType, details: Any) -> _Selection | None:
         """Compiles the sub-selection once per (type, field group), or None if not plain."""
         cache: dict[tuple[int, int], tuple[Any, _Selection | None]]
@@ -394,9 +428,8 @@ class _RecordListExecutor(Executor):
         hit = cache.get(key)
         if hit is not None:
             return hit[1]
-        if _SHARED_SELECTIONS.directive_free(self.operation, self.fragment_definitions):
-            # Without directives, the selection depends on the AST nodes only (not on
-            # variables), so requests repeating a cached document share the compilation.
+        compiled: _Selection | None
+        if self._shareable(details):
             compiled = _SHARED_SELECTIONS.get(
                 record_type, details, lambda: self._compile(record_type, details)
             )

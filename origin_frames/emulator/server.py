@@ -147,7 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing -----------------------------------------------------------------
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        log.debug("%s - %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # called for every request: format only if kept
+            log.debug("%s - %s", self.address_string(), format % args)
 
     def _send(self, response: HttpResponse) -> None:
         if self.app.options.echo_token:

@@ -230,36 +230,48 @@ _PARAM_SPEC = {p.name: p for p in cfg.PARAMETERS + cfg.DEFINITION_PARAMETERS}
 
 
 class _LazyCells(dict):  # type: ignore[type-arg]
-    """A plant's ``parameters`` or ``definitions``: blocks by name, rendered on ``get``.
+    """A plant's ``parameters`` or ``definitions``: its blocks, rendered on ``get``.
 
     ``get`` (what graphql-core's default resolver and the executor's record projection
-    call on a mapping) returns the named block's wire cells from the render cache (a
-    list, or the single cell of a definition; ``[]`` / None where the plant lacks the
-    block), so a document renders only the parameters it selects, and the executor
-    completes the whole object in one projection instead of resolving each field.
+    call on a mapping) answers for the names of the group: the named block's wire cells
+    from the render cache (a list, or the single cell of a definition; ``[]`` / None
+    where the plant lacks the block). A document thus renders only the parameters it
+    selects, and the executor completes the whole object in one projection instead of
+    resolving each field.
     """
 
-    __slots__ = ("_many", "_cache")
+    __slots__ = ("_names", "_many", "_cache")
 
     def __init__(
-        self, names: Sequence[str], blocks: dict[str, Block], many: bool, cache: RenderCache
+        self, names: frozenset[str], blocks: dict[str, Block], many: bool, cache: RenderCache
     ) -> None:
-        super().__init__({n: blocks.get(n) for n in names})
+        super().__init__(blocks)
+        self._names = names
         self._many = many
         self._cache = cache
 
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        if name not in self:
+        if name not in self._names:
             return default
-        block = dict.__getitem__(self, name)
+        block = dict.get(self, name)
         if block is None:
             return [] if self._many else None
         spec = _PARAM_SPEC[name]
-        warn, hard = spec.initial_range, spec.hard_limit
+        # The key needs no ranges: a technology block is always rendered with its name's.
         rendered = self._cache.get(
-            block, (warn, hard, name), lambda: _gql.wired(cells(block, warn, hard, name))
+            block,
+            (name,),
+            lambda: _gql.wired(cells(block, spec.initial_range, spec.hard_limit, name)),
         )
         return rendered if self._many else rendered[0]
+
+
+_GROUPS = {
+    ("exogenous", True): frozenset(cfg.EXOGENOUS_PARAMETERS),
+    ("exogenous", False): frozenset(cfg.EXOGENOUS_DEFINITIONS),
+    ("endogenous", True): frozenset(cfg.ENDOGENOUS_PARAMETERS),
+    ("endogenous", False): frozenset(cfg.ENDOGENOUS_DEFINITIONS),
+}
 
 
 class _Plant:
@@ -269,10 +281,8 @@ class _Plant:
         self, kind: str, display: str, blocks: dict[str, Block], cache: RenderCache
     ) -> None:
         self.technology = {"original": display}
-        names = cfg.EXOGENOUS_PARAMETERS if kind == "exogenous" else cfg.ENDOGENOUS_PARAMETERS
-        defs = cfg.EXOGENOUS_DEFINITIONS if kind == "exogenous" else cfg.ENDOGENOUS_DEFINITIONS
-        self.parameters = _LazyCells(names, blocks, True, cache)
-        self.definitions = _LazyCells(defs, blocks, False, cache)
+        self.parameters = _LazyCells(_GROUPS[kind, True], blocks, True, cache)
+        self.definitions = _LazyCells(_GROUPS[kind, False], blocks, False, cache)
 
 
 def _plant(
