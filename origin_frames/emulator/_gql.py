@@ -195,7 +195,7 @@ class WiredRecords(Sequence[dict[str, Any]]):
     __slots__ = ("wire", "layout", "_len")
 
     def __init__(self, records: RenderedRecords) -> None:
-        self.wire = msgspec.Raw(msgspec.json.encode(list(records)))
+        self.wire = msgspec.Raw(msgspec.json.encode(records))
         self.layout = records.layout
         self._len = len(records)
 
@@ -361,7 +361,7 @@ class _RecordListExecutor(Executor):
             if selection is not None and (rendered or len(result) > 8):
                 try:
                     return _project_list(result, selection, isinstance(item_type, GraphQLNonNull))
-                except _Fallback:
+                except Exception:  # _Fallback, or an error the standard path reports in place
                     pass
         if isinstance(result, WiredRecords):
             result = result.records()
@@ -383,7 +383,7 @@ class _RecordListExecutor(Executor):
             if selection is not None:
                 try:
                     return _project(result, selection, True)
-                except _Fallback:
+                except Exception:  # _Fallback, or an error the standard path reports in place
                     pass
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
