@@ -261,3 +261,46 @@ def test_the_word_mutation_in_a_query_does_not_count_as_a_mutation(emulator: Emu
         timeout=30,
     )
     assert len(emulator.mutations()) == 1
+
+
+# -- what repeated documents share -------------------------------------------------------------
+def test_a_repeated_batch_of_documents_is_neither_collected_nor_compiled_again(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, gbr_session: str
+) -> None:
+    """A hundred distinct documents (a pan-European read sends dozens), each read twice: the
+    second round reuses every collection and compilation the first one made."""
+    cell = "{ year original validationWarnings validationErrors transform { type value } }"
+    params = " ".join(f"{p} {cell}" for p in ENDOGENOUS if p != "availability")
+    documents = [
+        "query ($s: String!) { getSession(sessionId: $s) { "
+        + " ".join(
+            f'd{n}t{i}: getTechnology(name: "{name}", region: "gbr") '
+            f"{{ getEndogenous {{ parameters {{ {params} }} }} }}"
+            for i, name in enumerate(TECHNOLOGIES)
+        )
+        + " } }"
+        for n in range(100)
+    ]
+    calls = {"collect": 0, "compile": 0}
+
+    def counting(name: str, method: Any) -> Any:
+        def count(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return method(*args, **kwargs)
+
+        return count
+
+    monkeypatch.setattr(
+        Executor, "collect_subfields", counting("collect", Executor.collect_subfields)
+    )
+    monkeypatch.setattr(
+        _gql._RecordListExecutor,
+        "_compile",
+        counting("compile", _gql._RecordListExecutor._compile),
+    )
+    first = [_post(emulator, doc, {"s": gbr_session}) for doc in documents]
+    assert calls["collect"] > 0 and calls["compile"] > 0
+    calls.update(collect=0, compile=0)
+    again = [_post(emulator, doc, {"s": gbr_session}) for doc in documents]
+    assert calls == {"collect": 0, "compile": 0}
+    assert again == first

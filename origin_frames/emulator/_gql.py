@@ -227,10 +227,30 @@ class _Fallback(Exception):
     """A record the fast path cannot complete exactly; the standard executor takes over."""
 
 
-# A compiled selection: (response key, field name, non-null?, leaf serializer | None,
-# list kind, nested selection | None); list kind: 0 not a list, 1 a list whose items may
-# be null, 2 a list of non-null items.
-_Selection = list[tuple[str, str, bool, Any, int, "list | None"]]
+# A compiled field: (response key, field name, non-null?, leaf serializer | None, list
+# kind, nested selection | None); list kind: 0 not a list, 1 a list whose items may be
+# null, 2 a list of non-null items.
+_Field = tuple[str, str, bool, Any, int, "_Selection | None"]
+
+
+class _Selection(list[_Field]):
+    """A compiled selection (its fields, in answer order), with its pick plans over
+    rendered records memoised per layout: they live and die with the selection."""
+
+    __slots__ = ("_plans",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._plans: dict[int, tuple[Layout, _Plan | bool | None]] = {}
+
+    def plan(self, layout: Layout) -> _Plan | bool | None:
+        """:func:`_trusted_plan` of this selection over ``layout``."""
+        hit = self._plans.get(id(layout))
+        if hit is not None and hit[0] is layout:
+            return hit[1]
+        plan = _trusted_plan(self, layout)
+        self._plans[id(layout)] = (layout, plan)  # keeps the layout, so its id stays unique
+        return plan
 
 
 def _has_directives(
@@ -258,69 +278,41 @@ def _has_directives(
 
 
 class _SharedSelections:
-    """Compiled selections shared across requests of directive-free operations (bounded)."""
+    """What the fast executor derives from a directive-free operation's AST (graphql-core's
+    collected subfields, compiled selections), kept per operation: a bounded LRU of
+    operations, each with a memo that lives and dies with it (sized like the parse cache,
+    so that a batch of many documents shares as much as the parse cache keeps)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._free: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
-        self._compiled: OrderedDict[tuple[str, int, tuple[int, ...]], tuple[Any, ...]]
-        self._compiled = OrderedDict()
-        self._plans: OrderedDict[tuple[int, int], tuple[Any, ...]] = OrderedDict()
+        self._ops: OrderedDict[int, tuple[OperationDefinitionNode, dict[Any, Any] | None]]
+        self._ops = OrderedDict()
         self._lock = threading.Lock()
 
-    def directive_free(
+    def memo(
         self,
         operation: OperationDefinitionNode,
         fragments: dict[str, gql_ast.FragmentDefinitionNode],
-    ) -> bool:
-        """Whether no selection of the operation carries a directive (memoised per AST)."""
+    ) -> dict[Any, Any] | None:
+        """The operation's memo, or None when a selection carries a directive (what is
+        collected then depends on the variables: nothing is shared)."""
+        key = id(operation)
         with self._lock:
-            hit = self._free.get(id(operation))
+            hit = self._ops.get(key)
             if hit is not None and hit[0] is operation:
+                self._ops.move_to_end(key)
                 return hit[1]
-        free = not _has_directives(operation.selection_set, fragments, set())
+        memo: dict[Any, Any] | None = None
+        if not _has_directives(operation.selection_set, fragments, set()):
+            memo = {}
         with self._lock:
-            self._free[id(operation)] = (operation, free)  # the AST stays alive with its id
-            if len(self._free) > self._size:
-                self._free.popitem(last=False)
-        return free
-
-    def get(
-        self, record_type: GraphQLObjectType, details: Any, compile_: Any, kind: str = "plain"
-    ) -> Any:
-        """What ``compile_`` makes of (type, field nodes), memoised per ``kind``: the plain
-        selection, or graphql-core's collected subfields."""
-        nodes = tuple(d.node for d in details)
-        key = (kind, id(record_type), tuple(id(n) for n in nodes))
-        with self._lock:
-            hit = self._compiled.get(key)
-            if (
-                hit is not None
-                and hit[0] is record_type
-                and all(a is b for a, b in zip(hit[1], nodes, strict=True))
-            ):
-                self._compiled.move_to_end(key)
-                return hit[2]
-        compiled = compile_()
-        with self._lock:
-            self._compiled[key] = (record_type, nodes, compiled)  # keeps the nodes' ids unique
-            if len(self._compiled) > self._size:
-                self._compiled.popitem(last=False)
-        return compiled
-
-    def plan(self, selection: _Selection, layout: Layout) -> _Plan | bool | None:
-        """:func:`_trusted_plan`, memoised per (selection, layout) object pair."""
-        key = (id(selection), id(layout))
-        with self._lock:
-            hit = self._plans.get(key)
-            if hit is not None and hit[0] is selection and hit[1] is layout:
-                return hit[2]  # type: ignore[no-any-return]
-        plan = _trusted_plan(selection, layout)
-        with self._lock:
-            self._plans[key] = (selection, layout, plan)  # keeps both ids unique
-            if len(self._plans) > self._size:
-                self._plans.popitem(last=False)
-        return plan
+            hit = self._ops.get(key)
+            if hit is not None and hit[0] is operation:  # another request stored it first
+                return hit[1]
+            self._ops[key] = (operation, memo)  # the AST stays alive with its id
+            if len(self._ops) > self._size:
+                self._ops.popitem(last=False)
+        return memo
 
 
 _SHARED_SELECTIONS = _SharedSelections()
@@ -392,10 +384,8 @@ class _RecordListExecutor(Executor):
     def collect_subfields(  # type: ignore[override]
         self, return_type: GraphQLObjectType, field_details_list: Any
     ) -> CollectedFields:
-        """graphql-core's collection, shared across requests when it depends on the AST
-        nodes alone (no directive, no fragment variable, no defer)."""
-        if not self._shareable(field_details_list):
-            return super().collect_subfields(return_type, field_details_list)
+        """graphql-core's collection, shared across requests repeating the operation when
+        it depends on the AST nodes alone (no directive, no fragment variable, no defer)."""
 
         def collect() -> CollectedFields:
             collected = super(_RecordListExecutor, self).collect_subfields(
@@ -404,21 +394,27 @@ class _RecordListExecutor(Executor):
             # A plain dict: a shared defaultdict would grow on a missing key's look-up.
             return collected._replace(grouped_field_set=dict(collected.grouped_field_set))
 
-        shared: CollectedFields = _SHARED_SELECTIONS.get(
-            return_type, field_details_list, collect, "collected"
-        )
+        shared: CollectedFields
+        shared = self._shared("collected", return_type, field_details_list, collect)
         return shared
 
-    def _shareable(self, details: Any) -> bool:
-        """Whether what is collected or compiled for these field details depends on their
-        AST nodes only, so that requests repeating a cached document can share it."""
-        free = self.__dict__.get("_directive_free")
-        if free is None:  # once per request: the operation is the same throughout
-            free = _SHARED_SELECTIONS.directive_free(self.operation, self.fragment_definitions)
-            self.__dict__["_directive_free"] = free
-        return free and all(
+    def _shared(self, kind: str, record_type: GraphQLObjectType, details: Any, make: Any) -> Any:
+        """``make()``, memoised with the operation under (kind, type, field nodes) when it
+        depends on the AST nodes alone, else made afresh."""
+        memo = self.__dict__.get("_memo", False)
+        if memo is False:  # once per request: the operation is the same throughout
+            memo = _SHARED_SELECTIONS.memo(self.operation, self.fragment_definitions)
+            self.__dict__["_memo"] = memo
+        if memo is None or not all(
             d.defer_usage is None and d.fragment_variable_values is None for d in details
-        )
+        ):
+            return make()
+        # Ids are unique while the operation, which holds the nodes, and the schema live.
+        key = (kind, id(record_type), *[id(d.node) for d in details])
+        made = memo.get(key, memo)
+        if made is memo:
+            made = memo[key] = make()
+        return made
 
     def _selection(self, record_type: GraphQLObjectType, details: Any) -> _Selection | None:
         """Compiles the sub-selection once per (type, field group), or None if not plain."""
@@ -428,13 +424,9 @@ class _RecordListExecutor(Executor):
         hit = cache.get(key)
         if hit is not None:
             return hit[1]
-        compiled: _Selection | None
-        if self._shareable(details):
-            compiled = _SHARED_SELECTIONS.get(
-                record_type, details, lambda: self._compile(record_type, details)
-            )
-        else:
-            compiled = self._compile(record_type, details)
+        compiled: _Selection | None = self._shared(
+            "plain", record_type, details, lambda: self._compile(record_type, details)
+        )
         cache[key] = (details, compiled)  # keep details alive so its id stays unique
         return compiled
 
@@ -442,10 +434,11 @@ class _RecordListExecutor(Executor):
         """The plain selection of a record type, or None when it needs the full executor."""
         if record_type.is_type_of is not None:
             return None
-        collected = self.collect_subfields(record_type, details)
+        # graphql-core's own collection: the compiled result is what gets shared.
+        collected = Executor.collect_subfields(self, record_type, details)
         if collected.new_defer_usages:
             return None
-        selection: _Selection = []
+        selection = _Selection()
         for response_key, group in collected.grouped_field_set.items():
             node = group[0].node
             name = node.name.value
@@ -463,7 +456,7 @@ class _RecordListExecutor(Executor):
 
     def _compile_field(
         self, response_key: str, name: str, field_type: Any, group: Any
-    ) -> tuple[str, str, bool, Any, int, _Selection | None] | None:
+    ) -> _Field | None:
         """One field of a plain selection: a leaf, a list of leaves, an object or a list
         of objects (None for anything else: abstract types, lists of lists)."""
         non_null = isinstance(field_type, GraphQLNonNull)
@@ -485,7 +478,7 @@ class _RecordListExecutor(Executor):
 def _project_list(records: Sequence[Any], selection: _Selection, item_non_null: bool) -> Any:
     """A list of records as the executor would complete it, or _Fallback."""
     if isinstance(records, RenderedRecords | WiredRecords):
-        plan = _SHARED_SELECTIONS.plan(selection, records.layout)
+        plan = selection.plan(records.layout)
         if plan is True:
             return records.wire if isinstance(records, WiredRecords) else list(records)
         if isinstance(records, WiredRecords):
