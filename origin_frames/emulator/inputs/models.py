@@ -281,11 +281,14 @@ def validation_messages(
 
 #: Cells of rendered answers one session keeps.
 RENDER_CACHE_CELLS = 300_000
-#: Bytes one rendered cell costs (its JSON, kept as ``WiredRecords``, and the cache entry's
-#: share; measured with tracemalloc on every technology view of a gbr scenario: 161, where
-#: the dicts kept before took 299), and one generated block beyond its arrays: the
-#: budget's units.
-RENDERED_CELL_BYTES = 160
+#: Bytes one rendered cell counts for, and one generated block beyond its arrays: the
+#: budget's units. A cached cell is its JSON now (``WiredRecords``: 161 bytes with its share
+#: of the cache entry, by tracemalloc on every technology view of a gbr scenario, where the
+#: dicts kept before took 299), but it still counts 300: counted at 160, the budget let more
+#: stay and the served catalogue's peak RSS rose from 774 MB (dicts) to 848 MB, where at 300
+#: it fell to 568 MB (``bench_memory.py``, budget 512 MB): RSS costs more than tracemalloc
+#: sees, and 300 keeps the budget's calibration.
+RENDERED_CELL_BYTES = 300
 BLOCK_OVERHEAD_BYTES = 400
 
 #: Where a block lives inside a session: a part (generated as a whole) and a path in it.
