@@ -373,16 +373,31 @@ def read_fleet(
         Name: value, dtype: float64
     """
     _require_dask()
-    import dask.dataframe as dd
     from dask.dataframe.utils import pyarrow_strings_enabled
 
     fleet, parts = _plan(settings, scenarios, regions, domains)
     # Dask converts every partition's "str" columns to "string[pyarrow]" (when its
     # `dataframe.convert-string` is on): make them so, rather than converted after.
     strings = "string[pyarrow]" if pyarrow_strings_enabled() else "str"
-    return dd.from_map(_read_part, parts, settings=fleet, strings=strings,
-                       meta=fleet_meta(strings), label="origin-fleet-read",
-                       enforce_metadata=False)  # fmt: skip
+    return _from_map(_read_part, parts, label="origin-fleet-read", settings=fleet,
+                     strings=strings, meta=fleet_meta(strings))  # fmt: skip
+
+
+def _from_map(func: Callable[..., Any], parts: list[Part], label: str, **kwargs: Any
+              ) -> dd.DataFrame:  # fmt: skip
+    """``dd.from_map`` without Dask's string conversion step, for partitions already built
+    in the dtype it converts to.
+
+    With ``dataframe.convert-string`` on, ``from_map`` appends a conversion to every
+    partition, and it ran as a task of its own per partition (160 extra tasks in a read of
+    160 partitions, each a scheduler round and an ``astype`` that finds nothing to do).
+    The setting is scoped to building the graph; it is read back nowhere later.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_map(func, parts, label=label, enforce_metadata=False, **kwargs)
 
 
 @contextmanager

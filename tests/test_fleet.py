@@ -93,6 +93,25 @@ def test_read_fleet_has_one_partition_per_scenario_region_domain_and_the_clients
     assert (got["variable"].to_numpy() == want["variable"].to_numpy()).all()
 
 
+@pytest.mark.parametrize("convert_string", [True, False])
+def test_a_fleet_read_is_one_task_per_partition_in_the_dtypes_of_its_meta(
+    driver: OriginFrames, convert_string: bool
+) -> None:
+    import dask
+
+    with dask.config.set({"dataframe.convert-string": convert_string}):
+        fleet = of.read_fleet(driver, _two_central(driver), regions=["gbr"],
+                              domains=["commodity", "interconnector"])  # fmt: skip
+        graph = dict(fleet.__dask_graph__())  # unfused, as the distributed scheduler ran it
+        frame = fleet.compute(scheduler="threads")
+    # No conversion task per partition: the partitions are built in the strings' dtype.
+    assert len(graph) == fleet.npartitions == 4
+    strings = "string" if convert_string else "str"
+    assert str(fleet.dtypes["scenario_id"]) == strings
+    assert frame.dtypes.astype(str).to_dict() == fleet.dtypes.astype(str).to_dict()
+    assert len(frame) > 0
+
+
 def test_the_task_graph_and_its_pickles_never_hold_the_token(driver: OriginFrames) -> None:
     fleet = of.read_fleet(driver, _two_central(driver), regions=["gbr"], domains=["commodity"])
     import cloudpickle
