@@ -588,6 +588,12 @@ def _narrow(values: np.ndarray, mask: np.ndarray) -> _Ints:
 
 #: Least bytes of a chunk's per-cell arrays worth a memory map of their own (a few pages).
 _OWN_MEMORY_BYTES = 1 << 16
+#: Private (not shared memory) and its pages made in one call, where the OS has both
+#: (Linux): a third of the cost of faulting them in one by one as the arrays are copied.
+_MAP_OPTIONS: dict[str, int] = (
+    {"flags": mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)}
+    if hasattr(mmap, "MAP_PRIVATE") else {}
+)  # fmt: skip
 
 
 def _own_memory(arrays: Sequence[np.ndarray | None]) -> list[Any]:
@@ -603,7 +609,7 @@ def _own_memory(arrays: Sequence[np.ndarray | None]) -> list[Any]:
     spans = [0 if a is None else -(-a.nbytes // 8) * 8 for a in arrays]  # 8-byte aligned
     if sum(spans) < _OWN_MEMORY_BYTES:
         return list(arrays)
-    memory = mmap.mmap(-1, sum(spans))
+    memory = mmap.mmap(-1, sum(spans), **_MAP_OPTIONS)
     copies: list[Any] = []
     offset = 0
     for array, span in zip(arrays, spans, strict=True):
