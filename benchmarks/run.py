@@ -118,9 +118,13 @@ def read_rows(quick: bool, shared: dict[str, Any]) -> list[dict[str, Any]]:
                 over = r["origin_frames_s"] / r["serving_s"]
                 is_eur = case.startswith("eur-all")
                 bound = 1.2 if is_eur else 1.3
+                # Issue 11 sets the region reads' bound at 50 ms (gbr-base above too); the
+                # pan-European read's at any latency.
+                targeted = is_eur or latency == 50
                 rows.append(_row(
                     f"{case} read ({r['cells']} cells) {at}", r["origin_frames_s"],
-                    None, "", "s", None, f"<= {bound}x limit", over <= bound, r["serving_s"],
+                    None, "", "s", None, f"<= {bound}x limit" if targeted else "",
+                    over <= bound if targeted else None, r["serving_s"],
                 ))  # fmt: skip
             elif case.startswith("eur-memory"):
                 ratio = r["peak_over_frame"]

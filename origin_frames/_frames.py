@@ -18,6 +18,7 @@ so no per-cell Python work happens beyond reading the decoded cells.
 from __future__ import annotations
 
 import functools
+import mmap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
 from operator import attrgetter, methodcaller
@@ -140,14 +141,26 @@ def _get(node: Any, name: str) -> Any:
     return getattr(node, name, None)
 
 
+class _Ints(NamedTuple):
+    """Nullable ints in the narrowest int type holding them (null: 0 under the mask)."""
+
+    values: np.ndarray
+    mask: np.ndarray | None  # None: no null
+
+
 class _Chunk(NamedTuple):
-    """The per-cell columns of sealed cells: arrays, the cell objects let go."""
+    """The per-cell columns of sealed cells: arrays, the cell objects let go.
+
+    Kept compact (some 12 bytes a cell, not 35): the chunks of every answer are held until
+    the frame is built, and the memory they free then stays with the allocator (worker
+    threads' arenas), so their size is paid once more at the read's peak.
+    """
 
     original: np.ndarray  # float64
     codes: np.ndarray  # int8: the transform type's position in TRANSFORM_TYPES, -1 none
-    tvalue: np.ndarray  # float64, NaN where no transform
-    years: tuple[np.ndarray, np.ndarray]  # int64 values and null mask
-    months: tuple[np.ndarray, np.ndarray] | None  # None: no block of the chunk reads months
+    transforms: tuple[np.ndarray, np.ndarray]  # positions with a transform value, the values
+    years: _Ints  # the cells' years
+    months: _Ints | None  # None: no block of the chunk reads months
     warnings: tuple[np.ndarray, list[str]]  # positions with messages, their joined text
     errors: tuple[np.ndarray, list[str]]
 
@@ -297,16 +310,22 @@ class CellFrameBuilder:
         if not cells:
             return
         get = attrgetter if self._typed else _key_getter
-        original, codes, tvalue = _cell_arrays(cells, get)
+        original, codes, transforms = _cell_arrays(cells, get)
+        years = self._pending_years(get)
+        months = self._pending_months(get) if self._monthly_blocks else None
+        original, codes, year_values, year_mask, month_values, month_mask = _own_memory(
+            [original, codes, *years, *(months or (None, None))]
+        )
+        years = _Ints(year_values, year_mask)
+        months = None if months is None else _Ints(month_values, month_mask)
         self._chunks.append(_Chunk(
-            original, codes, tvalue, self._pending_years(get),
-            self._pending_months(get) if self._monthly_blocks else None,
+            original, codes, transforms, years, months,
             _messages(cells, get("validationWarnings")), _messages(cells, get("validationErrors")),
         ))  # fmt: skip
         self._sealed += len(cells)
         self._reset_pending()
 
-    def _pending_years(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _pending_years(self, get: Callable[[str], Any]) -> _Ints:
         """Each pending cell's year (values, null mask): read from the cell, or as its block
         gave it."""
         years = list(map(get("year"), self._cells))
@@ -318,9 +337,9 @@ class CellFrameBuilder:
             else:
                 years[start : start + count] = given
         values, mask = _int_parts(years)
-        return values, mask | unset
+        return _narrow(values, mask | unset)
 
-    def _pending_months(self, get: Callable[[str], Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _pending_months(self, get: Callable[[str], Any]) -> _Ints:
         """Each pending cell's month (values, null mask): from the cells of monthly blocks."""
         n = len(self._cells)
         values, mask = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
@@ -329,7 +348,7 @@ class CellFrameBuilder:
         cells = self._cells
         picked = list(map(get("month"), chain.from_iterable(cells[a : a + k] for a, k in spans)))
         values[where], mask[where] = _int_parts(picked)
-        return values, mask
+        return _narrow(values, mask)
 
     def extend(self, other: CellFrameBuilder) -> None:
         """Appends the blocks of ``other`` after this builder's own (both are sealed).
@@ -381,15 +400,17 @@ class CellFrameBuilder:
             for name in ("domain", "variable", "kind", "sub_region", "sub_technology", "subsidy",
                          "unit")
         }  # fmt: skip
-        original, codes, tvalue = cells.original, cells.codes, cells.tvalue
+        original, codes, n = cells.original, cells.codes, len(cells.original)
+        tvalue = np.full(n, np.nan)
+        tvalue[cells.transforms[0]] = cells.transforms[1]
         data["original"], data["transform_value"] = original, tvalue
         data["transform_type"] = pd.Categorical.from_codes(codes, dtype=_TRANSFORM_DTYPE,
                                                            validate=False)  # fmt: skip
         data["value"] = effective_from_codes(original, codes, tvalue)
-        data["month"] = pd.arrays.IntegerArray(*(cells.months or _null_parts(len(original))))
-        data["validation_warnings"] = _message_array(cells.warnings, len(original))
-        data["validation_errors"] = _message_array(cells.errors, len(original))
-        index = self._index(counts, pd.arrays.IntegerArray(*cells.years))
+        data["month"] = _integer_array(cells.months, n)
+        data["validation_warnings"] = _message_array(cells.warnings, n)
+        data["validation_errors"] = _message_array(cells.errors, n)
+        index = self._index(counts, cells.years)
         # copy=False: the arrays are this frame's own; a copy would double the peak.
         return pd.DataFrame({name: data[name] for name in COLUMNS}, index=index, copy=False)
 
@@ -411,9 +432,9 @@ class CellFrameBuilder:
         self._chunks = [merged]
         return merged
 
-    def _index(self, counts: np.ndarray, years: pd.arrays.IntegerArray) -> pd.MultiIndex:
+    def _index(self, counts: np.ndarray, years: _Ints) -> pd.MultiIndex:
         """``region, technology, year`` from block codes repeated per cell, and cell years."""
-        year_codes, year_levels = pd.factorize(years, sort=True, use_na_sentinel=True)
+        year_codes, year_levels = _sorted_codes(years)
         region_codes, regions = _encode(self._keys["region"])
         tech_codes, techs = _encode(self._keys["technology"])
         return pd.MultiIndex(
@@ -426,23 +447,27 @@ class CellFrameBuilder:
         )  # fmt: skip
 
 
-def _cell_arrays(cells: list[Any], get: Callable[[str], Any]) -> tuple[np.ndarray, ...]:
-    """``original``, the transform type codes and the transform values of the cells."""
+def _cell_arrays(cells: list[Any], get: Callable[[str], Any]
+                 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """``original``, the transform type codes, and the positions and values of the cells
+    with a transform value (usually few: kept sparse until the frame)."""
     n = len(cells)
     original = np.array(list(map(get("original"), cells)), dtype=np.float64)
     codes = np.full(n, -1, dtype=np.int8)
-    tvalue = np.full(n, np.nan)
     type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
     transform = get("transform")
+    where: list[int] = []
+    values: list[float] = []
     # Only the transformed cells (usually few) are visited one by one.
-    for i in _present(map(transform, cells), n):
+    for i in _present(map(transform, cells), n).tolist():
         t = transform(cells[i])
         value = _get(t, "value")
         if value is None:
             continue
         codes[i] = type_code.get(_get(t, "type"), -1)
-        tvalue[i] = value
-    return original, codes, tvalue
+        where.append(i)
+        values.append(value)
+    return original, codes, (np.array(where, dtype=np.intp), np.array(values, dtype=np.float64))
 
 
 def _join(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
@@ -508,12 +533,16 @@ def _repeat_categorical(
                                      validate=False)  # fmt: skip
 
 
+def _code_type(categories: int) -> type[np.signedinteger[Any]]:
+    """The smallest int type pandas keeps codes of that many categories in (codes of another
+    type are copied into it)."""
+    return np.int8 if categories < 127 else np.int16 if categories < 32_767 else np.int32
+
+
 def _repeat_codes(codes: np.ndarray, counts: np.ndarray, categories: int) -> np.ndarray:
-    """Block codes repeated per cell, in the smallest int type pandas keeps for that many
-    categories (repeating int32 codes would make pandas copy them down afterwards)."""
-    small = codes.astype(np.int8 if categories < 127 else np.int16 if categories < 32_767
-                         else np.int32, copy=False)  # fmt: skip
-    return np.repeat(small, counts)
+    """Block codes repeated per cell, in the int type pandas keeps for that many categories
+    (repeating int32 codes would make pandas copy them down afterwards)."""
+    return np.repeat(codes.astype(_code_type(categories), copy=False), counts)
 
 
 def _key_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -546,9 +575,88 @@ def _int_parts(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.where(mask, 0, as_float).astype(np.int64), mask
 
 
-def _null_parts(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The values and mask of ``n`` nulls."""
-    return np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+def _narrow(values: np.ndarray, mask: np.ndarray) -> _Ints:
+    """Int64 values (0 under the mask) in the narrowest int type that holds them."""
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+    for kind in (np.int8, np.int16, np.int32):
+        info = np.iinfo(kind)
+        if info.min <= low and high <= info.max:
+            values = values.astype(kind)
+            break
+    return _Ints(values, mask if mask.any() else None)
+
+
+#: Least bytes of a chunk's per-cell arrays worth a memory map of their own (a few pages).
+_OWN_MEMORY_BYTES = 1 << 16
+#: Private (not shared memory) and its pages made in one call, where the OS has both
+#: (Linux): a third of the cost of faulting them in one by one as the arrays are copied.
+_MAP_OPTIONS: dict[str, int] = (
+    {"flags": mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)}
+    if hasattr(mmap, "MAP_PRIVATE") else {}
+)  # fmt: skip
+
+
+def _own_memory(arrays: Sequence[np.ndarray | None]) -> list[Any]:
+    """The arrays (None kept) copied into one anonymous memory map, which goes back to the
+    OS as soon as the last of them is freed; left as they are when small.
+
+    A chunk's arrays, made on the worker thread that fetched its answer, would otherwise
+    live in that thread's malloc arena, and the memory they free when the chunks are joined
+    would stay with the process through the frame's build and validation: a second copy of
+    the chunks at the read's peak (the main thread, which builds the frame, does not reuse
+    another thread's arena).
+    """
+    spans = [0 if a is None else -(-a.nbytes // 8) * 8 for a in arrays]  # 8-byte aligned
+    if sum(spans) < _OWN_MEMORY_BYTES:
+        return list(arrays)
+    memory = mmap.mmap(-1, sum(spans), **_MAP_OPTIONS)
+    copies: list[Any] = []
+    offset = 0
+    for array, span in zip(arrays, spans, strict=True):
+        copy = None
+        if array is not None:
+            copy = np.frombuffer(memory, dtype=array.dtype, count=array.size, offset=offset)
+            copy[...] = array
+        copies.append(copy)
+        offset += span
+    return copies
+
+
+def _integer_array(ints: _Ints | None, n: int) -> pd.arrays.IntegerArray:
+    """An ``Int64`` array of ``ints`` (``n`` nulls for None)."""
+    if ints is None:
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    mask = ints.mask if ints.mask is not None else np.zeros(len(ints.values), dtype=bool)
+    return pd.arrays.IntegerArray(ints.values.astype(np.int64), mask)
+
+
+def _sorted_codes(ints: _Ints) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of nullable ints into their sorted distinct values (-1 for null), and those
+    values: ``pd.factorize(..., sort=True)`` without its int64 copies of every value (a
+    lookup table over the values' range, in the int type pandas keeps the codes in)."""
+    values, mask = ints
+    present = values if mask is None else values[~mask]
+    if not len(present):
+        return np.full(len(values), -1, dtype=np.int8), np.empty(0, dtype=np.int64)
+    low, high = int(present.min()), int(present.max())
+    if high - low > 4 * len(values) + 1024:  # spread far: a table would be too big
+        levels = np.unique(present)
+        codes = np.searchsorted(levels, values).astype(_code_type(len(levels)))
+    else:
+        # Offsets in the values' own type when their range fits it (a null's may wrap: it
+        # is set to 0, the least value's, then to -1 below).
+        fits = high - low <= np.iinfo(values.dtype).max
+        offsets = np.subtract(values, low, dtype=values.dtype if fits else np.int64)
+        if mask is not None:
+            offsets[mask] = 0
+        used = np.zeros(high - low + 1, dtype=bool)
+        used[offsets] = True
+        levels = np.flatnonzero(used) + low
+        table = (np.cumsum(used) - 1).astype(_code_type(len(levels)))
+        codes = table[offsets]
+    if mask is not None:
+        codes[mask] = -1
+    return codes, levels.astype(np.int64)
 
 
 def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray, list[str]]:
@@ -561,13 +669,26 @@ def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray,
     return where, texts
 
 
-def _join_pairs(parts: list[tuple[np.ndarray, np.ndarray] | None], sizes: list[int]
-                ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
-    """(values, mask) parts joined (a None part: that many nulls); None if every part is."""
+def _join_ints(parts: list[_Ints | None], sizes: list[int]) -> _Ints | None:
+    """Nullable int parts joined (a None part: that many nulls); None if every part is."""
     if all(p is None for p in parts) and parts:
         return None
-    filled = [p if p is not None else _null_parts(k) for p, k in zip(parts, sizes, strict=True)]
-    return (_join([p[0] for p in filled], np.int64), _join([p[1] for p in filled], bool))
+    values = _join([p.values if p is not None else np.zeros(k, dtype=np.int8)
+                    for p, k in zip(parts, sizes, strict=True)], np.int8)  # fmt: skip
+    if all(p is not None and p.mask is None for p in parts):
+        return _Ints(values, None)
+    mask = _join([np.ones(k, dtype=bool) if p is None else np.zeros(k, dtype=bool)
+                  if p.mask is None else p.mask
+                  for p, k in zip(parts, sizes, strict=True)], bool)  # fmt: skip
+    return _Ints(values, mask)
+
+
+def _join_transforms(parts: list[tuple[np.ndarray, np.ndarray]], sizes: list[int]
+                     ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Sparse transform parts joined: positions shifted by the cells before their part."""
+    offsets = np.cumsum([0, *sizes], dtype=np.intp)[:-1]
+    where = _join([w + o for (w, _), o in zip(parts, offsets, strict=True)], np.intp)
+    return where, _join([v for _, v in parts], np.float64)
 
 
 def _join_messages(parts: list[tuple[np.ndarray, list[str]]], sizes: list[int]
@@ -581,9 +702,9 @@ def _join_messages(parts: list[tuple[np.ndarray, list[str]]], sizes: list[int]
 _JOINERS: dict[str, Callable[[list[Any], list[int]], Any]] = {
     "original": lambda parts, _: _join(parts, np.float64),
     "codes": lambda parts, _: _join(parts, np.int8),
-    "tvalue": lambda parts, _: _join(parts, np.float64),
-    "years": lambda parts, sizes: _join_pairs(parts, sizes) or _null_parts(0),
-    "months": _join_pairs,
+    "transforms": _join_transforms,
+    "years": lambda parts, sizes: _join_ints(parts, sizes) or _Ints(np.empty(0, np.int8), None),
+    "months": _join_ints,
     "warnings": _join_messages,
     "errors": _join_messages,
 }
