@@ -255,17 +255,40 @@ def _views(client: OriginFrames, sid: str, region: str, base_only: bool) -> list
 
 
 def _chunks(reads: list[dict[str, Any]], size: int, concurrency: int) -> list[list[dict]]:
-    """Reads cut as the client cuts them: one wave of ``concurrency`` requests, at most
-    ``size`` views each, at least ``LEAST_VIEWS``."""
+    """Reads cut as the client cuts them (``origin_frames._reads.batches``): one wave of
+    ``concurrency`` requests, at most ``size`` views each, at least ``LEAST_VIEWS``, one
+    more chunk while a balanced cut leaves one over ``size``."""
     weights = [len(r["exo"]) + len(r["endo"]) for r in reads]
     total = max(1, sum(weights))
     wanted = max(1, -(-total // size), min(concurrency, -(-total // LEAST_VIEWS)))
-    chunks: list[list[dict]] = [[] for _ in range(wanted)]
-    cumulative = 0
-    for read, w in zip(reads, weights, strict=True):
-        chunks[min(wanted - 1, (2 * cumulative + w) * wanted // (2 * total))].append(read)
-        cumulative += w
-    return [c for c in chunks if c]
+
+    def cut(wanted: int) -> list[list[int]]:  # positions of the reads, balanced by weight
+        chunks: list[list[int]] = [[] for _ in range(wanted)]
+        cumulative = 0
+        for i, w in enumerate(weights):
+            chunks[min(wanted - 1, (2 * cumulative + w) * wanted // (2 * total))].append(i)
+            cumulative += w
+        return [c for c in chunks if c]
+
+    def heavy(chunk: list[int]) -> bool:
+        return len(chunk) > 1 and sum(weights[i] for i in chunk) > size
+
+    chunks = cut(wanted)
+    while wanted < len(reads) and any(map(heavy, chunks)):
+        wanted += 1
+        chunks = cut(wanted)
+    pieces: list[list[dict]] = []
+    for chunk in chunks:  # what is still over ``size``: consecutive pieces of at most it
+        piece: list[dict] = []
+        weight = 0
+        for i in chunk:
+            if piece and weight + weights[i] > size:
+                pieces.append(piece)
+                piece, weight = [], 0
+            piece.append(reads[i])
+            weight += weights[i]
+        pieces.append(piece)
+    return pieces
 
 
 def _document(sid: str, chunk: list[dict], trees: tuple[str, str]) -> tuple[str, dict[str, Any]]:

@@ -101,13 +101,28 @@ def batches(items: Sequence[T], size: int, concurrency: int = 1) -> list[list[T]
     weights = [_weight(item) for item in items]
     total = max(1, sum(weights))
     wanted = max(1, -(-total // size), min(concurrency, -(-total // LEAST_VIEWS)))
-    # Each item goes to the chunk its weight's midpoint falls in: balanced, in order.
+    # One more chunk while a balanced cut leaves one over ``size``: cutting that one
+    # alone would add a small request of its own (a read of every pan-European region
+    # went out in 81 requests instead of 55, 8 more round trips at concurrency 4).
+    chunks = _balanced(items, weights, total, wanted)
+    while wanted < len(items) and any(
+        sum(map(_weight, chunk)) > size and len(chunk) > 1 for chunk in chunks
+    ):
+        wanted += 1
+        chunks = _balanced(items, weights, total, wanted)
+    return [piece for chunk in chunks for piece in _greedy(chunk, size)]
+
+
+def _balanced(items: Sequence[T], weights: list[int], total: int, wanted: int
+              ) -> list[list[T]]:  # fmt: skip
+    """``items`` in ``wanted`` chunks of about equal weight, in order (empty ones dropped):
+    each item goes to the chunk its weight's midpoint falls in."""
     chunks: list[list[T]] = [[] for _ in range(wanted)]
     cumulative = 0
     for item, w in zip(items, weights, strict=True):
         chunks[min(wanted - 1, (2 * cumulative + w) * wanted // (2 * total))].append(item)
         cumulative += w
-    return [piece for chunk in chunks if chunk for piece in _greedy(chunk, size)]
+    return [chunk for chunk in chunks if chunk]
 
 
 def _greedy(items: Sequence[T], size: int) -> list[list[T]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from origin_frames import _reads
@@ -30,6 +30,26 @@ def test_batches_keep_every_read_in_order_under_the_cap(weights, size, concurren
     total = sum(weights)
     if total and size >= total:  # no cap binds: one wave, never more requests than needed
         assert len(batches) <= min(concurrency, -(-total // _reads.LEAST_VIEWS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weights=st.lists(st.integers(1, 30), min_size=2, max_size=120),
+    size=st.integers(30, 200),
+    concurrency=st.integers(1, 8),
+)
+# Cut into 4 by weight, the second batch came to 53 + 1 views: its last read went alone.
+@example(weights=[10, 24, 25, 14, 14, 1, 12, 17, 15, 19, 21, 8], size=53, concurrency=4)
+def test_a_capped_read_is_cut_into_balanced_batches_not_a_full_one_and_a_remainder(
+    weights, size, concurrency
+) -> None:
+    reads = [_read(i, w) for i, w in enumerate(weights)]
+    batches = _reads.batches(reads, size, concurrency)
+    views = [sum(len(r.exogenous) for r in b) for b in batches]
+    assert max(views) <= size
+    # Balanced to within about two reads: cutting an over-full batch in two would leave a
+    # small remainder, a request (and on a capped read, a round trip) of its own.
+    assert max(views) - min(views) <= 2 * max(weights) + 1
 
 
 def test_a_region_read_fills_the_concurrency_in_one_wave() -> None:
