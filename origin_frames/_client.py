@@ -16,6 +16,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -220,10 +221,11 @@ class OriginFrames(SeedMethods, Catalogue):
         return self.transport.graphql(service, document, variables)
 
     def _session(self, scenario_id: str, document: str, variables: Mapping[str, Any],
-                 decode: Callable[[bytes], dict[str, Any]] | None = None
-                 ) -> dict[str, Any]:  # fmt: skip
-        """The ``getSession`` object of an inputs answer (NotFoundError when null)."""
-        data = self.transport.graphql("inputs", document, variables, decode=decode)
+                 decode: Callable[[bytes], dict[str, Any]] | None = None,
+                 slot: AbstractContextManager[Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        """The ``getSession`` object of an inputs answer (NotFoundError when null); ``slot``
+        is held around its HTTP exchange (see ``Transport.graphql``)."""
+        data = self.transport.graphql("inputs", document, variables, decode=decode, slot=slot)
         session = data.get("getSession")
         if session is None:
             raise NotFoundError(
@@ -245,9 +247,12 @@ class OriginFrames(SeedMethods, Catalogue):
         return run(fn, items, desc, concurrency=self.settings.concurrency,
                    progress=self._show_progress())  # fmt: skip
 
-    def _iter_run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str) -> Iterator[Any]:
-        """Like ``_run``, but yields each result (in order) as soon as it is there."""
-        return iter_run(fn, items, desc, concurrency=self.settings.concurrency,
+    def _iter_run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str,
+                  threads: int | None = None) -> Iterator[Any]:  # fmt: skip
+        """Like ``_run``, but yields each result (in order) as soon as it is there; on
+        ``threads`` threads (default ``concurrency``; more only where ``fn`` bounds its own
+        requests in flight)."""
+        return iter_run(fn, items, desc, concurrency=threads or self.settings.concurrency,
                         progress=self._show_progress())  # fmt: skip
 
     # -- caches ---------------------------------------------------------------------------

@@ -11,7 +11,9 @@ private ``_read_*`` methods here. Mixed into ``OriginFrames``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -72,14 +74,15 @@ class InputReaders:
 
         def inputs_config(self) -> dict[str, Any]: ...
         def _session(self, scenario_id: str, document: str, variables: Mapping[str, Any],
-                     decode: Callable[[bytes], dict[str, Any]] | None = None
+                     decode: Callable[[bytes], dict[str, Any]] | None = None,
+                     slot: AbstractContextManager[Any] | None = None
                      ) -> dict[str, Any]: ...  # fmt: skip
         def _groupings(self, scenario_id: str) -> dict[str, Any]: ...
         def _tech_selection(self) -> TechSelection: ...
         def _demand_selection(self) -> DemandSelection: ...
         def _run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str) -> list[Any]: ...
-        def _iter_run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str
-                      ) -> Iterator[Any]: ...  # fmt: skip
+        def _iter_run(self, fn: Callable[[T], Any], items: Sequence[T], desc: str,
+                      threads: int | None = None) -> Iterator[Any]: ...  # fmt: skip
 
     def technologies(
         self,
@@ -123,11 +126,17 @@ class InputReaders:
     def _read_technologies(self, scenario_id: str, reads: Sequence[TechRead]) -> pd.DataFrame:
         """Batches, fetches and parses technology reads into one validated frame."""
         selection = self._tech_selection()
-        chunks = batches(reads, self.settings.batch_size, self.settings.concurrency)
+        concurrency = self.settings.concurrency
+        chunks = batches(reads, self.settings.batch_size, concurrency)
+        # ``concurrency`` requests in flight, held only for their HTTP exchanges, and twice
+        # as many threads: a thread decoding an answer no longer holds back the next request
+        # (the pan-European read at 50 ms: 1.32-1.37x -> 1.18-1.24x of its limit).
+        slots = threading.BoundedSemaphore(concurrency)
 
         def fetch(batch: list[TechRead]) -> CellFrameBuilder:
             document, variables = technology_batch(scenario_id, batch, selection)
-            session = self._session(scenario_id, document, variables, decode_technology_answer)
+            session = self._session(scenario_id, document, variables, decode_technology_answer,
+                                    slots)  # fmt: skip
             # Each answer becomes arrays on the thread that fetched it, as soon as it is
             # there: that work overlaps the answers still in flight, not the last byte.
             part = CellFrameBuilder()
@@ -136,7 +145,7 @@ class InputReaders:
             return part
 
         builder = CellFrameBuilder()
-        for part in self._iter_run(fetch, chunks, "technologies"):
+        for part in self._iter_run(fetch, chunks, "technologies", 2 * concurrency):
             builder.extend(part)
         frame = builder.frame()
         del builder  # its arrays are the frame's now; validation's temporaries come next

@@ -200,6 +200,7 @@ class Transport:
         variables: Mapping[str, Any] | None = None,
         *,
         decode: Callable[[bytes], dict[str, Any]] | None = None,
+        slot: AbstractContextManager[Any] | None = None,
     ) -> dict[str, Any]:
         """Runs one GraphQL document and returns its ``data``.
 
@@ -209,6 +210,9 @@ class Transport:
             variables: JSON-serialisable variable values.
             decode: Turns the body into ``{"data": ..., "errors": [...]}`` (a typed,
                 faster decoder for big answers); default ``json``.
+            slot: Entered around each HTTP exchange of this document (not its decoding
+                or the waits between retries): a read bounds its requests in flight with
+                one semaphore while more threads than that decode answers.
 
         Returns:
             The ``data`` object of the answer (``{}`` when the service sent none).
@@ -224,7 +228,7 @@ class Transport:
             >>> transport.graphql("inputs", "{ getConfig { userPermissions } }")
             {'getConfig': {'userPermissions': {'canEditTechnology': True, ...}}}
         """
-        answer = self.graphql_raw(service, document, variables, decode=decode)
+        answer = self.graphql_raw(service, document, variables, decode=decode, slot=slot)
         errors = answer.get("errors") or []
         if errors:
             raise self._graphql_error(service, errors)
@@ -238,6 +242,7 @@ class Transport:
         variables: Mapping[str, Any] | None = None,
         *,
         decode: Callable[[bytes], dict[str, Any]] | None = None,
+        slot: AbstractContextManager[Any] | None = None,
     ) -> dict[str, Any]:
         """Runs one GraphQL document and returns the whole answer without raising on errors.
 
@@ -250,6 +255,7 @@ class Transport:
             document: The GraphQL document.
             variables: JSON-serialisable variable values.
             decode: Optional body decoder, as in :meth:`graphql`.
+            slot: Entered around each HTTP exchange, as in :meth:`graphql`.
 
         Returns:
             ``{"data": ..., "errors": [...]}`` (``errors`` is a list, possibly empty).
@@ -269,7 +275,7 @@ class Transport:
         body = json.dumps({"query": document, "variables": dict(variables or {})})
         with self._waiting(f"the {service} session is loading") as wait:
             for _poll in range(_MAX_POLLS):
-                response = self._send("POST", url, data=body)
+                response = self._send("POST", url, data=body, slot=slot)
                 answer = self._decode(response, service, decode)
                 errors = answer.get("errors") or []
                 if not errors or not all(e.get("errorKey") == _NOT_READY_KEY for e in errors):
@@ -363,9 +369,11 @@ class Transport:
         url: str,
         *,
         authenticated: bool = True,
+        slot: AbstractContextManager[Any] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """One request with bounded retries; translates transport failures and 401/403."""
+        """One request with bounded retries; translates transport failures and 401/403.
+        ``slot`` (then the gate) is held around each exchange only."""
         s = self.settings
         timeout = (s.connect_timeout, s.read_timeout)
         headers = self._headers if authenticated else {"User-Agent": USER_AGENT}
@@ -380,7 +388,9 @@ class Transport:
             log.debug("%s (attempt %d)", where, attempt + 1)
             retry_after: float | None = None
             try:
-                with self._gate():
+                # The caller's own slot first: a fleet-wide lease is not held while this
+                # thread waits for one of its read's slots.
+                with slot or nullcontext(), self._gate():
                     response = self._exchange(method, url, headers=headers, timeout=timeout,
                                               **kwargs)  # fmt: skip
             except requests.Timeout as exc:

@@ -66,3 +66,39 @@ def test_plain_items_count_one_view_each() -> None:
         list(range(i, i + 10)) for i in (0, 10, 20, 30)
     ]
     assert _reads.batches([], 10, 4) == []
+
+
+def test_a_read_keeps_at_most_concurrency_requests_in_flight_while_more_threads_decode() -> None:
+    import threading
+
+    import pandas as pd
+
+    from origin_frames import Emulator, OriginFrames
+
+    with Emulator(latency_ms=20) as emu:
+        token = "batches-test-token-0123456789"
+        client = OriginFrames(token, emu.scenario_base_url, emu.inputs_base_url,
+                              progress=False, concurrency=2, batch_size=8)  # fmt: skip
+        sid = str(client.get_aurora_scenarios("gbr").index[0])
+        exchange, lock = client.transport._exchange, threading.Lock()
+        counts = {"now": 0, "most": 0, "sent": 0}
+
+        def counted(*args: object, **kwargs: object) -> object:
+            with lock:
+                counts["now"] += 1
+                counts["sent"] += 1
+                counts["most"] = max(counts["most"], counts["now"])
+            try:
+                return exchange(*args, **kwargs)
+            finally:
+                with lock:
+                    counts["now"] -= 1
+
+        client.transport._exchange = counted  # type: ignore[method-assign]
+        frame = client.technologies(sid, ["gbr"])
+        client.transport._exchange = exchange  # type: ignore[method-assign]
+        assert counts["sent"] > 4  # enough batches for the threads to outnumber the slots
+        assert counts["most"] == 2  # the concurrency, used and never exceeded
+        one = OriginFrames(token, emu.scenario_base_url, emu.inputs_base_url,
+                           progress=False, concurrency=1)  # fmt: skip
+        pd.testing.assert_frame_equal(frame, one.technologies(sid, ["gbr"]))
