@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import requests
 from origin_sdk.OriginSession import OriginSession
 
 from origin_frames import OriginFrames
@@ -18,6 +19,30 @@ from origin_frames._frames import CellFrameBuilder, add_technology_blocks
 from origin_frames._queries import ExoRead, TechRead, TechSelection
 
 TOKEN = "test-token-abcdef123456"  # the one token of the conftest fixtures (sdk, client)
+
+
+def post_inputs(emu: Any, document: str, variables: dict[str, Any] | None, token: str,
+                timeout: float = 60) -> requests.Response:  # fmt: skip
+    """One GraphQL POST to an emulator's inputs service, asserted HTTP 200."""
+    answer = requests.post(
+        emu.inputs_base_url + "/v1/graphql",
+        json={"query": document, "variables": variables},
+        headers={"Private-Token": token},
+        timeout=timeout,
+    )
+    assert answer.status_code == 200
+    return answer
+
+
+def first_gbr_scenario(emu: Any, token: str) -> str:
+    """The id of the emulator's first published gbr scenario, straight from its scenario API."""
+    answer = requests.post(
+        emu.scenario_base_url + "/v1/graphql",
+        json={"query": '{ getScenarios(filter: {regionGroupCode: "gbr"}) { scenarioGlobalId } }'},
+        headers={"Private-Token": token},
+        timeout=30,
+    )
+    return str(answer.json()["data"]["getScenarios"][0]["scenarioGlobalId"])
 
 
 # -- scenarios, inputs and the transforms log on the emulator (plan/apply tests) ------------------

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import requests
 from graphql.execution.executor import Executor
+from helpers import first_gbr_scenario, post_inputs
 from origin_sdk.gql.queries import input_queries as iq
 
 from origin_frames.emulator import Emulator, _gql
@@ -13,14 +13,7 @@ TOKEN = "executor-test-token"
 
 
 def _post(emu: Emulator, document: str, variables: dict | None = None) -> dict:
-    answer = requests.post(
-        emu.inputs_base_url + "/v1/graphql",
-        json={"query": document, "variables": variables},
-        headers={"Private-Token": TOKEN},
-        timeout=30,
-    )
-    assert answer.status_code == 200
-    return answer.json()
+    return post_inputs(emu, document, variables, TOKEN, timeout=30).json()
 
 
 def _both(emu: Emulator, monkeypatch: pytest.MonkeyPatch, document: str, variables: dict) -> tuple:
@@ -33,13 +26,7 @@ def _both(emu: Emulator, monkeypatch: pytest.MonkeyPatch, document: str, variabl
 
 @pytest.fixture
 def gbr_session(emulator: Emulator) -> str:
-    answer = requests.post(
-        emulator.scenario_base_url + "/v1/graphql",
-        json={"query": '{ getScenarios(filter: {regionGroupCode: "gbr"}) { scenarioGlobalId } }'},
-        headers={"Private-Token": TOKEN},
-        timeout=30,
-    )
-    return answer.json()["data"]["getScenarios"][0]["scenarioGlobalId"]
+    return first_gbr_scenario(emulator, TOKEN)
 
 
 @pytest.mark.parametrize("technology", ["CCGT", "Solar PV", "Battery"])

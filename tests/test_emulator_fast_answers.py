@@ -18,6 +18,7 @@ import msgspec
 import pytest
 import requests
 from graphql.execution.executor import Executor
+from helpers import first_gbr_scenario, post_inputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,14 +35,7 @@ TECHNOLOGIES = ("CCGT", "Solar PV", "Battery", "Onshore Wind")
 
 
 def _post(emu: Emulator, document: str, variables: dict[str, Any]) -> bytes:
-    answer = requests.post(
-        emu.inputs_base_url + "/v1/graphql",
-        json={"query": document, "variables": variables},
-        headers={"Private-Token": TOKEN},
-        timeout=60,
-    )
-    assert answer.status_code == 200
-    return answer.content
+    return post_inputs(emu, document, variables, TOKEN).content
 
 
 def _fast_and_standard(
@@ -58,13 +52,7 @@ def _fast_and_standard(
 
 @pytest.fixture
 def gbr_session(emulator: Emulator) -> str:
-    answer = requests.post(
-        emulator.scenario_base_url + "/v1/graphql",
-        json={"query": '{ getScenarios(filter: {regionGroupCode: "gbr"}) { scenarioGlobalId } }'},
-        headers={"Private-Token": TOKEN},
-        timeout=30,
-    )
-    return str(answer.json()["data"]["getScenarios"][0]["scenarioGlobalId"])
+    return first_gbr_scenario(emulator, TOKEN)
 
 
 # -- random selections -------------------------------------------------------------------------
