@@ -21,7 +21,7 @@ import functools
 import mmap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain
-from operator import attrgetter, methodcaller
+from operator import attrgetter, countOf, methodcaller
 from typing import Any, NamedTuple
 
 import msgspec
@@ -54,7 +54,6 @@ __all__ = [
     "records_frame",
 ]
 
-_EMPTY_CELL: dict[str, Any] = {"original": None}
 _TRANSFORM_DTYPE = pd.CategoricalDtype(pd.Index(list(TRANSFORM_TYPES), dtype="str"))
 _BLOCK_KEYS = ["region", "technology", "domain", "variable", "kind", "sub_region",
                "sub_technology", "subsidy", "unit"]  # fmt: skip
@@ -72,12 +71,14 @@ class _Cell(msgspec.Struct, gc=False):
     """One value cell as typed wire data (attribute access, no per-cell dict).
 
     ``gc=False``: cells hold no references back, so the cycle collector can skip the
-    hundreds of thousands of them a big read creates.
+    hundreds of thousands of them a big read creates. Fields in the order the documents
+    select them (GraphQL answers in that order): the decoder finds each next key at the
+    field it expects (some 4 % of the decoding).
     """
 
-    original: float | None = None
     year: int | None = None
     month: int | None = None
+    original: float | None = None
     # Tuples, not lists: every cell carries ``[]`` here, and decoding an empty array as a
     # tuple yields the shared empty tuple where a list would be a new tracked container,
     # two per cell, that the cycle collector re-traverses on every generation-0 pass.
@@ -89,8 +90,8 @@ class _Cell(msgspec.Struct, gc=False):
 class _View(msgspec.Struct):
     """``getExogenous`` / ``getEndogenous`` of a technology."""
 
-    parameters: dict[str, list[_Cell] | None] | None = None
-    definitions: dict[str, _Cell | list[_Cell] | None] | None = None
+    parameters: dict[str, list[_Cell | None] | None] | None = None
+    definitions: dict[str, _Cell | list[_Cell | None] | None] | None = None
 
 
 class _TechnologyData(msgspec.Struct):
@@ -107,7 +108,21 @@ class _TechnologyAnswer(msgspec.Struct):
 
 
 _TECHNOLOGY_DECODER = msgspec.json.Decoder(_TechnologyAnswer)
-_EMPTY_TYPED_CELL = _Cell()
+
+
+class _NullCell(dict[str, Any]):
+    """A null entry of a cell list: every field None, read as a dict (``.get``) and as a
+    typed cell (attributes) alike, so it fits a builder of either kind."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> None:
+        if name in _Cell.__struct_fields__:
+            return None
+        raise AttributeError(name)
+
+
+_NULL_CELL = _NullCell()
 
 
 def decode_technology_answer(body: bytes) -> dict[str, Any]:
@@ -280,15 +295,15 @@ class CellFrameBuilder:
     def _add_cells(self, cells: Sequence[Any]) -> None:
         """Appends one block's cells (nulls become empty cells) and its count."""
         first = cells[0] if cells[0] is not None else next((c for c in cells if c is not None),
-                                                           {})  # fmt: skip
-        typed = not isinstance(first, dict)
-        if self._typed is None:
-            self._typed = typed
-        elif typed != self._typed:
-            raise ValueError("cannot mix typed and dict cells in one builder")
+                                                           None)  # fmt: skip
+        if first is not None:  # a block of null cells only fits a builder of either kind
+            typed = not isinstance(first, dict)
+            if self._typed is None:
+                self._typed = typed
+            elif typed != self._typed:
+                raise ValueError("cannot mix typed and dict cells in one builder")
         if None in cells:
-            empty = _EMPTY_TYPED_CELL if typed else _EMPTY_CELL
-            cells = [c if c is not None else empty for c in cells]
+            cells = [c if c is not None else _NULL_CELL for c in cells]
         self._counts.append(len(cells))
         self._cells.extend(cells)
 
@@ -328,27 +343,51 @@ class CellFrameBuilder:
     def _pending_years(self, get: Callable[[str], Any]) -> _Ints:
         """Each pending cell's year (values, null mask): read from the cell, or as its block
         gave it."""
-        years = list(map(get("year"), self._cells))
-        unset = np.zeros(len(years), dtype=bool)
+        n = len(self._cells)
+        values, mask = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+        read: list[tuple[int, int]] = []  # spans whose years are read from their cells
+        end = 0
         for start, count, given in self._year_overrides:
-            if given is None:  # a placeholder, not None: the values stay plain ints
-                years[start : start + count] = [0] * count
-                unset[start : start + count] = True
+            read.append((end, start))
+            if given is None:
+                mask[start : start + count] = True
             else:
-                years[start : start + count] = given
-        values, mask = _int_parts(years)
-        return _narrow(values, mask | unset)
+                values[start : start + count], mask[start : start + count] = _int_parts(
+                    list(given))  # fmt: skip
+            end = start + count
+        read.append((end, n))
+        self._read_ints(get("year"), read, values, mask)
+        return _narrow(values, mask)
 
     def _pending_months(self, get: Callable[[str], Any]) -> _Ints:
         """Each pending cell's month (values, null mask): from the cells of monthly blocks."""
         n = len(self._cells)
         values, mask = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
-        spans = self._monthly_blocks
-        where = np.concatenate([np.arange(start, start + count) for start, count in spans])
-        cells = self._cells
-        picked = list(map(get("month"), chain.from_iterable(cells[a : a + k] for a, k in spans)))
-        values[where], mask[where] = _int_parts(picked)
+        spans = [(start, start + count) for start, count in self._monthly_blocks if count]
+        for a, b in spans:
+            mask[a:b] = False
+        self._read_ints(get("month"), spans, values, mask)
         return _narrow(values, mask)
+
+    def _read_ints(self, pick: Callable[[Any], Any], spans: list[tuple[int, int]],
+                   values: np.ndarray, mask: np.ndarray) -> None:  # fmt: skip
+        """Sets ``values`` (and ``mask`` where null) over ``spans`` of the pending cells from
+        each cell's ``pick``; one C-level pass over them all when none is null."""
+        spans = [(a, b) for a, b in spans if b > a]
+        cells = self._cells
+        whole = spans == [(0, len(cells))]
+        picked = cells if whole else list(chain.from_iterable(cells[a:b] for a, b in spans))
+        try:
+            got = np.fromiter(map(pick, picked), dtype=np.int64, count=len(picked))
+            nulls = None
+        except TypeError:  # a null among them (or not an int): the general way
+            got, nulls = _int_parts(list(map(pick, picked)))
+        offset = 0
+        for a, b in spans:
+            values[a:b] = got[offset : offset + b - a]
+            if nulls is not None:
+                mask[a:b] |= nulls[offset : offset + b - a]
+            offset += b - a
 
     def extend(self, other: CellFrameBuilder) -> None:
         """Appends the blocks of ``other`` after this builder's own (both are sealed).
@@ -452,7 +491,7 @@ def _cell_arrays(cells: list[Any], get: Callable[[str], Any]
     """``original``, the transform type codes, and the positions and values of the cells
     with a transform value (usually few: kept sparse until the frame)."""
     n = len(cells)
-    original = np.array(list(map(get("original"), cells)), dtype=np.float64)
+    original = _floats(cells, get("original"))
     codes = np.full(n, -1, dtype=np.int8)
     type_code = {t: i for i, t in enumerate(TRANSFORM_TYPES)}
     transform = get("transform")
@@ -470,6 +509,14 @@ def _cell_arrays(cells: list[Any], get: Callable[[str], Any]
     return original, codes, (np.array(where, dtype=np.intp), np.array(values, dtype=np.float64))
 
 
+def _floats(cells: list[Any], pick: Callable[[Any], Any]) -> np.ndarray:
+    """Float64 of each cell's ``pick`` (null: NaN), in one C-level pass when none is null."""
+    try:
+        return np.fromiter(map(pick, cells), dtype=np.float64, count=len(cells))
+    except TypeError:  # a null among them
+        return np.array(list(map(pick, cells)), dtype=np.float64)
+
+
 def _join(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
     """The arrays end to end (an empty array of ``dtype`` for none)."""
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
@@ -482,9 +529,9 @@ def _encode(values: list[Any]) -> tuple[np.ndarray, list[str]]:
     call is what a small read's frame would otherwise spend most of its time on.
     """
     distinct = sorted({v for v in values if v is not None}, key=str)
-    lookup = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter((lookup.get(v, -1) if v is not None else -1 for v in values),
-                        dtype=np.int32, count=len(values))  # fmt: skip
+    lookup: dict[Any, int] = {v: i for i, v in enumerate(distinct)}
+    lookup[None] = -1
+    codes = np.fromiter(map(lookup.__getitem__, values), dtype=np.int32, count=len(values))
     return codes, [str(v) for v in distinct]
 
 
@@ -661,6 +708,10 @@ def _sorted_codes(ints: _Ints) -> tuple[np.ndarray, np.ndarray]:
 
 def _messages(cells: list[Any], pick: Callable[[Any], Any]) -> tuple[np.ndarray, list[str]]:
     """Positions of the cells with messages, and each one's messages ``"; "``-joined."""
+    # Typed cells decode ``[]`` as the one shared empty tuple: counting it by identity, with
+    # no list of the values, is the cheapest test that no cell has any.
+    if countOf(map(pick, cells), ()) == len(cells):
+        return np.empty(0, dtype=np.intp), []
     where = _present(map(pick, cells), len(cells))
     texts = []
     for i in where:

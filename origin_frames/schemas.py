@@ -122,7 +122,12 @@ def _row_keys(parts: list[np.ndarray]) -> np.ndarray | None:
     key = np.zeros(len(parts[0]) if parts else 0, dtype=np.int64)
     space = 1
     for codes in parts:
-        size = int(codes.max()) + 2 if len(codes) else 1  # codes -1..max, shifted to 0..
+        if not len(codes):
+            continue
+        high = int(codes.max())
+        if high == int(codes.min()):  # the same in every row: tells no two rows apart
+            continue
+        size = high + 2  # codes -1..high, shifted to 0..
         space *= size
         if space >= 2**62:
             return None
@@ -481,7 +486,7 @@ def _level_passes(index: pd.MultiIndex, i: int, field: Any) -> bool:
         return False
     return _checks_pass(
         field.checks, lambda: level[_used(codes, len(level))],
-        lambda: pd.Series(index.get_level_values(i), copy=False),
+        lambda: pd.Series(index.get_level_values(i), copy=False), lambda: level,
     )  # fmt: skip
 
 
@@ -493,7 +498,9 @@ def _field_passes(values: pd.Series, field: Any) -> bool:
         return False
     if field.unique and not values.is_unique:
         return False
-    return _checks_pass(field.checks, lambda: _distinct(values), lambda: values)
+    array = values.array
+    every = (lambda: array.categories) if isinstance(array, pd.Categorical) else None
+    return _checks_pass(field.checks, lambda: _distinct(values), lambda: values, every)
 
 
 def _dtype_passes(values: pd.Series, field: Any) -> bool:
@@ -551,25 +558,43 @@ def _checks_pass(
     checks: list[pa.Check],
     distinct: Callable[[], pd.Index],
     values: Callable[[], pd.Series],
+    every: Callable[[], pd.Index] | None = None,
 ) -> bool:
     """Every check of a field: a value predicate on the distinct values, any other check
-    (custom, element-wise, grouped ...) run by pandera on the values themselves."""
+    (custom, element-wise, grouped ...) run by pandera on the values themselves.
+
+    ``every`` gives a superset of the distinct values that costs nothing to list (a
+    categorical's categories, an index level's values): a predicate that holds for each
+    of them holds for the values, without finding which ones are used.
+    """
     seen: pd.Index | None = None
     for check in checks:
         test = _VALUE_CHECKS.get(str(check.name))
         if test is not None and check.ignore_na and not check.element_wise and not check.groupby:
+            statistics = dict(check.statistics or {})
+            if every is not None and _value_check_passes(check, test, every(), statistics):
+                continue
             seen = distinct() if seen is None else seen
-            numeric = pd.api.types.is_numeric_dtype(seen.dtype) and seen.dtype != bool
-            if check.name not in _ORDER_CHECKS or numeric:
-                try:
-                    if not len(seen) or test(seen, dict(check.statistics or {})):
-                        continue
-                    return False
-                except (TypeError, ValueError, KeyError):
-                    pass  # pandera decides below
+            verdict = _value_check_passes(check, test, seen, statistics)
+            if verdict is not None:
+                if verdict:
+                    continue
+                return False
         if not _check_passes(check, values()):
             return False
     return True
+
+
+def _value_check_passes(check: pa.Check, test: Callable[[pd.Index, dict[str, Any]], bool],
+                        values: pd.Index, statistics: dict[str, Any]) -> bool | None:  # fmt: skip
+    """A value predicate over distinct values; None when it cannot tell (pandera decides)."""
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and values.dtype != bool
+    if check.name in _ORDER_CHECKS and not numeric:
+        return None
+    try:
+        return not len(values) or bool(test(values, statistics))
+    except (TypeError, ValueError, KeyError):
+        return None
 
 
 def _check_passes(check: pa.Check, data: pd.Series | pd.DataFrame) -> bool:
