@@ -499,8 +499,22 @@ def _field_passes(values: pd.Series, field: Any) -> bool:
     if field.unique and not values.is_unique:
         return False
     array = values.array
-    every = (lambda: array.categories) if isinstance(array, pd.Categorical) else None
+    every: Callable[[], pd.Index] | None = None
+    if isinstance(array, pd.Categorical):
+        every = lambda: array.categories  # noqa: E731
+    elif isinstance(array, pd.arrays.IntegerArray) and all(
+        str(c.name) in _ORDER_CHECKS for c in field.checks
+    ):
+        every = lambda: _bounds(array)  # noqa: E731
     return _checks_pass(field.checks, lambda: _distinct(values), lambda: values, every)
+
+
+def _bounds(array: pd.arrays.IntegerArray) -> pd.Index:
+    """The least and greatest non-null values (none if every value is null): an order
+    check holds for every value exactly when it holds for these two."""
+    if bool(array.isna().all()):
+        return pd.Index([], dtype="int64")
+    return pd.Index([int(array.min()), int(array.max())], dtype="int64")
 
 
 def _dtype_passes(values: pd.Series, field: Any) -> bool:
@@ -563,17 +577,21 @@ def _checks_pass(
     """Every check of a field: a value predicate on the distinct values, any other check
     (custom, element-wise, grouped ...) run by pandera on the values themselves.
 
-    ``every`` gives a superset of the distinct values that costs nothing to list (a
-    categorical's categories, an index level's values): a predicate that holds for each
-    of them holds for the values, without finding which ones are used.
+    ``every`` gives values that cost less to list than the distinct ones and that a
+    predicate holding for each of them holds for the values too: a superset (a
+    categorical's categories, an index level's values) or, for order checks only, the
+    least and greatest value.
     """
     seen: pd.Index | None = None
+    listed: pd.Index | None = None
     for check in checks:
         test = _VALUE_CHECKS.get(str(check.name))
         if test is not None and check.ignore_na and not check.element_wise and not check.groupby:
             statistics = dict(check.statistics or {})
-            if every is not None and _value_check_passes(check, test, every(), statistics):
-                continue
+            if every is not None:
+                listed = every() if listed is None else listed
+                if _value_check_passes(check, test, listed, statistics):
+                    continue
             seen = distinct() if seen is None else seen
             verdict = _value_check_passes(check, test, seen, statistics)
             if verdict is not None:

@@ -15,6 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 from helpers import READS, SELECTION, technology_answer, technology_frame
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from origin_frames import ValidationError, schemas
 from origin_frames._frames import concat_inputs, empty_inputs_frame, interconnector_frame
@@ -125,3 +127,31 @@ def test_duplicated_keys_agree_with_a_plain_duplicated() -> None:
     expected = flat.astype(object).duplicated(keep=False).to_numpy()
     assert schemas.duplicated_keys(doubled).to_numpy().tolist() == expected.tolist()
     assert schemas._has_duplicated_keys(doubled) and not schemas._has_duplicated_keys(frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_fast_path_agrees_with_pandera_on_any_months_years_and_categories(data) -> None:
+    # The value checks run on cheap stand-ins first (a categorical's categories, an index
+    # level's values, a column's least and greatest value): any months, years, used and
+    # unused categories must still get pandera's own verdict.
+    frame = technology_frame(technology_answer(), READS, SELECTION)
+    n = len(frame)
+    # Each in its valid range or a little beyond it, so both verdicts come up often.
+    low, high = data.draw(st.sampled_from([(1, 12), (-1, 12), (1, 14)]))
+    months = data.draw(st.lists(st.one_of(st.none(), st.integers(low, high)), min_size=n,
+                                max_size=n))  # fmt: skip
+    low, high = data.draw(st.sampled_from([(1900, 2200), (1890, 2200), (1900, 2210)]))
+    years = data.draw(st.lists(st.one_of(st.none(), st.integers(low, high)), min_size=n,
+                               max_size=n))  # fmt: skip
+    extra = data.draw(st.lists(st.sampled_from(["other", "exogenous"]), max_size=2, unique=True))
+    used = data.draw(st.booleans())
+    frame = _set_level(frame.assign(month=pd.array(months, dtype="Int64")), "year",
+                       pd.array(years, dtype="Int64"))  # fmt: skip
+    known = set(frame["kind"].cat.categories)
+    kind = frame["kind"].cat.add_categories([c for c in extra if c not in known])
+    if used and extra:
+        kind.iloc[0] = extra[0]
+    frame["kind"] = kind
+    assert schemas._passes(frame, schemas.TechnologyCells) == _pandera_passes(
+        frame, schemas.TechnologyCells)
