@@ -23,10 +23,10 @@ from ._contract import DEMAND_DOMAINS, DOMAINS
 from ._exceptions import ConfigurationError
 from ._frames import (
     CellFrameBuilder,
+    TechnologyDecoder,
     add_technology_blocks,
     commodity_frame,
     concat_inputs,
-    decode_technology_answer,
     demand_frame,
     interconnector_frame,
 )
@@ -132,11 +132,11 @@ class InputReaders:
         # as many threads: a thread decoding an answer no longer holds back the next request
         # (the pan-European read at 50 ms: 1.32-1.37x -> 1.18-1.24x of its limit).
         slots = threading.BoundedSemaphore(concurrency)
+        decode = TechnologyDecoder()
 
         def fetch(batch: list[TechRead]) -> CellFrameBuilder:
             document, variables = technology_batch(scenario_id, batch, selection)
-            session = self._session(scenario_id, document, variables, decode_technology_answer,
-                                    slots)  # fmt: skip
+            session = self._session(scenario_id, document, variables, decode, slots)
             # Each answer becomes arrays on the thread that fetched it, as soon as it is
             # there: that work overlaps the answers still in flight, not the last byte.
             part = CellFrameBuilder()

@@ -16,7 +16,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from origin_frames._frames import CellFrameBuilder, decode_technology_answer
+from origin_frames._frames import CellFrameBuilder, TechnologyDecoder, decode_technology_answer
 
 _TRANSFORM_TYPES = ("Absolute", "Delta", "Percentage")
 
@@ -169,3 +169,28 @@ def test_decoded_cells_give_the_frame_of_plain_cells(blocks, cuts) -> None:
         _add(part, {**block, "cells": _decoded(block["cells"])})
     joined.extend(part)
     pd.testing.assert_frame_equal(joined.frame(), plain.frame())
+
+
+def _answer(cell: dict[str, Any]) -> bytes:
+    """A technology answer of one view holding one cell."""
+    return json.dumps({"data": {"getSession": {"t0": {"x0": {"parameters": {
+        "capex": [cell]}}}}}}).encode()  # fmt: skip
+
+
+def test_a_read_decodes_cells_without_transforms_plainly_until_one_has_some() -> None:
+    # Plain cells skip the transform and message passes; the first answer with a
+    # transform or a message switches the read to the full cells, and decodes in full.
+    bare = {"year": 2030, "original": 1.0, "validationWarnings": [], "validationErrors": [],
+            "transform": None}  # fmt: skip
+    edited = {**bare, "transform": {"type": "Delta", "value": 2.0}}
+    warned = {**bare, "validationWarnings": ["high"]}
+    decode = TechnologyDecoder()
+
+    def cell(body: bytes) -> Any:
+        return decode(body)["data"]["getSession"]["t0"]["x0"].parameters["capex"][0]
+
+    assert type(cell(_answer(bare))).__name__ == "_PlainCell"
+    assert cell(_answer(edited)).transform.value == 2.0
+    assert type(cell(_answer(bare))).__name__ == "_Cell"  # the rest of the read: in full
+    assert TechnologyDecoder()(_answer(warned))["data"]["getSession"]["t0"]["x0"].parameters[
+        "capex"][0].validationWarnings == ("high",)  # fmt: skip
