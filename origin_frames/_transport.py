@@ -153,6 +153,7 @@ class Transport:
         self._rng_lock = threading.Lock()
         token = settings.token.reveal()
         self._token_forms = _token_forms(token)
+        self._token_bytes = [_Needle(form.encode()) for form in self._token_forms]
         self._headers = {
             "Content-Type": "application/json",
             "Private-Token": token,
@@ -502,9 +503,9 @@ class Transport:
         forms = self._token_forms
         content = getattr(response, "_content", None)
         if forms and isinstance(content, bytes | bytearray):
-            for form in forms:
-                if form.encode() in content:
-                    content = content.replace(form.encode(), _REDACTED.encode())
+            for needle in self._token_bytes:
+                if needle.found_in(content):
+                    content = content.replace(needle.text, _REDACTED.encode())
             response._content = bytes(content)
         if forms:
             for name, value in list(response.headers.items()):
@@ -647,6 +648,40 @@ def _token_forms(token: str) -> tuple[str, ...]:
         ascii_once = json.dumps(form, ensure_ascii=False)[1:-1]
         forms.add(ascii_once)
     return tuple(sorted(forms, key=len, reverse=True))
+
+
+#: Bytes of an answer body by how often they occur in one (JSON of numbers, camelCase keys
+#: and names), commonest first; a byte not listed is rarer than all of them.
+_COMMON_BYTES = b'0123456789.,:"{}[]-eE+ nrtoaluislcdpmyhgfvTWbkwRxqjz'
+
+
+class _Needle:
+    """Bytes searched for in answer bodies, found through their rarest byte.
+
+    ``bytes in bytes`` costs some 0.2 ms per megabyte of JSON, which matches the last byte
+    of a token often; ``find`` of one byte runs at memory speed and, for a byte the body
+    does not hold (most bytes of a token but digits), is the whole search.
+    """
+
+    __slots__ = ("_anchor", "_offset", "text")
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        rank = {b: i for i, b in enumerate(_COMMON_BYTES)}
+        self._offset = max(range(len(text)), key=lambda i: rank.get(text[i], len(rank)))
+        self._anchor = text[self._offset : self._offset + 1]
+
+    def found_in(self, body: bytes | bytearray) -> bool:
+        """Whether ``body`` holds the bytes (``self.text in body``)."""
+        position = body.find(self._anchor)
+        for _ in range(16):  # a few anchors checked one by one, then the plain search
+            if position < 0:
+                return False
+            start = position - self._offset
+            if start >= 0 and body.startswith(self.text, start):
+                return True
+            position = body.find(self._anchor, position + 1)
+        return self.text in body
 
 
 def _is_read_timeout(exc: BaseException) -> bool:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from origin_frames import (
     AuthenticationError,
@@ -29,7 +31,7 @@ from origin_frames import (
     ServerError,
     Settings,
 )
-from origin_frames._transport import USER_AGENT, Transport
+from origin_frames._transport import USER_AGENT, Transport, _Needle
 
 SECRET = "stub-secret-token-987654321"
 
@@ -317,3 +319,14 @@ def test_transport_refuses_to_be_pickled() -> None:
     transport, _, _ = make([])
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(transport)
+
+
+@given(needle=st.binary(min_size=1, max_size=6), body=st.lists(
+    st.sampled_from([b"k", b"ke", b"0", b"9k", b"e", b"\x00", b"ek9"]), max_size=80))
+@example(needle=b"kk", body=[b"k", b"0"] * 40)  # more anchors than are checked one by one
+def test_a_token_is_found_in_a_body_exactly_when_it_is_there(needle, body) -> None:
+    # Redaction looks for each form of the token through its rarest byte: whatever the
+    # body, found means there (and is then replaced), not found means absent.
+    text = b"".join(body)
+    assert _Needle(needle).found_in(text) == (needle in text)
+    assert _Needle(needle).found_in(bytearray(text)) == (needle in text)
