@@ -46,7 +46,6 @@ __all__ = [
     "TechnologyDecoder",
     "commodity_frame",
     "concat_inputs",
-    "decode_technology_answer",
     "demand_frame",
     "demand_technology_frame",
     "demand_technology_names_frame",
@@ -185,25 +184,6 @@ class TechnologyDecoder:
             answer = _TECHNOLOGY_DECODER.decode(body)
         data = None if answer.data is None else {"getSession": answer.data.getSession}
         return {"data": data, "errors": answer.errors or []}
-
-
-def decode_technology_answer(body: bytes) -> dict[str, Any]:
-    """Decodes one technology batch answer on its own (see :class:`TechnologyDecoder`).
-
-    Args:
-        body: The HTTP body of a :func:`~origin_frames._queries.technology_batch` answer.
-
-    Returns:
-        ``{"data": ..., "errors": [...]}`` with typed views and cells.
-
-    Raises:
-        ValueError: The body is not JSON of that shape (``msgspec.DecodeError``).
-
-    Example:
-        >>> decode_technology_answer(b'{"data": null, "errors": [{"message": "boom"}]}')
-        {'data': None, 'errors': [{'message': 'boom'}]}
-    """
-    return TechnologyDecoder()(body)
 
 
 def _get(node: Any, name: str) -> Any:

@@ -153,7 +153,7 @@ class Transport:
         self._rng_lock = threading.Lock()
         token = settings.token.reveal()
         self._token_forms = _token_forms(token)
-        self._token_bytes = [_Needle(form.encode()) for form in self._token_forms]
+        self._token_needles = [_Needle(form.encode()) for form in self._token_forms]
         self._headers = {
             "Content-Type": "application/json",
             "Private-Token": token,
@@ -503,7 +503,7 @@ class Transport:
         forms = self._token_forms
         content = getattr(response, "_content", None)
         if forms and isinstance(content, bytes | bytearray):
-            for needle in self._token_bytes:
+            for needle in self._token_needles:
                 if needle.found_in(content):
                     content = content.replace(needle.text, _REDACTED.encode())
             response._content = bytes(content)

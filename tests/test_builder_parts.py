@@ -16,7 +16,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from origin_frames._frames import CellFrameBuilder, TechnologyDecoder, decode_technology_answer
+from origin_frames._frames import CellFrameBuilder, TechnologyDecoder
 
 _TRANSFORM_TYPES = ("Absolute", "Delta", "Percentage")
 
@@ -132,7 +132,7 @@ def test_typed_cells_of_sealed_parts_equal_dict_cells() -> None:
             b'"validationErrors": [], "transform": {"type": "Delta", "value": 2.0}}, '
             b'{"year": 2031, "original": null, "validationWarnings": [], '
             b'"validationErrors": [], "transform": null}]}}}}}}')  # fmt: skip
-    typed = decode_technology_answer(body)["data"]["getSession"]["t0"]["x0"]
+    typed = TechnologyDecoder()(body)["data"]["getSession"]["t0"]["x0"]
     cells = typed.parameters["capex"]
     keys = {"region": "gbr", "technology": "ccgt", "domain": "technology", "variable": "capex"}
     a, b = CellFrameBuilder(), CellFrameBuilder()
@@ -150,7 +150,7 @@ def test_typed_cells_of_sealed_parts_equal_dict_cells() -> None:
 def _decoded(cells: list[dict[str, Any] | None]) -> list[Any]:
     """The cells as the typed decoder hands them over: sent as JSON in a technology answer."""
     body = json.dumps({"data": {"getSession": {"t0": {"x0": {"parameters": {"v": cells}}}}}})
-    return decode_technology_answer(body.encode())["data"]["getSession"]["t0"]["x0"].parameters["v"]
+    return TechnologyDecoder()(body.encode())["data"]["getSession"]["t0"]["x0"].parameters["v"]
 
 
 @settings(max_examples=150, deadline=None)

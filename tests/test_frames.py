@@ -242,10 +242,10 @@ def test_builder_rejects_misaligned_years() -> None:
 def test_typed_decoding_gives_the_same_frame_as_plain_json() -> None:
     import json
 
-    from origin_frames._frames import decode_technology_answer
+    from origin_frames._frames import TechnologyDecoder
 
     body = json.dumps({"data": {"getSession": technology_answer()}}).encode()
-    typed = decode_technology_answer(body)
+    typed = TechnologyDecoder()(body)
     assert typed["errors"] == []
     frame = technology_frame(typed["data"]["getSession"], READS, SELECTION)
     plain = technology_frame(technology_answer(), READS, SELECTION)
@@ -253,7 +253,7 @@ def test_typed_decoding_gives_the_same_frame_as_plain_json() -> None:
 
 
 def test_typed_decoding_rejects_a_malformed_body() -> None:
-    from origin_frames._frames import decode_technology_answer
+    from origin_frames._frames import TechnologyDecoder
 
     with pytest.raises(ValueError):
-        decode_technology_answer(b'{"data": {"getSession": {"t0": {"x0": {"parameters": 3}}}}}')
+        TechnologyDecoder()(b'{"data": {"getSession": {"t0": {"x0": {"parameters": 3}}}}}')
