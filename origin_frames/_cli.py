@@ -30,9 +30,9 @@ import errno
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from ._contract import DOMAINS
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .emulator import EmulatorOptions
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
+T = TypeVar("T")
 TOKEN_ENV = "AURORA_API_KEY"
 
 
@@ -312,12 +313,18 @@ def _plan_changes(
     client: OriginFrames, scenario_id: str, frames: list[pd.DataFrame], paths: Sequence[str]
 ) -> Plan:
     """Plans the change files, naming each bad row's file and line on a ValidationError."""
+    return _naming_rows(lambda: client.plan(scenario_id, frames), frames, paths)
+
+
+def _naming_rows(run: Callable[[], T], frames: list[pd.DataFrame], paths: Sequence[str]) -> T:
+    """``run()``; a ValidationError becomes a CommandError naming each bad row's file and
+    line."""
     import numpy as np
 
     from ._exceptions import ValidationError
 
     try:
-        return client.plan(scenario_id, frames)
+        return run()
     except ValidationError as exc:
         report = exc.report
         rows = report.index.to_numpy() if len(report) else []
@@ -451,11 +458,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _target_scenario(client: OriginFrames, args: argparse.Namespace) -> str:
-    """The scenario to plan against: the given one, or a new one made from it."""
+def _target_scenario(client: OriginFrames, args: argparse.Namespace,
+                     frames: list[pd.DataFrame], paths: Sequence[str]) -> str:  # fmt: skip
+    """The scenario to plan ``frames`` against: the given one, or a new one made from it
+    (only once the frames passed the checks that need no server: bad files create
+    nothing)."""
     scenario_id = resolve_scenario(client, args.scenario)
     if not args.new_scenario:
         return scenario_id
+    from ._plan import check_changes
+
+    _naming_rows(lambda: check_changes(frames), frames, paths)
     projects = client.get_projects()
     match = projects[projects["name"].astype(str) == args.project]
     if len(match):
@@ -477,7 +490,7 @@ def _target_scenario(client: OriginFrames, args: argparse.Namespace) -> str:
 def _cmd_plan(args: argparse.Namespace) -> int:
     changes = _read_changes(args.changes)
     with _client(args) as client:
-        scenario_id = _target_scenario(client, args)
+        scenario_id = _target_scenario(client, args, changes, args.changes)
         plan = _plan_changes(client, scenario_id, changes, args.changes)
         _print_plan(plan)
         if args.out:
@@ -519,7 +532,9 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         if saved:
             plan.client = client
         else:
-            plan = _plan_changes(client, _target_scenario(client, args), changes, args.inputs[1:])
+            paths = args.inputs[1:]
+            scenario_id = _target_scenario(client, args, changes, paths)
+            plan = _plan_changes(client, scenario_id, changes, paths)
         if not plan:
             print("nothing to apply: the server already holds these values")
             return EXIT_OK

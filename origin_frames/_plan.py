@@ -975,6 +975,33 @@ def build_plan(
     return _plan_with_calls(client, scenario_id, cells, warning, mark)
 
 
+def check_changes(changes: pd.DataFrame | Sequence[pd.DataFrame]) -> None:
+    """Runs the checks of ``changes`` that need no server: a frame (or a list of them), its
+    key columns and a column saying what to change, every row readable as a change.
+
+    ``plan`` runs them too; a caller about to create something for the changes (``plan
+    --new-scenario``) runs them first, so that bad input creates nothing.
+
+    Args:
+        changes: As for :func:`build_plan`.
+
+    Raises:
+        ArgumentError: ``changes`` is not a frame or a non-empty list of frames.
+        ValidationError: every unreadable row at once (``.report``: row, reason, fix).
+
+    Example:
+        >>> check_changes(pd.DataFrame({"region": ["gbr"], "technology": ["CCGT"],
+        ...                             "domain": ["technology"], "variable": ["capex"],
+        ...                             "year": [2030], "value": ["cheap"]}))
+        Traceback (most recent call last):
+        ...
+        origin_frames._exceptions.ValidationError: ...
+    """
+    frame = change_frame(changes)
+    _check_change_columns(frame)
+    _raise_problems(_diff.normalise_changes(frame)[1])
+
+
 def _plan_with_calls(
     client: PlanClient | None, scenario_id: str, cells: pd.DataFrame, warning: np.ndarray,
     mark: str | None,

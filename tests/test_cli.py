@@ -517,6 +517,25 @@ def _new_scenario(emu: Emulator, token: str) -> str:
         return str(made.index[0])
 
 
+@pytest.mark.parametrize("command", ["plan", "apply"])
+@pytest.mark.parametrize("rows", [
+    "a,b\n1,2\n",  # no key columns
+    f"{CHANGE_COLUMNS}\ntechnology,gbr,CCGT,capex,endogenous,2030,Double,1\n",  # bad type
+])  # fmt: skip
+def test_new_scenario_with_a_bad_change_file_creates_nothing(
+    command: str, rows: str, own_emulator, tmp_path: Path, capsys
+):
+    # --new-scenario makes a scenario, then plans the files on it: a file the checks that
+    # need no server refuse must stop the command before anything is created.
+    emu, token, _ = own_emulator
+    changes = write(tmp_path / "bad.csv", rows)
+    code, out, err = run(capsys, command, "latest:gbr:central", changes, "--new-scenario", "S")
+    assert code == 1 and "created scenario" not in out
+    assert "Fix" in err or "lacks key columns" in err
+    with OriginFrames(token, emu.scenario_base_url, emu.inputs_base_url) as client:
+        assert client.get_projects().empty
+
+
 def test_saved_plan_applies_through_env_configured_server(own_emulator, tmp_path: Path, capsys):
     emu, token, _ = own_emulator
     sid = _new_scenario(emu, token)
