@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import mmap
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import chain
 from operator import attrgetter, countOf, methodcaller
 from typing import Annotated, Any, NamedTuple
 
@@ -415,22 +414,17 @@ class CellFrameBuilder:
     def _read_ints(self, pick: Callable[[Any], Any], spans: list[tuple[int, int]],
                    values: np.ndarray, mask: np.ndarray) -> None:  # fmt: skip
         """Sets ``values`` (and ``mask`` where null) over ``spans`` of the pending cells from
-        each cell's ``pick``; one C-level pass over them all when none is null."""
-        spans = [(a, b) for a, b in spans if b > a]
+        each cell's ``pick``; one C-level pass over a span when none of it is null."""
         cells = self._cells
-        whole = spans == [(0, len(cells))]
-        picked = cells if whole else list(chain.from_iterable(cells[a:b] for a, b in spans))
-        try:
-            got = np.fromiter(map(pick, picked), dtype=np.int64, count=len(picked))
-            nulls = None
-        except TypeError:  # a null among them (or not an int): the general way
-            got, nulls = _int_parts(list(map(pick, picked)))
-        offset = 0
         for a, b in spans:
-            values[a:b] = got[offset : offset + b - a]
-            if nulls is not None:
-                mask[a:b] |= nulls[offset : offset + b - a]
-            offset += b - a
+            if b <= a:
+                continue
+            part = cells if (a, b) == (0, len(cells)) else cells[a:b]
+            try:
+                values[a:b] = np.fromiter(map(pick, part), dtype=np.int64, count=b - a)
+            except TypeError:  # a null among them (or not an int): the general way
+                values[a:b], nulls = _int_parts(list(map(pick, part)))
+                mask[a:b] |= nulls
 
     def extend(self, other: CellFrameBuilder) -> None:
         """Appends the blocks of ``other`` after this builder's own (both are sealed).
